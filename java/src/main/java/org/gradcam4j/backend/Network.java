@@ -1,0 +1,22 @@
+package org.gradcam4j.backend;
+
+import org.gradcam4j.model.Architecture;
+import org.gradcam4j.tensor.Tensor;
+
+/** A model prepared on a backend. Thread-safety: one forward pass at a time per network (see implementations). */
+public interface Network extends AutoCloseable {
+    Architecture architecture();
+
+    /**
+     * Runs a batch forward.
+     *
+     * @param input    (N x 3 x H x W) preprocessed input in the model's channel order
+     * @param keepFrom the deepest point any later backward on this pass will reach: a layer name,
+     *                 {@code Architecture.INPUT} for everything, or {@code null} when no backward will follow.
+     *                 Only what backward needs from there up is kept.
+     */
+    ForwardPass forward(Tensor input, String keepFrom);
+
+    @Override
+    void close();
+}
