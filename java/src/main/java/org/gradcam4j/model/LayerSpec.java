@@ -37,5 +37,5 @@ public record LayerSpec(String name, LayerKind kind, int inChannels, int inSize,
         };
     }
 
-    public boolean isSpatial() { return kind != LayerKind.FC; }
+    public boolean isSpatial() { return kind != LayerKind.FC && kind != LayerKind.GAP; }
 }

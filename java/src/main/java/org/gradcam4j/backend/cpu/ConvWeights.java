@@ -1,0 +1,38 @@
+package org.gradcam4j.backend.cpu;
+
+import java.nio.FloatBuffer;
+import org.gradcam4j.tensor.Tensor;
+
+/** A 3x3 convolution's parameters rearranged once for the CPU kernels. */
+final class ConvWeights {
+    final int cout, cin;
+    /** (9, cout, cin): one (cout x cin) matrix per tap t = kh*3 + kw. */
+    final FloatBuffer taps;
+    /** (cout, 9*cin) with column t*cin + c, for the im2col path (small cin); null otherwise. */
+    final FloatBuffer cols;
+    final float[] bias;
+
+    /** @param kernel (cout, cin, 3, 3) canonical; @param bias (cout) */
+    ConvWeights(Tensor kernel, Tensor bias) {
+        cout = kernel.dim(0);
+        cin = kernel.dim(1);
+        float[] k = kernel.data();
+        taps = Buffers.allocate(9L * cout * cin, "conv weights");
+        for (int o = 0; o < cout; o++) {
+            for (int c = 0; c < cin; c++) {
+                for (int t = 0; t < 9; t++) taps.put((t * cout + o) * cin + c, k[(o * cin + c) * 9 + t]);
+            }
+        }
+        if (cin < LayerOps.IM2COL_BELOW) {
+            cols = Buffers.allocate(9L * cout * cin, "conv weights");
+            for (int o = 0; o < cout; o++) {
+                for (int t = 0; t < 9; t++) {
+                    for (int c = 0; c < cin; c++) cols.put(o * 9 * cin + t * cin + c, k[(o * cin + c) * 9 + t]);
+                }
+            }
+        } else {
+            cols = null;
+        }
+        this.bias = bias.data().clone();
+    }
+}

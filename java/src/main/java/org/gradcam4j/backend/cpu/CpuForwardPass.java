@@ -1,0 +1,291 @@
+package org.gradcam4j.backend.cpu;
+
+import java.nio.FloatBuffer;
+import java.util.HashMap;
+import java.util.Map;
+import org.gradcam4j.backend.BackwardRequest;
+import org.gradcam4j.backend.ForwardPass;
+import org.gradcam4j.backend.Gradients;
+import org.gradcam4j.model.Architecture;
+import org.gradcam4j.model.LayerKind;
+import org.gradcam4j.model.LayerSpec;
+import org.gradcam4j.tensor.Tensor;
+
+/**
+ * One batch's forward pass on the CPU and the backward passes run from it. Keeps the outputs of layers
+ * from {@code keepIndex} up (and pooling argmaxes), which is all backward needs down to that layer.
+ */
+final class CpuForwardPass implements ForwardPass {
+    private final CpuNetwork net;
+    private final int batch;
+    private final int keepIndex;      // -1: the input too
+    private final Act[] outputs;      // per layer, kept ones only (plus the last)
+    private final byte[][] argmax;    // per pool layer above keepIndex
+    private Act input;                // kept when keepIndex == -1
+    private boolean closed;
+
+    CpuForwardPass(CpuNetwork net, int batch, int keepIndex) {
+        this.net = net;
+        this.batch = batch;
+        this.keepIndex = keepIndex;
+        this.outputs = new Act[net.layers.size()];
+        this.argmax = new byte[net.layers.size()][];
+    }
+
+    private Act newAct(int channels, int rows, int size, boolean spatial, String what) {
+        return new Act(net.buffers.take(Act.floats(channels, rows, size, spatial), what), channels, rows, size, spatial);
+    }
+
+    private void release(Act a) { if (a != null) net.buffers.give(a.buf); }
+
+    void run(Tensor x) {
+        Architecture arch = net.arch;
+        int s = arch.inputSize(), c = arch.inputChannels();
+        Act cur = newAct(c, batch, s, true, "input");
+        float[] d = x.data();
+        FloatBuffer buf = cur.buf;
+        for (int i = 0; i < Act.floats(c, batch, s, true); i++) buf.put(i, 0f);
+        for (int b = 0; b < batch; b++) {
+            for (int ch = 0; ch < c; ch++) {
+                for (int y = 0; y < s; y++) {
+                    int src = ((b * c + ch) * s + y) * s;
+                    int dst = cur.at(ch, b, y, 0);
+                    for (int xx = 0; xx < s; xx++) buf.put(dst + xx, d[src + xx]);
+                }
+            }
+        }
+        if (keepIndex == -1) input = cur;
+        Act prev = cur;
+        for (int i = 0; i < net.layers.size(); i++) {
+            LayerSpec l = net.layers.get(i);
+            Act out = forwardLayer(i, l, prev);
+            boolean keepPrev = (i - 1 >= keepIndex && i - 1 >= 0) || (i == 0 && keepIndex == -1);
+            if (!keepPrev) release(prev);
+            outputs[i] = out;
+            if (i > 0 && !keepPrev) outputs[i - 1] = null;
+            prev = out;
+        }
+    }
+
+    private Act forwardLayer(int i, LayerSpec l, Act in) {
+        LayerOps ops = net.ops;
+        switch (l.kind()) {
+            case CONV3X3 -> {
+                Act out = newAct(l.outChannels(), batch, l.outSize(), true, l.name());
+                ops.convForward(in, out, (ConvWeights) net.weights[i], l.relu());
+                return out;
+            }
+            case MAXPOOL2 -> {
+                Act out = newAct(l.outChannels(), batch, l.outSize(), true, l.name());
+                byte[] am = new byte[l.outChannels() * batch * l.outSize() * l.outSize()];
+                ops.maxPoolForward(in, out, am);
+                if (i > keepIndex) argmax[i] = am;
+                return out;
+            }
+            case GAP -> {
+                Act out = newAct(l.outChannels(), batch, 1, false, l.name());
+                ops.gapForward(in, out);
+                return out;
+            }
+            case FC -> {
+                FloatBuffer x;
+                boolean tmp = in.spatial;
+                if (tmp) {
+                    x = net.buffers.take((long) batch * l.inVolume(), "flatten");
+                    ops.flatten(in, x);
+                } else {
+                    x = in.buf;
+                }
+                Act out = newAct(l.outChannels(), batch, 1, false, l.name());
+                ops.fcForward(x, batch, (FcWeights) net.weights[i], l.relu(), out.buf);
+                if (tmp) net.buffers.give(x);
+                return out;
+            }
+        }
+        throw new IllegalStateException("unhandled layer kind " + l.kind());
+    }
+
+    private void checkOpen() {
+        if (closed) throw new IllegalStateException("forward pass is closed");
+        net.checkOpen();
+    }
+
+    @Override public int batchSize() { return batch; }
+
+    @Override
+    public Tensor logits() {
+        checkOpen();
+        int last = net.layers.size() - 1;
+        if (net.arch.numClasses() == 0) throw new IllegalStateException(net.arch.name() + " has no classifier head (notop weights): no logits");
+        return toTensor(outputs[last]);
+    }
+
+    @Override
+    public Tensor activation(String layer) {
+        checkOpen();
+        if (Architecture.INPUT.equals(layer)) {
+            if (input == null) throw new IllegalStateException("the input was not kept (forward with keepFrom=input)");
+            return toTensor(input);
+        }
+        int i = net.arch.indexOf(layer);
+        if (outputs[i] == null) {
+            throw new IllegalStateException("activation of '" + layer + "' was not kept: forward with keepFrom at or below it");
+        }
+        return toTensor(outputs[i]);
+    }
+
+    /** Internal layout to NCHW (spatial) or (N, C) tensors. */
+    private Tensor toTensor(Act a) {
+        if (!a.spatial) {
+            float[] out = new float[a.batch * a.channels];
+            a.buf.get(0, out, 0, out.length);
+            return new Tensor(out, a.batch, a.channels);
+        }
+        int s = a.size;
+        float[] out = new float[a.batch * a.channels * s * s];
+        for (int b = 0; b < a.batch; b++) {
+            for (int c = 0; c < a.channels; c++) {
+                for (int y = 0; y < s; y++) a.buf.get(a.at(c, b, y, 0), out, ((b * a.channels + c) * s + y) * s, s);
+            }
+        }
+        return new Tensor(out, a.batch, a.channels, s, s);
+    }
+
+    @Override
+    public Gradients backward(BackwardRequest req) {
+        checkOpen();
+        Architecture arch = net.arch;
+        if (arch.numClasses() == 0) throw new IllegalStateException(arch.name() + " has no classifier head: nothing to backpropagate from");
+        Tensor seeds = req.seeds();
+        if (seeds.dim(1) != arch.numClasses()) {
+            throw new IllegalArgumentException("seeds have " + seeds.dim(1) + " columns, the model has " + arch.numClasses() + " classes");
+        }
+        int m = seeds.dim(0);
+        int[] imageOf = req.imageOf();
+        for (int r : imageOf) if (r < 0 || r >= batch) throw new IllegalArgumentException("imageOf entry " + r + " outside the batch of " + batch);
+        int stop = Architecture.INPUT.equals(req.stopAt()) ? -1 : arch.indexOf(req.stopAt());
+        if (stop < keepIndex) {
+            throw new IllegalStateException("backward to '" + req.stopAt() + "' needs the forward pass to keep from there (keepFrom was "
+                    + (keepIndex == -1 ? "input" : keepIndex >= net.layers.size() ? "none" : net.layers.get(keepIndex).name()) + ")");
+        }
+        for (String c : req.capture()) {
+            int ci = Architecture.INPUT.equals(c) ? -1 : arch.indexOf(c);
+            if (ci < stop) throw new IllegalArgumentException("capture layer '" + c + "' lies below stopAt '" + req.stopAt() + "'");
+        }
+        for (String w : req.weightGradLayers()) {
+            int wi = arch.indexOf(w);
+            if (!net.layers.get(wi).hasWeights()) throw new IllegalArgumentException("layer '" + w + "' has no weights");
+            if (wi <= stop) throw new IllegalArgumentException("weight gradients of '" + w + "' need backward below it (stopAt '" + req.stopAt() + "')");
+        }
+
+        Map<String, Tensor> grads = new HashMap<>();
+        Map<String, Tensor> wgrads = new HashMap<>();
+        int last = net.layers.size() - 1;
+        Act g = newAct(arch.numClasses(), m, 1, false, "seed gradients");
+        g.buf.put(0, seeds.data(), 0, m * arch.numClasses());
+        LayerOps ops = net.ops;
+        try {
+            for (int i = last; ; i--) {
+                String name = net.layers.get(i).name();
+                if (req.capture().contains(name) || i == stop) grads.put(name, toTensor(g));
+                if (i == stop) break;
+                LayerSpec l = net.layers.get(i);
+                if (l.relu()) ops.reluBackward(g, outputs[i], imageOf, req.rule());
+                Act below = i == 0 ? input : outputs[i - 1];
+                if (req.weightGradLayers().contains(name)) wgrads.putAll(weightGrads(i, l, g, below, imageOf));
+                Act next = backwardLayer(i, l, g, imageOf);
+                release(g);
+                g = next;
+                if (i == 0) {
+                    grads.put(Architecture.INPUT, toTensor(g));
+                    break;
+                }
+            }
+        } finally {
+            release(g);
+        }
+        return new Gradients(grads, wgrads);
+    }
+
+    /** The gradient w.r.t. the layer's input, from dz (the gradient at its pre-ReLU output). */
+    private Act backwardLayer(int i, LayerSpec l, Act dz, int[] imageOf) {
+        LayerOps ops = net.ops;
+        int m = dz.batch;
+        switch (l.kind()) {
+            case CONV3X3 -> {
+                Act dIn = newAct(l.inChannels(), m, l.inSize(), true, l.name() + " input gradient");
+                ops.convBackwardData(dz, dIn, (ConvWeights) net.weights[i]);
+                return dIn;
+            }
+            case MAXPOOL2 -> {
+                Act dIn = newAct(l.inChannels(), m, l.inSize(), true, l.name() + " input gradient");
+                ops.maxPoolBackward(dz, dIn, argmax[i], batch, imageOf);
+                return dIn;
+            }
+            case GAP -> {
+                Act dIn = newAct(l.inChannels(), m, l.inSize(), true, l.name() + " input gradient");
+                ops.gapBackward(dz, dIn);
+                return dIn;
+            }
+            case FC -> {
+                FcWeights w = (FcWeights) net.weights[i];
+                if (i > 0 && net.layers.get(i - 1).isSpatial()) {
+                    FloatBuffer flat = net.buffers.take((long) m * w.in, "flatten gradient");
+                    ops.fcBackwardData(dz.buf, m, w, flat);
+                    Act dIn = newAct(l.inChannels(), m, l.inSize(), true, l.name() + " input gradient");
+                    ops.unflatten(flat, dIn);
+                    net.buffers.give(flat);
+                    return dIn;
+                }
+                Act dIn = newAct(w.in, m, 1, false, l.name() + " input gradient");
+                ops.fcBackwardData(dz.buf, m, w, dIn.buf);
+                return dIn;
+            }
+        }
+        throw new IllegalStateException("unhandled layer kind " + l.kind());
+    }
+
+    private Map<String, Tensor> weightGrads(int i, LayerSpec l, Act dz, Act x, int[] imageOf) {
+        if (x == null) throw new IllegalStateException("weight gradients of '" + l.name() + "' need its input kept (forward with keepFrom below it)");
+        LayerOps ops = net.ops;
+        int m = dz.batch;
+        Act xs = newAct(x.channels, m, x.size, x.spatial, "gathered input");
+        try {
+            LayerOps.gather(x, imageOf, xs);
+            float[] dk = new float[(int) org.gradcam4j.tensor.Tensor.count(l.kernelShape())];
+            float[] db = l.bias() ? new float[l.outChannels()] : null;
+            if (l.kind() == LayerKind.CONV3X3) {
+                ops.convBackwardWeights(dz, xs, dk, db);
+            } else {
+                FcWeights w = (FcWeights) net.weights[i];
+                FloatBuffer flat = xs.buf;
+                FloatBuffer tmp = null;
+                if (xs.spatial) {
+                    tmp = net.buffers.take((long) m * w.in, "flatten");
+                    ops.flatten(xs, tmp);
+                    flat = tmp;
+                }
+                ops.fcBackwardWeights(dz.buf, flat, m, w.out, w.in, dk, db);
+                if (tmp != null) net.buffers.give(tmp);
+            }
+            Map<String, Tensor> r = new HashMap<>();
+            r.put(l.name() + "/kernel", new Tensor(dk, l.kernelShape()));
+            if (db != null) r.put(l.name() + "/bias", new Tensor(db, l.outChannels()));
+            return r;
+        } finally {
+            release(xs);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (closed) return;
+        closed = true;
+        for (int i = 0; i < outputs.length; i++) {
+            release(outputs[i]);
+            outputs[i] = null;
+        }
+        release(input);
+        input = null;
+    }
+}

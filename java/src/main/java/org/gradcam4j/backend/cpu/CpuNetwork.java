@@ -1,0 +1,70 @@
+package org.gradcam4j.backend.cpu;
+
+import java.util.List;
+import org.gradcam4j.backend.ForwardPass;
+import org.gradcam4j.backend.Network;
+import org.gradcam4j.model.Architecture;
+import org.gradcam4j.model.LayerKind;
+import org.gradcam4j.model.LayerSpec;
+import org.gradcam4j.model.Model;
+import org.gradcam4j.tensor.Tensor;
+
+/**
+ * A model prepared for the CPU: weights rearranged once ({@link ConvWeights}, {@link FcWeights}), worker
+ * threads and a buffer pool owned here. Thread-safe: concurrent forward passes are allowed (they share
+ * the workers); each {@link ForwardPass} is for one thread.
+ */
+final class CpuNetwork implements Network {
+    final Architecture arch;
+    final List<LayerSpec> layers;
+    final Object[] weights;  // ConvWeights / FcWeights / null per layer
+    final LayerOps ops;
+    final Buffers buffers = new Buffers();
+    private volatile boolean closed;
+
+    CpuNetwork(Model model, Workers workers, Sgemm gemm) {
+        this.arch = model.architecture();
+        this.layers = arch.layers();
+        this.ops = new LayerOps(workers, gemm);
+        this.weights = new Object[layers.size()];
+        for (int i = 0; i < layers.size(); i++) {
+            LayerSpec l = layers.get(i);
+            if (l.kind() == LayerKind.CONV3X3) {
+                weights[i] = new ConvWeights(model.weights().kernel(l.name()), model.weights().bias(l.name()));
+            } else if (l.kind() == LayerKind.FC) {
+                weights[i] = new FcWeights(model.weights().kernel(l.name()), l.bias() ? model.weights().bias(l.name()) : null);
+            }
+        }
+    }
+
+    @Override public Architecture architecture() { return arch; }
+
+    @Override
+    public ForwardPass forward(Tensor input, String keepFrom) {
+        if (closed) throw new IllegalStateException("network is closed");
+        int s = arch.inputSize();
+        if (input.rank() != 4 || input.dim(1) != arch.inputChannels() || input.dim(2) != s || input.dim(3) != s) {
+            throw new IllegalArgumentException("input must be (N x " + arch.inputChannels() + " x " + s + " x " + s + "), got " + input);
+        }
+        if (input.dim(0) == 0) throw new IllegalArgumentException("empty batch");
+        int keepIndex = keepFrom == null ? layers.size() : keepFrom.equals(Architecture.INPUT) ? -1 : arch.indexOf(keepFrom);
+        CpuForwardPass pass = new CpuForwardPass(this, input.dim(0), keepIndex);
+        try {
+            pass.run(input);
+        } catch (RuntimeException | Error e) {
+            pass.close();
+            throw e;
+        }
+        return pass;
+    }
+
+    void checkOpen() { if (closed) throw new IllegalStateException("network is closed"); }
+
+    @Override
+    public void close() {
+        if (closed) return;
+        closed = true;
+        buffers.clear();
+        ops.workers().close();
+    }
+}

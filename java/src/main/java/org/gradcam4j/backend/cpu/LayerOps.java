@@ -1,0 +1,393 @@
+package org.gradcam4j.backend.cpu;
+
+import java.nio.FloatBuffer;
+import org.gradcam4j.backend.ReluRule;
+
+/**
+ * The CPU backend's layer kernels over {@link Act} tensors: 3x3 convolution forward, backward-data and
+ * backward-weights as shifted GEMMs, 2x2 max pooling with argmax routing, global average pooling,
+ * fully-connected layers, and the ReLU backward rules. Shapes are written per call in
+ * {@code (channels, batch, padded plane)} terms; see {@link Act}.
+ */
+final class LayerOps {
+    private final Workers workers;
+    private final Sgemm gemm;
+    private final ThreadLocal<FloatBuffer[]> colScratch = ThreadLocal.withInitial(() -> new FloatBuffer[1]);
+
+    /** Below this many input channels the forward convolution gathers an im2col panel (K = 9 cin) per chunk. */
+    static final int IM2COL_BELOW = 32;
+
+    LayerOps(Workers workers, Sgemm gemm) {
+        this.workers = workers;
+        this.gemm = gemm;
+    }
+
+    Workers workers() { return workers; }
+    Sgemm gemm() { return gemm; }
+
+    /** Tap offsets in the padded plane: tap t = kh*3+kw reads the input at column q + (kh-1)*w2 + (kw-1). */
+    static int tapOffset(int t, int w2) { return (t / 3 - 1) * w2 + (t % 3 - 1); }
+
+    /** Which positions of a padded plane are border (true) or image (false). */
+    static boolean[] borderMask(int size) {
+        int w2 = size + 2;
+        boolean[] m = new boolean[w2 * w2];
+        for (int y = 0; y < w2; y++) for (int x = 0; x < w2; x++) m[y * w2 + x] = y == 0 || x == 0 || y == w2 - 1 || x == w2 - 1;
+        return m;
+    }
+
+    /**
+     * Columns per work chunk: enough for efficient GEMM calls, small enough that one chunk's input panel and
+     * output tile stay in a core's L2, and at least a few chunks per thread for balance.
+     */
+    private int chunkColumns(int kRows, int mRows, int columns) {
+        int byCache = (int) Math.max(256, (384L * 1024) / Math.max(kRows, mRows));
+        int byBalance = (columns + workers.threads() * 3 - 1) / (workers.threads() * 3);
+        int c = Math.max(256, Math.min(byCache, byBalance));
+        return (c + 15) & ~15;
+    }
+
+    // ---------------------------------------------------------------- convolution
+
+    /**
+     * out (cout, B, P) = ReLU?(conv3x3(in (cin, B, P)) + bias). Weights: {@code taps} (9, cout, cin) and, for
+     * small cin, {@code cols} (cout, 9*cin) with row index t*cin + c.
+     */
+    void convForward(Act in, Act out, ConvWeights w, boolean relu) {
+        final int cin = in.channels, cout = out.channels, w2 = in.w2(), p = in.plane(), span = in.span();
+        final int q0 = w2 + 1, q1 = span - w2 - 1, len = q1 - q0;
+        final boolean im2col = cin < IM2COL_BELOW;
+        final int chunk = chunkColumns(im2col ? 9 * cin : cin, cout, len);
+        final int nChunks = (len + chunk - 1) / chunk;
+        final boolean[] border = borderMask(in.size);
+        final FloatBuffer src = in.buf, dst = out.buf;
+        workers.forEach(nChunks, ci -> {
+            int s = q0 + ci * chunk, e = Math.min(q1, s + chunk), n = e - s;
+            if (im2col) {
+                int k = 9 * cin;
+                FloatBuffer col = scratch(k * n);
+                for (int t = 0; t < 9; t++) {
+                    int d = tapOffset(t, w2);
+                    for (int c = 0; c < cin; c++) {
+                        int from = c * span + s + d, to = (t * cin + c) * n;
+                        for (int j = 0; j < n; j++) col.put(to + j, src.get(from + j));
+                    }
+                }
+                gemm.sgemm(false, false, cout, n, k, 1f, w.cols, 0, k, col, 0, n, 0f, dst, s, span);
+            } else {
+                for (int t = 0; t < 9; t++) {
+                    gemm.sgemm(false, false, cout, n, cin, 1f, w.taps, t * cout * cin, cin,
+                            src, s + tapOffset(t, w2), span, t == 0 ? 0f : 1f, dst, s, span);
+                }
+            }
+            int local0 = s % p;
+            for (int c = 0; c < cout; c++) {
+                float b = w.bias[c];
+                int base = c * span;
+                int local = local0;
+                for (int q = s; q < e; q++) {
+                    float v = dst.get(base + q) + b;
+                    if (relu && v < 0f) v = 0f;
+                    if (border[local]) v = 0f;
+                    dst.put(base + q, v);
+                    if (++local == p) local = 0;
+                }
+            }
+        });
+        zeroEnds(dst, cout, span, q0, q1);
+    }
+
+    /**
+     * dIn (cin, M, P) = conv3x3^T(dOut (cout, M, P)), the gradient w.r.t. the convolution input. dOut must be
+     * zero on borders. Border values of dIn are set to zero.
+     */
+    void convBackwardData(Act dOut, Act dIn, ConvWeights w) {
+        final int cin = dIn.channels, cout = dOut.channels, w2 = dOut.w2(), p = dOut.plane(), span = dOut.span();
+        final int q0 = w2 + 1, q1 = span - w2 - 1, len = q1 - q0;
+        final int chunk = chunkColumns(cout, cin, len);
+        final int nChunks = (len + chunk - 1) / chunk;
+        final boolean[] border = borderMask(dOut.size);
+        final FloatBuffer src = dOut.buf, dst = dIn.buf;
+        workers.forEach(nChunks, ci -> {
+            int s = q0 + ci * chunk, e = Math.min(q1, s + chunk), n = e - s;
+            for (int t = 0; t < 9; t++) {
+                // dIn[:, q] += W_t^T dOut[:, q - d_t]
+                gemm.sgemm(true, false, cin, n, cout, 1f, w.taps, t * cout * cin, cin,
+                        src, s - tapOffset(t, w2), span, t == 0 ? 0f : 1f, dst, s, span);
+            }
+            int local0 = s % p;
+            for (int c = 0; c < cin; c++) {
+                int base = c * span, local = local0;
+                for (int q = s; q < e; q++) {
+                    if (border[local]) dst.put(base + q, 0f);
+                    if (++local == p) local = 0;
+                }
+            }
+        });
+        zeroEnds(dst, cin, span, q0, q1);
+    }
+
+    /**
+     * Weight gradients of a convolution: dW (cout, cin, 3, 3) and db (cout), summed over the batch, from
+     * dOut (cout, M, P) (zero borders) and the layer input x (cin, M, P) aligned with it.
+     */
+    void convBackwardWeights(Act dOut, Act x, float[] dKernel, float[] dBias) {
+        final int cin = x.channels, cout = dOut.channels, w2 = dOut.w2(), span = dOut.span();
+        final int q0 = w2 + 1, q1 = span - w2 - 1, len = q1 - q0;
+        final int parts = Math.max(1, Math.min(workers.threads() * 2, len / 1024));
+        final int per = (len + parts - 1) / parts;
+        final FloatBuffer[] partial = new FloatBuffer[parts];
+        workers.forEach(parts, pi -> {
+            int s = q0 + pi * per, e = Math.min(q1, s + per), n = e - s;
+            FloatBuffer acc = Buffers.allocate(9L * cout * cin, "conv weight gradient");
+            for (int t = 0; t < 9; t++) {
+                // dW_t (cout x cin) = dOut[:, s..e) * x[:, s+d .. e+d)^T
+                gemm.sgemm(false, true, cout, cin, n, 1f, dOut.buf, s, span, x.buf, s + tapOffset(t, w2), span,
+                        0f, acc, t * cout * cin, cin);
+            }
+            partial[pi] = acc;
+        });
+        java.util.Arrays.fill(dKernel, 0f);
+        for (FloatBuffer acc : partial) {
+            for (int t = 0; t < 9; t++) {
+                for (int o = 0; o < cout; o++) {
+                    for (int c = 0; c < cin; c++) dKernel[(o * cin + c) * 9 + t] += acc.get((t * cout + o) * cin + c);
+                }
+            }
+        }
+        for (int o = 0; o < cout; o++) {
+            double sum = 0;
+            int base = o * span;
+            for (int q = 0; q < span; q++) sum += dOut.buf.get(base + q);
+            dBias[o] = (float) sum;
+        }
+    }
+
+    private FloatBuffer scratch(int floats) {
+        FloatBuffer[] h = colScratch.get();
+        if (h[0] == null || h[0].capacity() < floats) h[0] = Buffers.allocate(floats, "im2col panel");
+        return h[0];
+    }
+
+    private static void zeroEnds(FloatBuffer b, int channels, int span, int q0, int q1) {
+        for (int c = 0; c < channels; c++) {
+            int base = c * span;
+            for (int q = 0; q < q0; q++) b.put(base + q, 0f);
+            for (int q = q1; q < span; q++) b.put(base + q, 0f);
+        }
+    }
+
+    // ---------------------------------------------------------------- pooling
+
+    /** out (C, B, P/4) = maxpool2x2(in (C, B, P)); argmax (C, B, S/2, S/2) records the winner 0..3 (row-major, first max wins). */
+    void maxPoolForward(Act in, Act out, byte[] argmax) {
+        final int os = out.size, ow2 = out.w2(), op = out.plane(), iw2 = in.w2(), ip = in.plane();
+        final int batch = in.batch;
+        workers.forEach(in.channels, c -> {
+            FloatBuffer src = in.buf, dst = out.buf;
+            int ob = c * out.span();
+            for (int q = 0; q < out.span(); q++) dst.put(ob + q, 0f);
+            for (int b = 0; b < batch; b++) {
+                for (int y = 0; y < os; y++) {
+                    int ai = ((c * batch + b) * os + y) * os;
+                    int ibase = c * in.span() + b * ip + (2 * y + 1) * iw2 + 1;
+                    int obase = ob + b * op + (y + 1) * ow2 + 1;
+                    for (int x = 0; x < os; x++) {
+                        int i0 = ibase + 2 * x;
+                        float m = src.get(i0);
+                        int k = 0;
+                        float v = src.get(i0 + 1);
+                        if (v > m) { m = v; k = 1; }
+                        v = src.get(i0 + iw2);
+                        if (v > m) { m = v; k = 2; }
+                        v = src.get(i0 + iw2 + 1);
+                        if (v > m) { m = v; k = 3; }
+                        dst.put(obase + x, m);
+                        argmax[ai + x] = (byte) k;
+                    }
+                }
+            }
+        });
+    }
+
+    /** dIn (C, M, P) = route dOut (C, M, P/4) to the forward argmax of image imageOf[m]; dIn is fully written. */
+    void maxPoolBackward(Act dOut, Act dIn, byte[] argmax, int forwardBatch, int[] imageOf) {
+        final int os = dOut.size, ow2 = dOut.w2(), op = dOut.plane(), iw2 = dIn.w2(), ip = dIn.plane();
+        final int m = dOut.batch;
+        workers.forEach(dOut.channels, c -> {
+            FloatBuffer src = dOut.buf, dst = dIn.buf;
+            int ib0 = c * dIn.span();
+            for (int q = 0; q < dIn.span(); q++) dst.put(ib0 + q, 0f);
+            for (int r = 0; r < m; r++) {
+                int img = imageOf[r];
+                for (int y = 0; y < os; y++) {
+                    int ai = ((c * forwardBatch + img) * os + y) * os;
+                    int ibase = ib0 + r * ip + (2 * y + 1) * iw2 + 1;
+                    int obase = c * dOut.span() + r * op + (y + 1) * ow2 + 1;
+                    for (int x = 0; x < os; x++) {
+                        int k = argmax[ai + x];
+                        dst.put(ibase + 2 * x + (k >> 1) * iw2 + (k & 1), src.get(obase + x));
+                    }
+                }
+            }
+        });
+    }
+
+    /** out (B, C) = mean over the image of in (C, B, P). */
+    void gapForward(Act in, Act out) {
+        int s = in.size;
+        double inv = 1.0 / ((double) s * s);
+        for (int c = 0; c < in.channels; c++) {
+            for (int b = 0; b < in.batch; b++) {
+                double sum = 0;
+                for (int y = 0; y < s; y++) for (int x = 0; x < s; x++) sum += in.buf.get(in.at(c, b, y, x));
+                out.buf.put(b * in.channels + c, (float) (sum * inv));
+            }
+        }
+    }
+
+    /** dIn (C, M, P) = dOut (M, C) / (S*S) spread evenly over the image, zero borders. */
+    void gapBackward(Act dOut, Act dIn) {
+        int s = dIn.size;
+        float inv = 1f / (s * s);
+        FloatBuffer d = dIn.buf;
+        for (int i = 0; i < Act.floats(dIn.channels, dIn.batch, s, true); i++) d.put(i, 0f);
+        for (int c = 0; c < dIn.channels; c++) {
+            for (int r = 0; r < dIn.batch; r++) {
+                float g = dOut.buf.get(r * dIn.channels + c) * inv;
+                for (int y = 0; y < s; y++) for (int x = 0; x < s; x++) d.put(dIn.at(c, r, y, x), g);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- fully connected
+
+    /** Flattens a spatial tensor (C, B, P) into (B, C*S*S) in (c, h, w) order. */
+    void flatten(Act in, FloatBuffer out) {
+        int s = in.size, f = in.channels * s * s;
+        workers.forEach(in.batch, b -> {
+            for (int c = 0; c < in.channels; c++) {
+                for (int y = 0; y < s; y++) {
+                    for (int x = 0; x < s; x++) out.put(b * f + (c * s + y) * s + x, in.buf.get(in.at(c, b, y, x)));
+                }
+            }
+        });
+    }
+
+    /** Inverse of {@link #flatten}: (M, C*S*S) into a spatial tensor with zero borders. */
+    void unflatten(FloatBuffer in, Act out) {
+        int s = out.size, f = out.channels * s * s;
+        FloatBuffer d = out.buf;
+        long n = Act.floats(out.channels, out.batch, s, true);
+        for (int i = 0; i < n; i++) d.put(i, 0f);
+        workers.forEach(out.batch, b -> {
+            for (int c = 0; c < out.channels; c++) {
+                for (int y = 0; y < s; y++) {
+                    for (int x = 0; x < s; x++) d.put(out.at(c, b, y, x), in.get(b * f + (c * s + y) * s + x));
+                }
+            }
+        });
+    }
+
+    /** y (B, out) = ReLU?(x (B, in) W^T + b), W (out, in). */
+    void fcForward(FloatBuffer x, int batch, FcWeights w, boolean relu, FloatBuffer y) {
+        int out = w.out, in = w.in;
+        int parts = Math.min(workers.threads(), Math.max(1, out / 64));
+        int per = ((out + parts - 1) / parts + 15) & ~15;
+        workers.forEach(parts, pi -> {
+            int o0 = pi * per, o1 = Math.min(out, o0 + per);
+            if (o1 <= o0) return;
+            gemm.sgemm(false, true, batch, o1 - o0, in, 1f, x, 0, in, w.kernel, o0 * in, in, 0f, y, o0, out);
+            for (int b = 0; b < batch; b++) {
+                for (int o = o0; o < o1; o++) {
+                    float v = y.get(b * out + o) + (w.bias == null ? 0f : w.bias[o]);
+                    if (relu && v < 0f) v = 0f;
+                    y.put(b * out + o, v);
+                }
+            }
+        });
+    }
+
+    /** dx (M, in) = dy (M, out) W. */
+    void fcBackwardData(FloatBuffer dy, int m, FcWeights w, FloatBuffer dx) {
+        int out = w.out, in = w.in;
+        int parts = Math.min(workers.threads(), Math.max(1, in / 256));
+        int per = ((in + parts - 1) / parts + 15) & ~15;
+        workers.forEach(parts, pi -> {
+            int i0 = pi * per, i1 = Math.min(in, i0 + per);
+            if (i1 > i0) gemm.sgemm(false, false, m, i1 - i0, out, 1f, dy, 0, out, w.kernel, i0, in, 0f, dx, i0, in);
+        });
+    }
+
+    /** dW (out, in) = dy^T x, db = column sums of dy; dy (M, out), x (M, in). */
+    void fcBackwardWeights(FloatBuffer dy, FloatBuffer x, int m, int out, int in, float[] dKernel, float[] dBias) {
+        FloatBuffer acc = Buffers.allocate((long) out * in, "fc weight gradient");
+        int parts = Math.min(workers.threads(), Math.max(1, out / 64));
+        int per = ((out + parts - 1) / parts + 15) & ~15;
+        workers.forEach(parts, pi -> {
+            int o0 = pi * per, o1 = Math.min(out, o0 + per);
+            if (o1 > o0) gemm.sgemm(true, false, o1 - o0, in, m, 1f, dy, o0, out, x, 0, in, 0f, acc, o0 * in, in);
+        });
+        acc.get(0, dKernel, 0, out * in);
+        if (dBias != null) {
+            for (int o = 0; o < out; o++) {
+                double s = 0;
+                for (int r = 0; r < m; r++) s += dy.get(r * out + o);
+                dBias[o] = (float) s;
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- ReLU backward
+
+    /**
+     * In place: g = rule(g, y > 0) for a gradient g (C, M, ...) at a ReLU whose forward output y (C, B, ...) belongs
+     * to image imageOf[m]. Spatial tensors share the padded layout (borders stay zero: the rules map 0 to 0).
+     */
+    void reluBackward(Act g, Act y, int[] imageOf, ReluRule rule) {
+        if (g.spatial) {
+            int p = g.plane(), gs = g.span(), ys = y.span();
+            workers.forEach(g.channels, c -> {
+                for (int r = 0; r < g.batch; r++) {
+                    int gb = c * gs + r * p, yb = c * ys + imageOf[r] * p;
+                    applyRule(g.buf, gb, y.buf, yb, p, rule);
+                }
+            });
+        } else {
+            int ch = g.channels;
+            for (int r = 0; r < g.batch; r++) applyRule(g.buf, r * ch, y.buf, imageOf[r] * ch, ch, rule);
+        }
+    }
+
+    private static void applyRule(FloatBuffer g, int gOff, FloatBuffer y, int yOff, int n, ReluRule rule) {
+        switch (rule) {
+            case GRADIENT -> {
+                for (int i = 0; i < n; i++) if (!(y.get(yOff + i) > 0f)) g.put(gOff + i, 0f);
+            }
+            case GUIDED -> {
+                for (int i = 0; i < n; i++) if (!(y.get(yOff + i) > 0f) || !(g.get(gOff + i) > 0f)) g.put(gOff + i, 0f);
+            }
+            case DECONVNET -> {
+                for (int i = 0; i < n; i++) if (!(g.get(gOff + i) > 0f)) g.put(gOff + i, 0f);
+            }
+        }
+    }
+
+    /** Gathers rows imageOf[m] of a forward tensor (C, B, ...) into (C, M, ...) so it aligns with a gradient. */
+    static void gather(Act src, int[] imageOf, Act dst) {
+        if (src.spatial) {
+            int p = src.plane();
+            for (int c = 0; c < src.channels; c++) {
+                for (int r = 0; r < imageOf.length; r++) {
+                    int from = c * src.span() + imageOf[r] * p, to = c * dst.span() + r * p;
+                    for (int i = 0; i < p; i++) dst.buf.put(to + i, src.buf.get(from + i));
+                }
+            }
+        } else {
+            int ch = src.channels;
+            for (int r = 0; r < imageOf.length; r++) {
+                for (int i = 0; i < ch; i++) dst.buf.put(r * ch + i, src.buf.get(imageOf[r] * ch + i));
+            }
+        }
+    }
+}

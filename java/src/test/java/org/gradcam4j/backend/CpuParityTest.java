@@ -1,0 +1,98 @@
+package org.gradcam4j.backend;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import org.gradcam4j.backend.cpu.CpuBackend;
+import org.gradcam4j.model.Architecture;
+import org.gradcam4j.model.ClassLabels;
+import org.gradcam4j.model.Head;
+import org.gradcam4j.model.Model;
+import org.gradcam4j.model.ModelWeights;
+import org.gradcam4j.model.Preprocessing;
+import org.gradcam4j.tensor.Errors;
+import org.gradcam4j.tensor.Tensor;
+import org.gradcam4j.testing.Reference;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The CPU backend against PyTorch (float64 references from tools/ref_vgg.py) on a narrow VGG of the same
+ * topology, on both GEMMs (OpenBLAS and the pure-Java fallback).
+ *
+ * Tolerance: relative L2 <= 1e-4 (Tolerances.PARITY). float32 accumulation over up to 25088-term dot
+ * products through 16 layers gives errors of a few 1e-6 in practice; 1e-4 leaves room for max-pool
+ * near-ties that route a gradient differently in float32 than in float64.
+ */
+class CpuParityTest {
+
+    static Architecture narrow() {
+        return Architecture.custom("narrow", 32, new int[] {2, 2, 3, 3, 3}, new int[] {8, 16, 16, 32, 32},
+                new int[] {64, 48}, 10, Head.FC, 0);
+    }
+
+    static Model loadRefModel(Path dir, Architecture arch) {
+        Map<String, Tensor> all = Reference.readAll(dir.resolve("weights.h5"));
+        Map<String, Tensor> params = new LinkedHashMap<>();
+        all.forEach((k, v) -> params.put(k.substring("params/".length()), v));
+        return new Model(arch, Preprocessing.keras(), ClassLabels.numbered(arch.numClasses()), new ModelWeights(params), dir.toString());
+    }
+
+    @Test
+    void narrowOpenBlas() {
+        Path dir = Reference.generate("narrow", "ref_vgg.py", "--arch", "narrow", "--conv-wgrad", "block2_conv1");
+        try (Backend b = new CpuBackend(2)) {
+            check(b, dir, narrow());
+        }
+    }
+
+    @Test
+    void narrowPureJava() {
+        Path dir = Reference.generate("narrow", "ref_vgg.py", "--arch", "narrow", "--conv-wgrad", "block2_conv1");
+        try (Backend b = CpuBackend.pureJava(2)) {
+            check(b, dir, narrow());
+        }
+    }
+
+    static void check(Backend backend, Path dir, Architecture arch) {
+        Map<String, Tensor> ref = Reference.readAll(dir.resolve("ref.h5"));
+        Model model = loadRefModel(dir, arch);
+        String target = arch.defaultTargetLayer();
+        int[] imageOf = Reference.ints(ref.get("image_of"));
+        int[] classes = Reference.ints(ref.get("classes"));
+        String convW = find(ref, "wgrad/block", "/kernel");
+        String fcW = find(ref, "wgrad/fc", "/kernel");
+        try (Network net = backend.load(model); ForwardPass pass = net.forward(ref.get("input"), Architecture.INPUT)) {
+            assertClose("logits", pass.logits(), ref.get("logits"));
+            assertClose("activation " + target, pass.activation(target), ref.get("act/" + target));
+            Tensor seeds = BackwardRequest.oneHot(classes, arch.numClasses());
+            for (ReluRule rule : ReluRule.values()) {
+                String r = rule.name().toLowerCase();
+                Gradients g = pass.backward(new BackwardRequest(seeds, imageOf, Architecture.INPUT, rule, Set.of(target), Set.of()));
+                assertClose("grad " + target + " " + r, g.at(target), ref.get("grad/" + target + "/" + r));
+                assertClose("grad input " + r, g.at(Architecture.INPUT), ref.get("grad/input/" + r));
+            }
+            Gradients w = pass.backward(new BackwardRequest(seeds, imageOf, Architecture.INPUT, ReluRule.GRADIENT, Set.of(),
+                    Set.of(convW, fcW)));
+            for (String layer : new String[] {convW, fcW}) {
+                assertClose("weight grad " + layer, w.weightGrads().get(layer + "/kernel"), ref.get("wgrad/" + layer + "/kernel"));
+                assertClose("bias grad " + layer, w.weightGrads().get(layer + "/bias"), ref.get("wgrad/" + layer + "/bias"));
+            }
+        }
+    }
+
+    private static String find(Map<String, Tensor> ref, String prefix, String suffix) {
+        for (String k : ref.keySet()) if (k.startsWith(prefix) && k.endsWith(suffix)) return k.substring("wgrad/".length(), k.length() - suffix.length());
+        throw new AssertionError("no " + prefix + "*" + suffix + " in reference");
+    }
+
+    static void assertClose(String what, Tensor got, Tensor want) {
+        assertArrayEquals(want.shape(), got.shape(), what + " shape");
+        double err = Errors.relativeL2(got, want);
+        System.out.printf("  %-40s rel L2 %.2e%n", what, err);
+        assertTrue(err <= 1e-4, what + ": relative L2 error " + err + " > 1e-4");
+    }
+}

@@ -1,0 +1,188 @@
+#!/usr/bin/env python3
+"""Reference tensors for the backend parity tests, computed by PyTorch in float64.
+
+Builds a VGG-topology network (VGG16, VGG19 or a narrow test variant) with seeded random weights,
+writes the weights in the canonical layout, and writes the reference outputs the Java tests compare
+against: logits, the target layer's activation, the gradient of class logits w.r.t. the target layer
+and w.r.t. the input under each ReLU backward rule, and weight gradients of one conv and one fc layer.
+
+float64 is used so the reference carries no float32 rounding of its own: the tests then measure our
+float32 error alone. Run with Debian's python3 (python3-torch, python3-h5py):
+
+    python3 tools/ref_vgg.py --arch vgg16 --out target/ref/vgg16
+"""
+import argparse
+import os
+import sys
+
+import h5py
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+ARCHS = {
+    # name: (input_size, convs_per_block, widths, fc_widths, num_classes)
+    "vgg16": (224, [2, 2, 3, 3, 3], [64, 128, 256, 512, 512], [4096, 4096], 1000),
+    "vgg19": (224, [2, 2, 4, 4, 4], [64, 128, 256, 512, 512], [4096, 4096], 1000),
+    # same topology, narrow and small: fast unit tests
+    "narrow": (32, [2, 2, 3, 3, 3], [8, 16, 16, 32, 32], [64, 48], 10),
+}
+
+
+def layer_table(arch):
+    size, blocks, widths, fcs, ncls = ARCHS[arch]
+    layers, c, s = [], 3, size
+    for b, n in enumerate(blocks):
+        for k in range(n):
+            layers.append(dict(name=f"block{b+1}_conv{k+1}", kind="conv", cin=c, cout=widths[b], relu=True))
+            c = widths[b]
+        layers.append(dict(name=f"block{b+1}_pool", kind="pool"))
+        s //= 2
+    fin = c * s * s
+    names = [f"fc{i+1}" for i in range(len(fcs))] + ["predictions"]
+    outs = fcs + [ncls]
+    for i, (nm, o) in enumerate(zip(names, outs)):
+        layers.append(dict(name=nm, kind="fc", cin=fin, cout=o, relu=nm != "predictions"))
+        fin = o
+    return layers
+
+
+def make_weights(arch, seed):
+    """He-normal kernels (std sqrt(2/fan_in)) keep activations O(1) through 16 layers; small random biases."""
+    g = torch.Generator().manual_seed(seed)
+    params = {}
+    for l in layer_table(arch):
+        if l["kind"] == "conv":
+            fan = l["cin"] * 9
+            k = torch.randn(l["cout"], l["cin"], 3, 3, generator=g, dtype=torch.float64) * np.sqrt(2.0 / fan)
+        elif l["kind"] == "fc":
+            fan = l["cin"]
+            k = torch.randn(l["cout"], l["cin"], generator=g, dtype=torch.float64) * np.sqrt(2.0 / fan)
+        else:
+            continue
+        b = (torch.rand(l["cout"], generator=g, dtype=torch.float64) - 0.5) * 0.2
+        # round to float32 so both sides use exactly the same parameters
+        params[l["name"]] = (k.float().double(), b.float().double())
+    return params
+
+
+class Rule(torch.autograd.Function):
+    """ReLU whose backward follows one of the three rules of ALGORITHMS.md section 4."""
+
+    @staticmethod
+    def forward(ctx, x, rule):
+        y = x.clamp(min=0)
+        ctx.save_for_backward(y)
+        ctx.rule = rule
+        return y
+
+    @staticmethod
+    def backward(ctx, r):
+        (y,) = ctx.saved_tensors
+        if ctx.rule == "gradient":
+            return r * (y > 0).to(r.dtype), None
+        if ctx.rule == "guided":
+            return r.clamp(min=0) * (y > 0).to(r.dtype), None
+        if ctx.rule == "deconvnet":
+            return r.clamp(min=0), None
+        raise ValueError(ctx.rule)
+
+
+def forward(arch, params, x, rule, keep):
+    """Runs the net; returns logits and the outputs of the layers named in keep (after ReLU)."""
+    acts = {}
+    h = x
+    for l in layer_table(arch):
+        if l["kind"] == "conv":
+            k, b = params[l["name"]]
+            h = Rule.apply(F.conv2d(h, k, b, padding=1), rule)
+        elif l["kind"] == "pool":
+            h = F.max_pool2d(h, 2, 2)
+        else:
+            if h.dim() == 4:
+                h = h.reshape(h.shape[0], -1)  # (c, h, w) flattening, the canonical fc1 order
+            k, b = params[l["name"]]
+            h = F.linear(h, k, b)
+            if l["relu"]:
+                h = Rule.apply(h, rule)
+        if l["name"] in keep:
+            if h.requires_grad:
+                h.retain_grad()
+            acts[l["name"]] = h
+    return h, acts
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--arch", choices=sorted(ARCHS), required=True)
+    ap.add_argument("--out", required=True, help="output directory (weights.h5, ref.h5)")
+    ap.add_argument("--batch", type=int, default=2)
+    ap.add_argument("--seed", type=int, default=1234)
+    ap.add_argument("--target", default=None, help="target layer (default: last conv)")
+    ap.add_argument("--conv-wgrad", default="block4_conv1")
+    ap.add_argument("--fc-wgrad", default="fc2")
+    args = ap.parse_args()
+    torch.set_num_threads(os.cpu_count() or 1)
+
+    arch = args.arch
+    size, _, _, _, ncls = ARCHS[arch]
+    table = layer_table(arch)
+    convs = [l["name"] for l in table if l["kind"] == "conv"]
+    target = args.target or convs[-1]
+    params = make_weights(arch, args.seed)
+    os.makedirs(args.out, exist_ok=True)
+
+    with h5py.File(os.path.join(args.out, "weights.h5"), "w") as f:
+        f.attrs["arch"] = arch
+        for name, (k, b) in params.items():
+            f.create_dataset(f"params/{name}/kernel", data=k.float().numpy())
+            f.create_dataset(f"params/{name}/bias", data=b.float().numpy())
+
+    g = torch.Generator().manual_seed(args.seed + 1)
+    n = args.batch
+    # inputs on the scale of Keras-preprocessed pixels divided by 64: O(1) values of both signs
+    x = (torch.rand(n, 3, size, size, generator=g, dtype=torch.float64) * 4 - 2).float().double()
+    # seeds: one class per image plus a second class for image 0 (several seeds per image in one batch)
+    image_of = list(range(n)) + [0]
+    classes = [(37 * i + 5) % ncls for i in range(n)] + [(ncls // 2 + 3) % ncls]
+    m = len(image_of)
+
+    out = {"input": x, "image_of": np.array(image_of, np.int32), "classes": np.array(classes, np.int32)}
+    with torch.no_grad():
+        logits, acts = forward(arch, params, x, "gradient", {target})
+    out["logits"] = logits
+    out[f"act/{target}"] = acts[target]
+
+    # per-seed gradients: replicate each seed's image so every row is its own sample
+    xs = x[image_of].clone()
+    for rule in ("gradient", "guided", "deconvnet"):
+        xi = xs.clone().requires_grad_(True)
+        lo, acts = forward(arch, params, xi, rule, {target})
+        score = lo[torch.arange(m), torch.tensor(classes)].sum()
+        score.backward()
+        out[f"grad/{target}/{rule}"] = acts[target].grad
+        out[f"grad/input/{rule}"] = xi.grad
+
+    # weight gradients (summed over seeds) of one conv and one fc layer, plain gradient rule
+    p2 = {k: (w.clone().requires_grad_(True), b.clone().requires_grad_(True)) for k, (w, b) in params.items()}
+    lo, _ = forward(arch, p2, xs, "gradient", set())
+    lo[torch.arange(m), torch.tensor(classes)].sum().backward()
+    for layer in (args.conv_wgrad, args.fc_wgrad):
+        out[f"wgrad/{layer}/kernel"] = p2[layer][0].grad
+        out[f"wgrad/{layer}/bias"] = p2[layer][1].grad
+
+    with h5py.File(os.path.join(args.out, "ref.h5"), "w") as f:
+        f.attrs["arch"] = arch
+        f.attrs["target"] = target
+        f.attrs["conv_wgrad"] = args.conv_wgrad
+        f.attrs["fc_wgrad"] = args.fc_wgrad
+        for k, v in out.items():
+            a = v.detach().numpy() if torch.is_tensor(v) else v
+            f.create_dataset(k, data=a.astype(np.float32) if a.dtype == np.float64 else a)
+    print(f"wrote {args.out}: target {target}, {m} seeds, logits range {logits.min():.3f}..{logits.max():.3f}")
+
+
+if __name__ == "__main__":
+    main()
