@@ -1,0 +1,128 @@
+#!/usr/bin/env python3
+"""PyTorch CPU peer for `gradcam4j bench cpu`: times the same work on the same thread count.
+
+Rows (VGG16/VGG19 with random weights, batch B, 224x224):
+  forward     torch.no_grad() forward
+  truncated   Grad-CAM the efficient way: forward, then torch.autograd.grad(score, target activation)
+              with parameters frozen (no weight gradients)
+  full        Grad-CAM as pytorch-grad-cam runs it: parameters require grad, a hook keeps the target
+              activation, loss.backward() computes every weight gradient too
+  input       gradient w.r.t. the input (vanilla saliency), parameters frozen
+Prints one line per row: `row <name> <median seconds> <all seconds comma separated>`.
+"""
+import argparse
+import os
+import statistics
+import sys
+import time
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from ref_vgg import ARCHS, layer_table  # noqa: E402
+
+
+class Vgg(nn.Module):
+    """The layer table as an nn.Module with ordinary nn.ReLU / MaxPool2d (what users of PyTorch run)."""
+
+    def __init__(self, arch):
+        super().__init__()
+        self.table = layer_table(arch)
+        self.mods = nn.ModuleDict()
+        for l in self.table:
+            if l["kind"] == "conv":
+                self.mods[l["name"]] = nn.Conv2d(l["cin"], l["cout"], 3, padding=1)
+            elif l["kind"] == "fc":
+                self.mods[l["name"]] = nn.Linear(l["cin"], l["cout"])
+
+    def forward(self, x, target=None):
+        kept = None
+        for l in self.table:
+            if l["kind"] == "conv":
+                x = F.relu(self.mods[l["name"]](x))
+            elif l["kind"] == "pool":
+                x = F.max_pool2d(x, 2, 2)
+            else:
+                if x.dim() == 4:
+                    x = torch.flatten(x, 1)
+                x = self.mods[l["name"]](x)
+                if l["relu"]:
+                    x = F.relu(x)
+            if l["name"] == target:
+                kept = x
+        return x, kept
+
+
+def timeit(fn, reps, warmup):
+    for _ in range(warmup):
+        fn()
+    ts = []
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        fn()
+        ts.append(time.perf_counter() - t0)
+    return ts
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--arch", default="vgg16", choices=["vgg16", "vgg19"])
+    ap.add_argument("--batch", type=int, default=8)
+    ap.add_argument("--threads", type=int, default=os.cpu_count())
+    ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--warmup", type=int, default=1)
+    ap.add_argument("--rows", default="forward,truncated,full,input")
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(0)
+    net = Vgg(args.arch).eval()
+    target = [l["name"] for l in net.table if l["kind"] == "conv"][-1]
+    x = torch.randn(args.batch, 3, 224, 224)
+    cls = torch.arange(args.batch) % 1000
+    idx = torch.arange(args.batch)
+
+    def freeze(flag):
+        for p in net.parameters():
+            p.requires_grad_(flag)
+
+    def forward():
+        with torch.no_grad():
+            net(x)
+
+    def truncated():
+        logits, act = net(x, target)
+        (g,) = torch.autograd.grad(logits[idx, cls].sum(), act)
+        return g
+
+    def full():
+        net.zero_grad(set_to_none=True)
+        logits, act = net(x, target)
+        act.retain_grad()
+        logits[idx, cls].sum().backward()
+        return act.grad
+
+    def input_grad():
+        xi = x.clone().requires_grad_(True)
+        logits, _ = net(xi)
+        (g,) = torch.autograd.grad(logits[idx, cls].sum(), xi)
+        return g
+
+    print(f"torch {torch.__version__} threads {torch.get_num_threads()} mkldnn {torch.backends.mkldnn.is_available()}", flush=True)
+    for row in args.rows.split(","):
+        if row == "forward":
+            freeze(False); ts = timeit(forward, args.reps, args.warmup)
+        elif row == "truncated":
+            freeze(False); ts = timeit(truncated, args.reps, args.warmup)
+        elif row == "full":
+            freeze(True); ts = timeit(full, args.reps, args.warmup)
+        elif row == "input":
+            freeze(False); ts = timeit(input_grad, args.reps, args.warmup)
+        else:
+            raise SystemExit(f"unknown row {row}")
+        print(f"row {row} {statistics.median(ts):.6f} {','.join(f'{t:.6f}' for t in ts)}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
