@@ -23,9 +23,12 @@ import org.junit.jupiter.api.Test;
  * The CPU backend against PyTorch (float64 references from tools/ref_vgg.py) on a narrow VGG of the same
  * topology, on both GEMMs (OpenBLAS and the pure-Java fallback).
  *
- * Tolerance: relative L2 <= 1e-4 (Tolerances.PARITY). float32 accumulation over up to 25088-term dot
- * products through 16 layers gives errors of a few 1e-6 in practice; 1e-4 leaves room for max-pool
- * near-ties that route a gradient differently in float32 than in float64.
+ * Tolerance: relative L2 <= 1e-4 for everything. One documented exception: where PyTorch's own float32
+ * computation of a gradient is further than 1e-4 from the float64 reference (the script records that error
+ * per tensor), the bound is twice PyTorch's error. This happens for input gradients of the full-size
+ * networks (PyTorch float32: 3.0e-3 on VGG16): a 2x2 max-pool window whose two largest values differ by
+ * less than float32 rounding picks another argmax than float64 does and reroutes that gradient, which
+ * no float32 implementation can avoid. Everything else is held to 1e-4.
  */
 class CpuParityTest {
 
@@ -59,6 +62,7 @@ class CpuParityTest {
 
     static void check(Backend backend, Path dir, Architecture arch) {
         Map<String, Tensor> ref = Reference.readAll(dir.resolve("ref.h5"));
+        Map<String, Double> torchErr = Reference.attributes(dir.resolve("ref.h5"));
         Model model = loadRefModel(dir, arch);
         String target = arch.defaultTargetLayer();
         int[] imageOf = Reference.ints(ref.get("image_of"));
@@ -72,8 +76,9 @@ class CpuParityTest {
             for (ReluRule rule : ReluRule.values()) {
                 String r = rule.name().toLowerCase();
                 Gradients g = pass.backward(new BackwardRequest(seeds, imageOf, Architecture.INPUT, rule, Set.of(target), Set.of()));
-                assertClose("grad " + target + " " + r, g.at(target), ref.get("grad/" + target + "/" + r));
-                assertClose("grad input " + r, g.at(Architecture.INPUT), ref.get("grad/input/" + r));
+                String tk = "grad/" + target + "/" + r, ik = "grad/input/" + r;
+                assertClose("grad " + target + " " + r, g.at(target), ref.get(tk), bound(torchErr, tk));
+                assertClose("grad input " + r, g.at(Architecture.INPUT), ref.get(ik), bound(torchErr, ik));
             }
             Gradients w = pass.backward(new BackwardRequest(seeds, imageOf, Architecture.INPUT, ReluRule.GRADIENT, Set.of(),
                     Set.of(convW, fcW)));
@@ -89,10 +94,20 @@ class CpuParityTest {
         throw new AssertionError("no " + prefix + "*" + suffix + " in reference");
     }
 
-    static void assertClose(String what, Tensor got, Tensor want) {
+    static final double PARITY = 1e-4;
+
+    /** 1e-4, or twice PyTorch's own float32 error on this tensor where that is larger (see class comment). */
+    static double bound(Map<String, Double> torchErr, String key) {
+        Double e = torchErr.get("torch_f32_err/" + key);
+        return e == null ? PARITY : Math.max(PARITY, 2 * e);
+    }
+
+    static void assertClose(String what, Tensor got, Tensor want) { assertClose(what, got, want, PARITY); }
+
+    static void assertClose(String what, Tensor got, Tensor want, double tol) {
         assertArrayEquals(want.shape(), got.shape(), what + " shape");
         double err = Errors.relativeL2(got, want);
-        System.out.printf("  %-40s rel L2 %.2e%n", what, err);
-        assertTrue(err <= 1e-4, what + ": relative L2 error " + err + " > 1e-4");
+        System.out.printf("  %-40s rel L2 %.2e (bound %.1e)%n", what, err, tol);
+        assertTrue(err <= tol, what + ": relative L2 error " + err + " > " + tol);
     }
 }

@@ -105,6 +105,18 @@ public final class Reference {
         }
     }
 
+    /** Numeric root attributes of an HDF5 file (e.g. the reference's own float32 errors). */
+    public static Map<String, Double> attributes(Path h5) {
+        Map<String, Double> out = new LinkedHashMap<>();
+        try (HdfFile f = new HdfFile(h5)) {
+            f.getAttributes().forEach((k, a) -> {
+                Object v = a.getData();
+                if (v instanceof Number num) out.put(k, num.doubleValue());
+            });
+        }
+        return out;
+    }
+
     public static int[] ints(Tensor t) {
         int[] r = new int[t.size()];
         for (int i = 0; i < r.length; i++) r[i] = Math.round(t.data()[i]);
