@@ -1,0 +1,77 @@
+// Plain C++ CPU references of every kernel family in kernels/ (one .cpp per family).
+//
+// Same arguments and semantics as the launchers, on host memory, without a stream. They are
+// written for clarity, not speed: sums are accumulated in double so that a comparison with the
+// float32 GPU result measures the kernel's rounding, not the reference's. Enums are the
+// launchers' own (the launcher headers are plain host C++). These functions are also what the
+// Java CPU backend's results must agree with; keep both in step with ALGORITHMS.md.
+#pragma once
+
+#include <cstdint>
+
+#include "../cam_combine.cuh"
+#include "../gradcampp.cuh"
+#include "../relu_backward.cuh"
+
+namespace gradcam4j {
+namespace reference {
+
+// grad_pool
+void gradcam_weights(float* weights,     // M x C
+                     const float* grad,  // M x C x HW
+                     int M, int C, int HW);
+void xgradcam_weights(float* weights,       // M x C
+                      const float* grad,    // M x C x HW
+                      const float* act,     // N x C x HW
+                      const int* image_of,  // M or nullptr
+                      int M, int C, int HW, float eps);
+
+// gradcampp
+void gradcampp_weights(float* weights,       // M x C
+                       float* alphas,        // M x C x HW or nullptr
+                       const float* grad,    // M x C x HW
+                       const float* act,     // N x C x HW
+                       const int* image_of,  // M or nullptr
+                       int M, int C, int HW, GradCamPlusPlusForm form, float eps);
+
+// cam_combine
+void cam_weighted_sum(float* map,            // M x HW
+                      const float* weights,  // M x C
+                      const float* act,      // N x C x HW
+                      const int* image_of,   // M or nullptr
+                      int M, int C, int HW, bool relu);
+void cam_elementwise(float* map,           // M x HW
+                     const float* grad,    // M x C x HW
+                     const float* act,     // N x C x HW
+                     const int* image_of,  // M or nullptr
+                     int M, int C, int HW, ElementwiseCam kind);
+
+// relu_backward
+void relu_backward(float* grad_in,         // M x per_image
+                   const float* grad_out,  // M x per_image
+                   const float* relu_out,  // N x per_image (nullptr for deconvnet)
+                   const int* image_of,    // M or nullptr
+                   int M, int64_t per_image, ReluRule rule);
+void relu_maxpool_backward(float* grad_in,          // M x C x H x W
+                           const float* grad_pool,  // M x C x (H/2) x (W/2)
+                           const float* relu_out,   // N x C x H x W
+                           const int* image_of,     // M or nullptr
+                           int M, int C, int H, int W, ReluRule rule);
+
+// upsample
+void upsample_bilinear(float* out,       // M x H x W
+                       const float* in,  // M x h x w
+                       int M, int h, int w, int H, int W);
+void normalise_by_max(float* out,       // M x HW
+                      float* max_out,   // M or nullptr
+                      const float* in,  // M x HW
+                      int M, int64_t HW);
+
+// guided_product
+void guided_product(float* out,           // M x C x HW
+                    const float* guided,  // M x C x HW
+                    const float* map,     // M x HW
+                    int M, int C, int64_t HW);
+
+}  // namespace reference
+}  // namespace gradcam4j

@@ -1,0 +1,480 @@
+// Kernel parity cases: each launcher in kernels/*.cuh against its reference in
+// kernels/reference/, on seeded random inputs chosen to hit the awkward paths: odd sizes, M = 1,
+// gathered image_of rows, exact zeros in gradients, all-zero channels and maps, ties in max-pool
+// windows, misaligned pointers (scalar fallbacks), in-place calls. The tolerance table (relative
+// L2, see CheckLine) follows the includes, each value with the reason for it.
+#include "kernel_cases.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <random>
+#include <sstream>
+
+#include "cam_combine.cuh"
+#include "check.h"
+#include "device_buffer.h"
+#include "grad_pool.cuh"
+#include "gradcampp.cuh"
+#include "guided_product.cuh"
+#include "reference/reference.h"
+#include "relu_backward.cuh"
+#include "upsample.cuh"
+
+namespace gradcam4j {
+namespace test {
+namespace {
+
+// Reductions (channel means, Grad-CAM++ sums, channel combinations): float32 accumulation of up
+// to 512 x 196 terms in a different order from the double reference. Rounding grows like
+// sqrt(terms) * 6e-8 relative, i.e. ~1e-6 at worst here; 1e-5 is the project's bound for them.
+constexpr double kTolReduce = 1e-5;
+// Bilinear resampling: the GPU computes source coordinates and weights in float, the reference
+// in double; at 16x magnification the weights differ by ~1e-7 of the map's range. 1e-4 is the
+// project's bound for upsampling.
+constexpr double kTolResample = 1e-4;
+// Selections and single correctly rounded operations (ReLU rules, pool routing, the guided
+// product, division by the max): the GPU and the reference do the same float operation, so the
+// result must be bit-identical (no fast-math anywhere in the build).
+constexpr double kTolExact = 0.0;
+
+constexpr float kGradCamPlusPlusEps = 1e-6f;  // ALGORITHMS.md section 3
+constexpr float kXGradCamEps = 1e-6f;         // same eps as Grad-CAM++; only guards sum A = 0
+
+// ---------------------------------------------------------------------------------------------
+// Comparison
+
+double rel_l2(const std::vector<float>& gpu, const std::vector<float>& ref,
+              const std::vector<char>* mask = nullptr) {
+    double diff = 0.0, norm = 0.0, gnorm = 0.0;
+    for (size_t i = 0; i < ref.size(); ++i) {
+        if (mask && !(*mask)[i]) continue;
+        if (!std::isfinite(gpu[i]) && std::isfinite(ref[i])) return INFINITY;
+        const double d = static_cast<double>(gpu[i]) - ref[i];
+        diff += d * d;
+        norm += static_cast<double>(ref[i]) * ref[i];
+        gnorm += static_cast<double>(gpu[i]) * gpu[i];
+    }
+    if (norm == 0.0) return std::sqrt(gnorm);
+    return std::sqrt(diff / norm);
+}
+
+struct Recorder {
+    std::vector<CheckLine> lines;
+    void add(const char* family, const std::string& what, const std::string& shape,
+             double err, double tol) {
+        lines.push_back({family, what, shape, err, tol, err <= tol});
+    }
+};
+
+// ---------------------------------------------------------------------------------------------
+// Inputs
+
+struct Rng {
+    std::mt19937 gen;
+    explicit Rng(uint32_t seed) : gen(seed) {}
+    float normal() { return std::normal_distribution<float>(0.f, 1.f)(gen); }
+    float uniform() { return std::uniform_real_distribution<float>(0.f, 1.f)(gen); }
+};
+
+// Gradient-like data: N(0,1) with ~25% exact zeros (ReLU masks upstream produce them, and
+// Grad-CAM++ treats g == 0 specially).
+std::vector<float> gradient_like(Rng& rng, size_t n) {
+    std::vector<float> v(n);
+    for (auto& x : v) x = rng.uniform() < 0.25f ? 0.f : rng.normal();
+    return v;
+}
+
+// Activation-like data: ReLU(N(0,1)), and every channel k with k % 7 == 3 all zero (a dead
+// channel: sum A = 0 in XGrad-CAM and Grad-CAM++).
+std::vector<float> activation_like(Rng& rng, int N, int C, int HW) {
+    std::vector<float> v(static_cast<size_t>(N) * C * HW);
+    for (int n = 0; n < N; ++n)
+        for (int k = 0; k < C; ++k)
+            for (int i = 0; i < HW; ++i)
+                v[(static_cast<size_t>(n) * C + k) * HW + i] =
+                    k % 7 == 3 ? 0.f : std::max(rng.normal(), 0.f);
+    return v;
+}
+
+std::vector<float> normal_vector(Rng& rng, size_t n) {
+    std::vector<float> v(n);
+    for (auto& x : v) x = rng.normal();
+    return v;
+}
+
+// A reversed, many-to-one seed -> image mapping, so that a kernel ignoring image_of fails.
+std::vector<int> gathered_images(int M, int N) {
+    std::vector<int> v(M);
+    for (int m = 0; m < M; ++m) v[m] = static_cast<int>((static_cast<int64_t>(M - 1 - m) * N) / M);
+    return v;
+}
+
+std::string dims(const char* name, std::initializer_list<int64_t> sizes) {
+    std::ostringstream s;
+    s << name << " (";
+    bool first = true;
+    for (int64_t d : sizes) {
+        s << (first ? "" : "x") << d;
+        first = false;
+    }
+    s << ")";
+    return s.str();
+}
+
+// ---------------------------------------------------------------------------------------------
+// CAM family: grad_pool, gradcampp, cam_combine
+
+struct CamCase {
+    const char* name;
+    int M, N, C, h, w;
+    bool gather;  // image_of given (gathered_images) rather than nullptr
+    bool large;   // skipped in quick mode
+};
+
+const CamCase kCamCases[] = {
+    {"M1_C512_14x14", 1, 1, 512, 14, 14, false, false},
+    {"M64_C512_14x14", 64, 64, 512, 14, 14, false, true},
+    {"M64_N16_C512_14x14_gather", 64, 16, 512, 14, 14, true, true},
+    {"M3_N2_C37_7x9_gather", 3, 2, 37, 7, 9, true, false},
+    {"M2_C3_1x1", 2, 2, 3, 1, 1, false, false},
+    {"M2_N1_C8_112x112_gather", 2, 1, 8, 112, 112, true, true},
+};
+
+void check_cam_family(Recorder& rec, const CamCase& cs, uint32_t seed) {
+    Rng rng(seed);
+    const int M = cs.M, N = cs.N, C = cs.C, HW = cs.h * cs.w;
+    const std::string shape = dims(cs.name, {M, N, C, cs.h, cs.w});
+    const std::vector<float> grad = gradient_like(rng, static_cast<size_t>(M) * C * HW);
+    std::vector<float> act = activation_like(rng, N, C, HW);
+    if (cs.C == 3 && N > 1) {  // one image with no activation at all: its maps must be all zero
+        std::fill(act.begin() + static_cast<size_t>(C) * HW, act.begin() + 2 * static_cast<size_t>(C) * HW, 0.f);
+    }
+    const std::vector<int> img = cs.gather ? gathered_images(M, N) : std::vector<int>();
+    const int* img_host = cs.gather ? img.data() : nullptr;
+
+    DeviceBuffer<float> d_grad(grad), d_act(act), d_w(static_cast<size_t>(M) * C),
+        d_alpha(static_cast<size_t>(M) * C * HW), d_map(static_cast<size_t>(M) * HW);
+    DeviceBuffer<int> d_img(img);
+    const int* img_dev = cs.gather ? d_img.get() : nullptr;
+    std::vector<float> ref_w(static_cast<size_t>(M) * C), ref_alpha(d_alpha.size()),
+        ref_map(d_map.size());
+
+    // grad_pool
+    CUDA_CHECK(launch_gradcam_weights(d_w.get(), d_grad.get(), M, C, HW, nullptr));
+    reference::gradcam_weights(ref_w.data(), grad.data(), M, C, HW);
+    rec.add("grad_pool", "gradcam_weights", shape, rel_l2(d_w.download(), ref_w), kTolReduce);
+
+    CUDA_CHECK(launch_xgradcam_weights(d_w.get(), d_grad.get(), d_act.get(), img_dev, M, C, HW,
+                                       kXGradCamEps, nullptr));
+    reference::xgradcam_weights(ref_w.data(), grad.data(), act.data(), img_host, M, C, HW,
+                                kXGradCamEps);
+    rec.add("grad_pool", "xgradcam_weights", shape, rel_l2(d_w.download(), ref_w), kTolReduce);
+
+    // gradcampp: the alphas are compared where they are well conditioned. For g < 0 the
+    // denominator g^2 (2 + S g) vanishes at g = -2/S, where float and double legitimately
+    // disagree without bound; those alphas never reach the weights (ReLU(g) = 0 there), so the
+    // mask keeps g >= 0 and every g < 0 with |2 + S g| >= 1.
+    std::vector<char> alpha_mask(ref_alpha.size());
+    for (int m = 0; m < M; ++m) {
+        const int n = img_host ? img_host[m] : m;
+        for (int k = 0; k < C; ++k) {
+            double S = 0.0;
+            for (int i = 0; i < HW; ++i) S += act[(static_cast<size_t>(n) * C + k) * HW + i];
+            for (int i = 0; i < HW; ++i) {
+                const size_t e = (static_cast<size_t>(m) * C + k) * HW + i;
+                alpha_mask[e] = grad[e] >= 0.f || std::fabs(2.0 + S * grad[e]) >= 1.0;
+            }
+        }
+    }
+    for (GradCamPlusPlusForm form : {GradCamPlusPlusForm::kDefault, GradCamPlusPlusForm::kOfficial}) {
+        const char* fname = form == GradCamPlusPlusForm::kDefault ? "default" : "official";
+        CUDA_CHECK(launch_gradcampp_weights(d_w.get(), d_alpha.get(), d_grad.get(), d_act.get(),
+                                            img_dev, M, C, HW, form, kGradCamPlusPlusEps, nullptr));
+        reference::gradcampp_weights(ref_w.data(), ref_alpha.data(), grad.data(), act.data(),
+                                     img_host, M, C, HW, form, kGradCamPlusPlusEps);
+        rec.add("gradcampp", std::string("weights/") + fname, shape,
+                rel_l2(d_w.download(), ref_w), kTolReduce);
+        rec.add("gradcampp", std::string("alphas/") + fname, shape,
+                rel_l2(d_alpha.download(), ref_alpha, &alpha_mask), kTolReduce);
+        // Weights only (alphas = nullptr) must give the same weights.
+        CUDA_CHECK(launch_gradcampp_weights(d_w.get(), nullptr, d_grad.get(), d_act.get(),
+                                            img_dev, M, C, HW, form, kGradCamPlusPlusEps, nullptr));
+        rec.add("gradcampp", std::string("weights_only/") + fname, shape,
+                rel_l2(d_w.download(), ref_w), kTolReduce);
+    }
+
+    // cam_combine: random channel weights of both signs, with and without the ReLU.
+    const std::vector<float> w = normal_vector(rng, static_cast<size_t>(M) * C);
+    d_w.upload(w);
+    for (bool relu : {true, false}) {
+        CUDA_CHECK(launch_cam_weighted_sum(d_map.get(), d_w.get(), d_act.get(), img_dev, M, C, HW,
+                                           relu, nullptr));
+        reference::cam_weighted_sum(ref_map.data(), w.data(), act.data(), img_host, M, C, HW, relu);
+        rec.add("cam_combine", relu ? "weighted_sum/relu" : "weighted_sum/linear", shape,
+                rel_l2(d_map.download(), ref_map), kTolReduce);
+    }
+    for (ElementwiseCam kind : {ElementwiseCam::kHiResCam, ElementwiseCam::kLayerCam}) {
+        CUDA_CHECK(launch_cam_elementwise(d_map.get(), d_grad.get(), d_act.get(), img_dev, M, C, HW,
+                                          kind, nullptr));
+        reference::cam_elementwise(ref_map.data(), grad.data(), act.data(), img_host, M, C, HW, kind);
+        rec.add("cam_combine", kind == ElementwiseCam::kHiResCam ? "hirescam" : "layercam", shape,
+                rel_l2(d_map.download(), ref_map), kTolReduce);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// relu_backward
+
+const char* rule_name(ReluRule r) {
+    switch (r) {
+        case ReluRule::kGradient: return "gradient";
+        case ReluRule::kGuided: return "guided";
+        case ReluRule::kDeconvnet: return "deconvnet";
+    }
+    return "?";
+}
+
+constexpr ReluRule kRules[] = {ReluRule::kGradient, ReluRule::kGuided, ReluRule::kDeconvnet};
+
+struct ReluCase {
+    const char* name;
+    int M, N;
+    int64_t per_image;
+    bool gather;
+    int offset;    // floats added to every device pointer: 1 forces the scalar kernel
+    bool inplace;  // grad_in == grad_out
+    bool large;
+};
+
+const ReluCase kReluCases[] = {
+    {"flat_1", 1, 1, 1, false, 0, false, false},
+    {"flat_3_tail", 1, 1, 3, false, 0, false, false},
+    {"flat_4", 1, 1, 4, false, 0, false, false},
+    {"M2_1001_tail", 2, 2, 1001, false, 0, false, false},
+    {"M4_64x28x28", 4, 4, 64 * 28 * 28, false, 0, false, false},
+    {"M64_64x14x14", 64, 64, 64 * 14 * 14, false, 0, false, true},
+    {"M6_N2_64x7x7_gather", 6, 2, 64 * 7 * 7, true, 0, false, false},
+    {"M3_N2_1001_gather_scalar", 3, 2, 1001, true, 0, false, false},
+    {"misaligned_4099_scalar", 1, 1, 4099, false, 1, false, false},
+    {"M4_4096_inplace", 4, 4, 4096, false, 0, true, false},
+    {"M3_N2_1001_gather_inplace", 3, 2, 1001, true, 0, true, false},
+};
+
+void check_relu_backward(Recorder& rec, const ReluCase& cs, uint32_t seed) {
+    Rng rng(seed);
+    const int64_t total = cs.M * cs.per_image;
+    const std::string shape = dims(cs.name, {cs.M, cs.N, cs.per_image});
+    const std::vector<float> R = normal_vector(rng, static_cast<size_t>(total));
+    std::vector<float> y = normal_vector(rng, static_cast<size_t>(cs.N * cs.per_image));
+    for (auto& v : y) v = std::max(v, 0.f);
+    const std::vector<int> img = cs.gather ? gathered_images(cs.M, cs.N) : std::vector<int>();
+
+    const size_t off = static_cast<size_t>(cs.offset);
+    DeviceBuffer<float> d_R(static_cast<size_t>(total) + off), d_y(y.size() + off),
+        d_out(static_cast<size_t>(total) + off);
+    DeviceBuffer<int> d_img(img);
+    d_y.upload(y, off);
+    std::vector<float> ref(static_cast<size_t>(total));
+    for (ReluRule rule : kRules) {
+        d_R.upload(R, off);
+        float* out = cs.inplace ? d_R.get() + off : d_out.get() + off;
+        const float* relu_out = rule == ReluRule::kDeconvnet ? nullptr : d_y.get() + off;
+        CUDA_CHECK(launch_relu_backward(out, d_R.get() + off, relu_out,
+                                        cs.gather ? d_img.get() : nullptr, cs.M, cs.per_image,
+                                        rule, nullptr));
+        reference::relu_backward(ref.data(), R.data(), y.data(), cs.gather ? img.data() : nullptr,
+                                 cs.M, cs.per_image, rule);
+        const std::vector<float> got = (cs.inplace ? d_R : d_out).download(off, static_cast<size_t>(total));
+        rec.add("relu_backward", std::string("relu/") + rule_name(rule), shape, rel_l2(got, ref),
+                kTolExact);
+    }
+}
+
+struct PoolCase {
+    const char* name;
+    int M, N, C, H, W;
+    bool gather;
+    bool large;
+};
+
+const PoolCase kPoolCases[] = {
+    {"M1_C4_4x4", 1, 1, 4, 4, 4, false, false},
+    {"M3_N2_C5_7x9_gather_odd", 3, 2, 5, 7, 9, true, false},
+    {"M2_C64_28x28", 2, 2, 64, 28, 28, false, false},
+    {"M2_N1_C3_1x5_no_window", 2, 1, 3, 1, 5, true, false},
+    {"M8_C64_56x56", 8, 8, 64, 56, 56, false, true},
+};
+
+void check_relu_maxpool(Recorder& rec, const PoolCase& cs, uint32_t seed) {
+    Rng rng(seed);
+    const int Hp = cs.H / 2, Wp = cs.W / 2;
+    const std::string shape = dims(cs.name, {cs.M, cs.N, cs.C, cs.H, cs.W});
+    // ReLU outputs rounded to multiples of 0.5: plenty of ties, at zero and above, so the
+    // first-maximum rule is exercised.
+    std::vector<float> y = normal_vector(rng, static_cast<size_t>(cs.N) * cs.C * cs.H * cs.W);
+    for (auto& v : y) v = std::max(std::round(v * 2.f) / 2.f, 0.f);
+    const std::vector<float> dP = normal_vector(rng, static_cast<size_t>(cs.M) * cs.C * Hp * Wp);
+    const std::vector<int> img = cs.gather ? gathered_images(cs.M, cs.N) : std::vector<int>();
+    DeviceBuffer<float> d_y(y), d_dP(dP), d_out(static_cast<size_t>(cs.M) * cs.C * cs.H * cs.W);
+    DeviceBuffer<int> d_img(img);
+    std::vector<float> ref(d_out.size());
+    for (ReluRule rule : kRules) {
+        CUDA_CHECK(launch_relu_maxpool_backward(d_out.get(), d_dP.get(), d_y.get(),
+                                                cs.gather ? d_img.get() : nullptr, cs.M, cs.C,
+                                                cs.H, cs.W, rule, nullptr));
+        reference::relu_maxpool_backward(ref.data(), dP.data(), y.data(),
+                                         cs.gather ? img.data() : nullptr, cs.M, cs.C, cs.H, cs.W,
+                                         rule);
+        rec.add("relu_backward", std::string("relu_maxpool/") + rule_name(rule), shape,
+                rel_l2(d_out.download(), ref), kTolExact);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// upsample, normalise, guided product
+
+struct UpsampleCase {
+    const char* name;
+    int M, h, w, H, W;
+    bool large;
+};
+
+const UpsampleCase kUpsampleCases[] = {
+    {"M1_14x14_to_224x224", 1, 14, 14, 224, 224, false},
+    {"M64_14x14_to_224x224", 64, 14, 14, 224, 224, true},
+    {"M3_7x9_to_33x17_odd", 3, 7, 9, 33, 17, false},
+    {"M2_1x1_to_5x5", 2, 1, 1, 5, 5, false},
+    {"M2_14x14_to_7x7_down", 2, 14, 14, 7, 7, false},
+    {"M1_5x3_identity", 1, 5, 3, 5, 3, false},
+};
+
+void check_upsample(Recorder& rec, const UpsampleCase& cs, uint32_t seed) {
+    Rng rng(seed);
+    const std::string shape = dims(cs.name, {cs.M, cs.h, cs.w, cs.H, cs.W});
+    std::vector<float> in = normal_vector(rng, static_cast<size_t>(cs.M) * cs.h * cs.w);
+    for (auto& v : in) v = std::max(v, 0.f);
+    DeviceBuffer<float> d_in(in), d_out(static_cast<size_t>(cs.M) * cs.H * cs.W);
+    std::vector<float> ref(d_out.size());
+    CUDA_CHECK(launch_upsample_bilinear(d_out.get(), d_in.get(), cs.M, cs.h, cs.w, cs.H, cs.W,
+                                        nullptr));
+    reference::upsample_bilinear(ref.data(), in.data(), cs.M, cs.h, cs.w, cs.H, cs.W);
+    rec.add("upsample", "upsample_bilinear", shape, rel_l2(d_out.download(), ref), kTolResample);
+}
+
+struct NormaliseCase {
+    const char* name;
+    int M;
+    int64_t HW;
+    int zero_map;      // index of a map set to all zero, -1 for none
+    int negative_map;  // index of a map set to all negative (no ReLU upstream), -1 for none
+    bool inplace;
+    bool large;
+};
+
+const NormaliseCase kNormaliseCases[] = {
+    {"M64_224x224_zero_map", 64, 224 * 224, 5, -1, false, true},
+    {"M3_33x17_zero_map", 3, 33 * 17, 0, -1, false, false},
+    {"M1_1x1", 1, 1, -1, -1, false, false},
+    {"M3_5_negative_map", 3, 5, -1, 1, false, false},
+    {"M4_224x224_inplace", 4, 224 * 224, 2, -1, true, false},
+};
+
+void check_normalise(Recorder& rec, const NormaliseCase& cs, uint32_t seed) {
+    Rng rng(seed);
+    const std::string shape = dims(cs.name, {cs.M, cs.HW});
+    std::vector<float> in = normal_vector(rng, static_cast<size_t>(cs.M) * cs.HW);
+    for (auto& v : in) v = std::max(v, 0.f);
+    for (int64_t i = 0; i < cs.HW; ++i) {
+        if (cs.zero_map >= 0) in[cs.zero_map * cs.HW + i] = 0.f;
+        if (cs.negative_map >= 0) in[cs.negative_map * cs.HW + i] = -1.f - rng.uniform();
+    }
+    DeviceBuffer<float> d_in(in), d_out(in.size()), d_max(static_cast<size_t>(cs.M));
+    float* out = cs.inplace ? d_in.get() : d_out.get();
+    CUDA_CHECK(launch_normalise_by_max(out, d_max.get(), d_in.get(), cs.M, cs.HW, nullptr));
+    std::vector<float> ref(in.size()), ref_max(static_cast<size_t>(cs.M));
+    reference::normalise_by_max(ref.data(), ref_max.data(), in.data(), cs.M, cs.HW);
+    rec.add("upsample", "normalise_by_max/map", shape,
+            rel_l2((cs.inplace ? d_in : d_out).download(), ref), kTolExact);
+    rec.add("upsample", "normalise_by_max/max", shape, rel_l2(d_max.download(), ref_max), kTolExact);
+}
+
+struct ProductCase {
+    const char* name;
+    int M, C;
+    int64_t HW;
+    bool inplace;
+    bool large;
+};
+
+const ProductCase kProductCases[] = {
+    {"M1_3x224x224", 1, 3, 224 * 224, false, false},
+    {"M64_3x224x224", 64, 3, 224 * 224, false, true},
+    {"M3_3x7x9_scalar", 3, 3, 7 * 9, false, false},
+    {"M2_1x1x1", 2, 1, 1, false, false},
+    {"M2_3x32x32_inplace", 2, 3, 32 * 32, true, false},
+};
+
+void check_guided_product(Recorder& rec, const ProductCase& cs, uint32_t seed) {
+    Rng rng(seed);
+    const std::string shape = dims(cs.name, {cs.M, cs.C, cs.HW});
+    const std::vector<float> guided = normal_vector(rng, static_cast<size_t>(cs.M) * cs.C * cs.HW);
+    std::vector<float> map(static_cast<size_t>(cs.M) * cs.HW);
+    for (auto& v : map) v = rng.uniform();
+    DeviceBuffer<float> d_g(guided), d_map(map), d_out(guided.size());
+    float* out = cs.inplace ? d_g.get() : d_out.get();
+    CUDA_CHECK(launch_guided_product(out, d_g.get(), d_map.get(), cs.M, cs.C, cs.HW, nullptr));
+    std::vector<float> ref(guided.size());
+    reference::guided_product(ref.data(), guided.data(), map.data(), cs.M, cs.C, cs.HW);
+    rec.add("guided_product", "guided_product", shape,
+            rel_l2((cs.inplace ? d_g : d_out).download(), ref), kTolExact);
+}
+
+}  // namespace
+
+std::vector<CheckLine> run_kernel_checks(const CheckOptions& options) {
+    Recorder rec;
+    uint32_t seed = options.seed;  // every case gets its own seed, so cases are independent
+    for (const auto& cs : kCamCases)
+        if (!(options.quick && cs.large)) check_cam_family(rec, cs, seed++);
+    for (const auto& cs : kReluCases)
+        if (!(options.quick && cs.large)) check_relu_backward(rec, cs, seed++);
+    for (const auto& cs : kPoolCases)
+        if (!(options.quick && cs.large)) check_relu_maxpool(rec, cs, seed++);
+    for (const auto& cs : kUpsampleCases)
+        if (!(options.quick && cs.large)) check_upsample(rec, cs, seed++);
+    for (const auto& cs : kNormaliseCases)
+        if (!(options.quick && cs.large)) check_normalise(rec, cs, seed++);
+    for (const auto& cs : kProductCases)
+        if (!(options.quick && cs.large)) check_guided_product(rec, cs, seed++);
+    // Kernel faults are asynchronous: make sure none is pending before declaring success.
+    CUDA_CHECK(cudaDeviceSynchronize());
+    return rec.lines;
+}
+
+bool all_passed(const std::vector<CheckLine>& lines) {
+    for (const auto& l : lines)
+        if (!l.ok) return false;
+    return !lines.empty();
+}
+
+std::string format_check_table(const std::vector<CheckLine>& lines) {
+    std::ostringstream s;
+    char buf[512];
+    std::snprintf(buf, sizeof buf, "%-15s %-26s %-52s %11s %9s  %s\n", "family", "check", "case",
+                  "rel_l2", "tol", "result");
+    s << buf;
+    int failed = 0;
+    for (const auto& l : lines) {
+        std::snprintf(buf, sizeof buf, "%-15s %-26s %-52s %11.3e %9.1e  %s\n", l.family.c_str(),
+                      l.what.c_str(), l.shape.c_str(), l.rel_err, l.tol, l.ok ? "ok" : "FAIL");
+        s << buf;
+        if (!l.ok) ++failed;
+    }
+    s << "overall: " << (all_passed(lines) ? "PASS" : "FAIL") << " (" << lines.size()
+      << " checks, " << failed << " failed)\n";
+    return s.str();
+}
+
+}  // namespace test
+}  // namespace gradcam4j

@@ -1,0 +1,158 @@
+// reference_check: the CPU references (kernels/reference/) against values worked out by hand
+// from ALGORITHMS.md. Runs anywhere, no GPU: it pins the references down, so that the GPU
+// parity suite (which trusts them) compares against the right thing. Exit status 0 / 1.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <initializer_list>
+#include <vector>
+
+#include "reference/reference.h"
+
+namespace {
+
+using namespace gradcam4j;
+
+int g_failures = 0;
+
+void expect(const char* what, const std::vector<float>& got, std::initializer_list<double> want,
+            double tol = 1e-6) {
+    bool ok = got.size() == want.size();
+    size_t i = 0;
+    for (double w : want) {
+        if (!ok) break;
+        const double g = got[i++];
+        ok = std::isfinite(g) && std::fabs(g - w) <= tol * std::max(1.0, std::fabs(w));
+    }
+    std::printf("%-48s %s\n", what, ok ? "ok" : "FAIL");
+    if (!ok) {
+        ++g_failures;
+        std::printf("   got :");
+        for (float g : got) std::printf(" %.7g", g);
+        std::printf("\n   want:");
+        for (double w : want) std::printf(" %.7g", w);
+        std::printf("\n");
+    }
+}
+
+void check_grad_pool() {
+    // M = 1, C = 2, HW = 3; image 0 of 1.
+    const std::vector<float> g = {1, 2, 3, -1, 0, 4};
+    const std::vector<float> a = {1, 0, 1, 0, 0, 0};  // channel 1 dead
+    std::vector<float> w(2);
+    reference::gradcam_weights(w.data(), g.data(), 1, 2, 3);
+    expect("gradcam_weights: channel means", w, {2.0, 1.0});
+    reference::xgradcam_weights(w.data(), g.data(), a.data(), nullptr, 1, 2, 3, 1e-6f);
+    // (1*1 + 3*1) / (2 + eps); dead channel: 0 / eps = 0.
+    expect("xgradcam_weights: sum(gA)/(sum A + eps)", w, {4.0 / (2.0 + 1e-6), 0.0});
+}
+
+void check_gradcampp() {
+    // One channel: g = (1, 0, -1), A = (1, 1, 0) so S = 2.
+    const std::vector<float> g = {1, 0, -1};
+    const std::vector<float> a = {1, 1, 0};
+    std::vector<float> w(1), alpha(3);
+    reference::gradcampp_weights(w.data(), alpha.data(), g.data(), a.data(), nullptr, 1, 1, 3,
+                                 GradCamPlusPlusForm::kDefault, 1e-6f);
+    // alpha(1) = 1 / (2 + 2 + eps); alpha(0) = 0; alpha(-1) = 1 / (2 - 2 + eps) = 1e6.
+    expect("gradcampp default: alphas", alpha, {1.0 / (4.0 + 1e-6), 0.0, 1e6}, 1e-5);
+    expect("gradcampp default: w = sum alpha relu(g)", w, {1.0 / (4.0 + 1e-6)});
+    reference::gradcampp_weights(w.data(), alpha.data(), g.data(), a.data(), nullptr, 1, 1, 3,
+                                 GradCamPlusPlusForm::kOfficial, 0.f);
+    // Raw alphas: 1/4, 0 (0/1), and 1/1 (denominator 0 -> 1). Z = sum over g > 0 = 1/4.
+    expect("gradcampp official: alphas / Z", alpha, {1.0, 0.0, 4.0});
+    expect("gradcampp official: weight", w, {1.0});
+    // All-negative gradient: Z = 0 -> 1, weight 0, no NaN.
+    const std::vector<float> gneg = {-1, -2, 0};
+    reference::gradcampp_weights(w.data(), alpha.data(), gneg.data(), a.data(), nullptr, 1, 1, 3,
+                                 GradCamPlusPlusForm::kOfficial, 0.f);
+    expect("gradcampp official: no positive gradient", w, {0.0});
+}
+
+void check_cam_combine() {
+    // M = 2 seeds on image 0 (image_of = {0, 0}); C = 2, HW = 2.
+    const std::vector<float> act = {1, 2, 3, 0};
+    const std::vector<float> wts = {1, -1, -1, 0};
+    const std::vector<int> img = {0, 0};
+    std::vector<float> map(4);
+    reference::cam_weighted_sum(map.data(), wts.data(), act.data(), img.data(), 2, 2, 2, true);
+    expect("cam_weighted_sum relu", map, {0.0, 2.0, 0.0, 0.0});
+    reference::cam_weighted_sum(map.data(), wts.data(), act.data(), img.data(), 2, 2, 2, false);
+    expect("cam_weighted_sum linear (CAM)", map, {-2.0, 2.0, -1.0, -2.0});
+    const std::vector<float> grad = {1, -1, -2, 5, /* seed 1 */ 0, 1, 1, 1};
+    reference::cam_elementwise(map.data(), grad.data(), act.data(), img.data(), 2, 2, 2,
+                               ElementwiseCam::kHiResCam);
+    expect("hirescam: relu(sum g*A)", map, {0.0, 0.0, 3.0, 2.0});
+    reference::cam_elementwise(map.data(), grad.data(), act.data(), img.data(), 2, 2, 2,
+                               ElementwiseCam::kLayerCam);
+    expect("layercam: relu(sum relu(g)*A)", map, {1.0, 0.0, 3.0, 2.0});
+}
+
+void check_relu() {
+    const std::vector<float> R = {-1, 2, 3, -4};
+    const std::vector<float> y = {0, 0, 1, 1};
+    std::vector<float> out(4);
+    reference::relu_backward(out.data(), R.data(), y.data(), nullptr, 1, 4, ReluRule::kGradient);
+    expect("relu gradient: R [y>0]", out, {0, 0, 3, -4});
+    reference::relu_backward(out.data(), R.data(), y.data(), nullptr, 1, 4, ReluRule::kGuided);
+    expect("relu guided: relu(R) [y>0]", out, {0, 0, 3, 0});
+    reference::relu_backward(out.data(), R.data(), nullptr, nullptr, 1, 4, ReluRule::kDeconvnet);
+    expect("relu deconvnet: relu(R)", out, {0, 2, 3, 0});
+
+    // 3x3 map (odd: last row / column get nothing), one window [[1, 3], [3, 0]].
+    const std::vector<float> fwd = {1, 3, 9, 3, 0, 9, 9, 9, 9};
+    const std::vector<float> dp = {5};
+    std::vector<float> gi(9);
+    reference::relu_maxpool_backward(gi.data(), dp.data(), fwd.data(), nullptr, 1, 1, 3, 3,
+                                     ReluRule::kGradient);
+    expect("maxpool routing: first max of a tie", gi, {0, 5, 0, 0, 0, 0, 0, 0, 0});
+    const std::vector<float> zero(9, 0.f), neg = {-5};
+    reference::relu_maxpool_backward(gi.data(), neg.data(), zero.data(), nullptr, 1, 1, 3, 3,
+                                     ReluRule::kGradient);
+    expect("maxpool gradient: dead window", gi, {0, 0, 0, 0, 0, 0, 0, 0, 0});
+    reference::relu_maxpool_backward(gi.data(), dp.data(), zero.data(), nullptr, 1, 1, 3, 3,
+                                     ReluRule::kDeconvnet);
+    expect("maxpool deconvnet: dead window routes to (0,0)", gi, {5, 0, 0, 0, 0, 0, 0, 0, 0});
+}
+
+void check_upsample() {
+    // torch.nn.functional.interpolate(x, size=(4, 4), mode='bilinear', align_corners=False)
+    // of [[1, 2], [3, 4]]: half-pixel centres, edges clamped.
+    const std::vector<float> in = {1, 2, 3, 4};
+    std::vector<float> out(16);
+    reference::upsample_bilinear(out.data(), in.data(), 1, 2, 2, 4, 4);
+    expect("upsample 2x2 -> 4x4 (half-pixel)", out,
+           {1.0, 1.25, 1.75, 2.0, 1.5, 1.75, 2.25, 2.5, 2.5, 2.75, 3.25, 3.5, 3.0, 3.25, 3.75, 4.0});
+    // Down-sampling 4 -> 2 samples at 1.5 and 3.5 (between pixel centres): no antialias filter.
+    const std::vector<float> row = {0, 10, 20, 30};
+    std::vector<float> half(2);
+    reference::upsample_bilinear(half.data(), row.data(), 1, 1, 4, 1, 2);
+    expect("downsample 1x4 -> 1x2", half, {5.0, 25.0});
+
+    const std::vector<float> maps = {1, 2, 4, 0, 0, 0};
+    std::vector<float> norm(6), mx(2);
+    reference::normalise_by_max(norm.data(), mx.data(), maps.data(), 2, 3);
+    expect("normalise: divide by max; zero map stays 0", norm, {0.25, 0.5, 1.0, 0.0, 0.0, 0.0});
+    expect("normalise: maxima reported", mx, {4.0, 0.0});
+}
+
+void check_guided_product() {
+    const std::vector<float> g = {1, 2, 3, 4, 5, 6};  // M = 1, C = 3, HW = 2
+    const std::vector<float> map = {0.5f, 0.f};
+    std::vector<float> out(6);
+    reference::guided_product(out.data(), g.data(), map.data(), 1, 3, 2);
+    expect("guided product: broadcast over channels", out, {0.5, 0, 1.5, 0, 2.5, 0});
+}
+
+}  // namespace
+
+int main() {
+    check_grad_pool();
+    check_gradcampp();
+    check_cam_combine();
+    check_relu();
+    check_upsample();
+    check_guided_product();
+    std::printf("%s (%d failed)\n", g_failures ? "FAIL" : "PASS", g_failures);
+    return g_failures ? 1 : 0;
+}
