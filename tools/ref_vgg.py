@@ -183,6 +183,15 @@ def main():
     for layer in (args.conv_wgrad, args.fc_wgrad):
         out[f"wgrad/{layer}/kernel"] = p2[layer][0].grad
         out[f"wgrad/{layer}/bias"] = p2[layer][1].grad
+    # PyTorch's own float32 error on the same weight gradients (max-pool near-ties below the layer's
+    # output reroute gradient exactly as for input gradients)
+    p3 = {k: (w.float().clone().requires_grad_(True), b.float().clone().requires_grad_(True)) for k, (w, b) in params.items()}
+    lo, _ = forward(arch, p3, xs.float(), "gradient", set())
+    lo[torch.arange(m), torch.tensor(classes)].sum().backward()
+    for layer in (args.conv_wgrad, args.fc_wgrad):
+        for j, part in enumerate(("kernel", "bias")):
+            ref = out[f"wgrad/{layer}/{part}"]
+            torch_err[f"wgrad/{layer}/{part}"] = float((p3[layer][j].grad.double() - ref).norm() / ref.norm())
 
     with h5py.File(os.path.join(args.out, "ref.h5"), "w") as f:
         f.attrs["arch"] = arch

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
  * Tolerance: relative L2 <= 1e-4 for everything. One documented exception: where PyTorch's own float32
  * computation of a gradient is further than 1e-4 from the float64 reference (the script records that error
  * per tensor), the bound is twice PyTorch's error. This happens for input gradients of the full-size
- * networks (PyTorch float32: 3.0e-3 on VGG16): a 2x2 max-pool window whose two largest values differ by
+ * networks (PyTorch float32: 3.0e-3 on VGG16) and weight gradients of layers below a pool: a 2x2 max-pool window whose two largest values differ by
  * less than float32 rounding picks another argmax than float64 does and reroutes that gradient, which
  * no float32 implementation can avoid. Everything else is held to 1e-4.
  */
@@ -83,8 +83,10 @@ class CpuParityTest {
             Gradients w = pass.backward(new BackwardRequest(seeds, imageOf, Architecture.INPUT, ReluRule.GRADIENT, Set.of(),
                     Set.of(convW, fcW)));
             for (String layer : new String[] {convW, fcW}) {
-                assertClose("weight grad " + layer, w.weightGrads().get(layer + "/kernel"), ref.get("wgrad/" + layer + "/kernel"));
-                assertClose("bias grad " + layer, w.weightGrads().get(layer + "/bias"), ref.get("wgrad/" + layer + "/bias"));
+                for (String part : new String[] {"kernel", "bias"}) {
+                    String key = "wgrad/" + layer + "/" + part;
+                    assertClose(part + " grad " + layer, w.weightGrads().get(layer + "/" + part), ref.get(key), bound(torchErr, key));
+                }
             }
         }
     }

@@ -1,0 +1,366 @@
+package org.gradcam4j.explain;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.logging.Logger;
+import org.gradcam4j.backend.Backend;
+import org.gradcam4j.backend.BackwardRequest;
+import org.gradcam4j.backend.ForwardPass;
+import org.gradcam4j.backend.Gradients;
+import org.gradcam4j.backend.Network;
+import org.gradcam4j.backend.ReluRule;
+import org.gradcam4j.backend.cpu.CpuBackend;
+import org.gradcam4j.image.InputGeometry;
+import org.gradcam4j.image.LoadedImage;
+import org.gradcam4j.image.Preprocessor;
+import org.gradcam4j.image.ResizeMode;
+import org.gradcam4j.method.CamLayerMaps;
+import org.gradcam4j.method.CamMath;
+import org.gradcam4j.method.CamMethod;
+import org.gradcam4j.method.GradientMethod;
+import org.gradcam4j.method.MapOps;
+import org.gradcam4j.method.NormalisedMaps;
+import org.gradcam4j.model.Architecture;
+import org.gradcam4j.model.ChannelOrder;
+import org.gradcam4j.model.ClassLabels;
+import org.gradcam4j.model.Head;
+import org.gradcam4j.model.LayerKind;
+import org.gradcam4j.model.LayerSpec;
+import org.gradcam4j.model.Model;
+import org.gradcam4j.tensor.Tensor;
+
+/**
+ * The facade: explains images with a model on a backend. One forward pass per batch serves every requested
+ * method and class; several classes of one image are several backward seeds in one batched backward pass,
+ * one pass per ReLU rule needed.
+ *
+ * <p>Thread-safety: an {@code Explainer} may be shared between threads; calls are serialised (each one
+ * already uses every core the backend was given). Results are immutable.
+ *
+ * <pre>{@code
+ * try (Explainer ex = Explainer.of(model, Explainer.Options.defaults())) {
+ *     ImageExplanation r = ex.explain(List.of(new ImageLoader().load(path)), ExplainRequest.gradCam()).get(0);
+ *     Tensor heat = r.classes().get(0).maps().get("gradcam").mapInOriginal();
+ * }
+ * }</pre>
+ */
+public final class Explainer implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(Explainer.class.getName());
+
+    /**
+     * @param device   auto, cpu or cuda
+     * @param threads  CPU threads (0: all cores)
+     * @param maxBatch images per forward pass; larger requests are split
+     * @param resize   how images become network inputs (crop, squash, none)
+     */
+    public record Options(Device device, int threads, int maxBatch, ResizeMode resize) {
+        public Options {
+            if (threads < 0) throw new IllegalArgumentException("threads must be >= 0");
+            if (maxBatch < 1) throw new IllegalArgumentException("maxBatch must be >= 1");
+        }
+
+        public static Options defaults() { return new Options(Device.AUTO, 0, 8, ResizeMode.CROP); }
+        public Options withDevice(Device d) { return new Options(d, threads, maxBatch, resize); }
+        public Options withThreads(int t) { return new Options(device, t, maxBatch, resize); }
+        public Options withMaxBatch(int b) { return new Options(device, threads, b, resize); }
+        public Options withResize(ResizeMode r) { return new Options(device, threads, maxBatch, r); }
+    }
+
+    private final Model model;
+    private final Backend backend;
+    private final Network network;
+    private final Preprocessor preprocessor;
+    private final Options options;
+    private final ReentrantLock lock = new ReentrantLock();
+    private volatile boolean closed;
+
+    private Explainer(Model model, Options options) {
+        this.model = model;
+        this.options = options;
+        this.backend = chooseBackend(options);
+        this.network = backend.load(model);
+        this.preprocessor = new Preprocessor(model.preprocessing(), model.architecture().inputSize(), options.resize());
+    }
+
+    /** An explainer for a model already loaded. */
+    public static Explainer of(Model model, Options options) { return new Explainer(model, options); }
+
+    private static Backend chooseBackend(Options o) {
+        int threads = o.threads() == 0 ? Runtime.getRuntime().availableProcessors() : o.threads();
+        switch (o.device()) {
+            case CUDA -> throw new IllegalArgumentException("device cuda: the CUDA backend is not available in this build "
+                    + "(see `gradcam4j info`); use --device cpu or auto");
+            case AUTO -> LOG.fine("device auto: CUDA backend not available in this build, using the CPU");
+            default -> { }
+        }
+        return new CpuBackend(threads);
+    }
+
+    public Model model() { return model; }
+    public Backend backend() { return backend; }
+    public Options options() { return options; }
+    public Preprocessor preprocessor() { return preprocessor; }
+
+    /** Top-k predictions per image. */
+    public List<List<Prediction>> classify(List<LoadedImage> images, int k) {
+        List<List<Prediction>> out = new ArrayList<>();
+        for (int s = 0; s < images.size(); s += options.maxBatch()) {
+            List<LoadedImage> chunk = images.subList(s, Math.min(images.size(), s + options.maxBatch()));
+            Preprocessor.Batch batch = preprocessor.prepareBatch(chunk);
+            locked(() -> {
+                try (ForwardPass pass = network.forward(batch.input(), null)) {
+                    Tensor logits = pass.logits();
+                    for (int i = 0; i < chunk.size(); i++) out.add(topK(logits, i, k));
+                }
+            });
+        }
+        return out;
+    }
+
+    /** Explains every image; large lists are split into batches of {@code maxBatch}. */
+    public List<ImageExplanation> explain(List<LoadedImage> images, ExplainRequest request) {
+        Plan plan = plan(request);
+        List<ImageExplanation> out = new ArrayList<>();
+        for (int s = 0; s < images.size(); s += options.maxBatch()) {
+            List<LoadedImage> chunk = images.subList(s, Math.min(images.size(), s + options.maxBatch()));
+            Preprocessor.Batch batch = preprocessor.prepareBatch(chunk);
+            Targets targets = request.targets();
+            int offset = s;
+            Targets shifted = targets.isTopK() ? targets : perImageSlice(targets, offset, chunk.size());
+            locked(() -> out.addAll(explainBatch(batch, plan, shifted, request)));
+        }
+        return out;
+    }
+
+    private static Targets perImageSlice(Targets t, int offset, int n) {
+        List<List<String>> l = new ArrayList<>();
+        for (int i = 0; i < n; i++) l.add(t.forImage(offset + i));
+        return Targets.perImage(l);
+    }
+
+    private void locked(Runnable r) {
+        lock.lock();
+        try {
+            if (closed) throw new IllegalStateException("explainer is closed");
+            r.run();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** What one request needs from the backend: the layer, the rules, how deep each backward goes. */
+    private record Plan(List<CamMethod> cams, List<GradientMethod> grads, String layer, Set<CamMethod> camsComputed,
+                        Set<ReluRule> inputRules, boolean camGradients, String keepFrom) {}
+
+    private Plan plan(ExplainRequest req) {
+        ExplainRequest.Parsed p = ExplainRequest.parseMethods(req.methods());
+        Architecture arch = model.architecture();
+        if (arch.head() == Head.NONE) {
+            throw new IllegalArgumentException(arch.name() + " was loaded without a classifier head (notop weights): there are no class scores to explain");
+        }
+        Set<CamMethod> computed = new java.util.LinkedHashSet<>(p.cams());
+        for (GradientMethod g : p.gradients()) g.guidingCam().ifPresent(computed::add);
+        String layer;
+        if (computed.contains(CamMethod.CAM)) {
+            if (arch.head() != Head.GAP) {
+                throw new IllegalArgumentException("CAM needs a network whose head is global average pooling followed by one linear layer; "
+                        + arch.name() + " has fully-connected layers (fc1, fc2) instead, so CAM is undefined for it. "
+                        + "Use gradcam: Grad-CAM equals CAM on networks that have such a head.");
+            }
+            String camLayer = arch.layers().get(arch.indexOf("gap") - 1).name();
+            if (req.layer() != null && !req.layer().equals(camLayer)) {
+                throw new IllegalArgumentException("CAM is defined at the layer feeding global average pooling (" + camLayer + "), not at " + req.layer());
+            }
+            layer = camLayer;
+        } else {
+            layer = req.layer() == null ? arch.defaultTargetLayer() : req.layer();
+        }
+        LayerSpec spec = arch.layer(layer); // unknown layer: error listing the layers
+        if (!spec.isSpatial()) {
+            throw new IllegalArgumentException("layer '" + layer + "' is not a convolution or pooling layer; CAM-family maps need a spatial layer");
+        }
+        if (spec.kind() != LayerKind.CONV3X3 && spec.kind() != LayerKind.MAXPOOL2) {
+            throw new IllegalArgumentException("layer '" + layer + "' cannot be a target layer");
+        }
+        boolean camGradients = computed.stream().anyMatch(CamMethod::needsGradients);
+        Set<ReluRule> rules = new java.util.LinkedHashSet<>();
+        for (GradientMethod g : p.gradients()) rules.add(g.reluRule());
+        String keepFrom = rules.isEmpty() ? layer : Architecture.INPUT;
+        return new Plan(p.cams(), p.gradients(), layer, computed, rules, camGradients, keepFrom);
+    }
+
+    private List<ImageExplanation> explainBatch(Preprocessor.Batch batch, Plan plan, Targets targets, ExplainRequest req) {
+        ClassLabels labels = model.labels();
+        int n = batch.input().dim(0);
+        int classes = model.architecture().numClasses();
+        try (ForwardPass pass = network.forward(batch.input(), plan.keepFrom())) {
+            Tensor logits = pass.logits();
+            Tensor probs = softmax(logits);
+            List<List<Prediction>> preds = new ArrayList<>();
+            for (int i = 0; i < n; i++) preds.add(topK(logits, i, Math.max(req.predictions(), targets.isTopK() ? targets.k() : 1)));
+
+            // seeds: one row per (image, class)
+            List<Integer> imageOfList = new ArrayList<>(), classOfList = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                List<Integer> cls = new ArrayList<>();
+                if (targets.isTopK()) {
+                    for (int k = 0; k < Math.min(targets.k(), classes); k++) cls.add(preds.get(i).get(k).index());
+                } else {
+                    for (String ref : targets.forImage(i)) {
+                        int c = labels.resolve(ref);
+                        if (!cls.contains(c)) cls.add(c);
+                    }
+                }
+                for (int c : cls) {
+                    imageOfList.add(i);
+                    classOfList.add(c);
+                }
+            }
+            int m = imageOfList.size();
+            int[] imageOf = imageOfList.stream().mapToInt(Integer::intValue).toArray();
+            int[] classOf = classOfList.stream().mapToInt(Integer::intValue).toArray();
+            Tensor seeds = seeds(req.score(), probs, imageOf, classOf, classes);
+
+            // CAM family
+            Map<CamMethod, CamLayerMaps> layerMaps = new LinkedHashMap<>();
+            Map<ReluRule, Tensor> inputGrads = new LinkedHashMap<>();
+            Tensor act = pass.activation(plan.layer());
+            if (plan.camGradients() || plan.inputRules().contains(ReluRule.GRADIENT)) {
+                boolean toInput = plan.inputRules().contains(ReluRule.GRADIENT);
+                Gradients g = pass.backward(new BackwardRequest(seeds, imageOf, toInput ? Architecture.INPUT : plan.layer(),
+                        ReluRule.GRADIENT, Set.of(plan.layer()), Set.of()));
+                Tensor layerGrad = g.at(plan.layer());
+                for (CamMethod cm : plan.camsComputed()) {
+                    if (cm.needsGradients()) layerMaps.put(cm, CamMath.compute(cm, act, layerGrad, imageOf));
+                }
+                if (toInput) inputGrads.put(ReluRule.GRADIENT, g.at(Architecture.INPUT));
+            }
+            if (plan.camsComputed().contains(CamMethod.CAM)) {
+                Tensor w = model.weights().kernel("predictions");
+                layerMaps.put(CamMethod.CAM, CamMath.cam(act, w, classOf, imageOf));
+            }
+            for (ReluRule rule : plan.inputRules()) {
+                if (inputGrads.containsKey(rule)) continue;
+                inputGrads.put(rule, pass.backward(new BackwardRequest(seeds, imageOf, Architecture.INPUT, rule, Set.of(), Set.of()))
+                        .at(Architecture.INPUT));
+            }
+
+            // upsample + normalise each computed CAM
+            int size = model.architecture().inputSize();
+            Map<CamMethod, NormalisedMaps> normalised = new LinkedHashMap<>();
+            for (Map.Entry<CamMethod, CamLayerMaps> e : layerMaps.entrySet()) {
+                Tensor raw = e.getValue().layerMaps();
+                Tensor up = MapOps.upsampleBilinear(raw, size, size);
+                normalised.put(e.getKey(), MapOps.normaliseByMax(up));
+            }
+
+            // assemble per image
+            ChannelOrder order = model.preprocessing().channelOrder();
+            List<ImageExplanation> out = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                InputGeometry geom = batch.geometries().get(i);
+                List<ClassExplanation> ce = new ArrayList<>();
+                for (int r = 0; r < m; r++) {
+                    if (imageOf[r] != i) continue;
+                    Map<String, MapResult> maps = new LinkedHashMap<>();
+                    for (CamMethod cm : plan.cams()) {
+                        CamLayerMaps lm = layerMaps.get(cm);
+                        NormalisedMaps nm = normalised.get(cm);
+                        maps.put(cm.token(), new MapResult(cm.token(), lm.layerMaps().slice(r),
+                                lm.hasChannelWeights() ? lm.channelWeights().slice(r) : null, nm.maps().slice(r), nm.isEmpty(r), geom));
+                    }
+                    Map<String, GradientResult> grads = new LinkedHashMap<>();
+                    for (GradientMethod gm : plan.grads()) {
+                        Tensor grad = toRgb(inputGrads.get(gm.reluRule()).slice(r), order);
+                        if (gm.guidingCam().isPresent()) {
+                            Tensor cam = normalised.get(gm.guidingCam().get()).maps().slice(r);
+                            grad = MapOps.guidedProduct(grad.reshape(1, 3, size, size), cam.reshape(1, size, size)).reshape(3, size, size);
+                        }
+                        grads.put(gm.token(), new GradientResult(gm.token(), grad));
+                    }
+                    int c = classOf[r];
+                    ce.add(new ClassExplanation(c, labels.id(c), labels.name(c), logits.data()[i * classes + c],
+                            probs.data()[i * classes + c], maps, grads));
+                }
+                out.add(new ImageExplanation(batch.sources().get(i), geom, preds.get(i).subList(0, Math.min(req.predictions(), preds.get(i).size())),
+                        plan.layer(), ce));
+            }
+            return out;
+        }
+    }
+
+    /** dScore/dLogits per seed row: one-hot for logits; p_c (e_c - p) for probabilities. */
+    static Tensor seeds(Score score, Tensor probs, int[] imageOf, int[] classOf, int classes) {
+        Tensor s = BackwardRequest.oneHot(classOf, classes);
+        if (score == Score.PROBABILITY) {
+            float[] d = s.data(), p = probs.data();
+            for (int r = 0; r < imageOf.length; r++) {
+                float pc = p[imageOf[r] * classes + classOf[r]];
+                for (int j = 0; j < classes; j++) d[r * classes + j] = pc * ((j == classOf[r] ? 1f : 0f) - p[imageOf[r] * classes + j]);
+            }
+        }
+        return s;
+    }
+
+    /** Row-wise softmax, computed stably in double. */
+    static Tensor softmax(Tensor logits) {
+        int n = logits.dim(0), c = logits.dim(1);
+        float[] l = logits.data(), out = new float[n * c];
+        for (int i = 0; i < n; i++) {
+            double max = Double.NEGATIVE_INFINITY;
+            for (int j = 0; j < c; j++) max = Math.max(max, l[i * c + j]);
+            double sum = 0;
+            for (int j = 0; j < c; j++) sum += Math.exp(l[i * c + j] - max);
+            for (int j = 0; j < c; j++) out[i * c + j] = (float) (Math.exp(l[i * c + j] - max) / sum);
+        }
+        return new Tensor(out, n, c);
+    }
+
+    /** Top-k of one row; ties go to the lower class index, so the order is deterministic. */
+    List<Prediction> topK(Tensor logits, int row, int k) {
+        int c = logits.dim(1);
+        Tensor probs = softmax(new Tensor(java.util.Arrays.copyOfRange(logits.data(), row * c, (row + 1) * c), 1, c));
+        List<Integer> idx = new ArrayList<>();
+        for (int j = 0; j < c; j++) idx.add(j);
+        float[] l = logits.data();
+        idx.sort(Comparator.<Integer>comparingDouble(j -> -l[row * c + j]).thenComparingInt(j -> j));
+        List<Prediction> out = new ArrayList<>();
+        ClassLabels labels = model.labels();
+        for (int t = 0; t < Math.min(k, c); t++) {
+            int j = idx.get(t);
+            out.add(new Prediction(j, labels.id(j), labels.name(j), probs.data()[j], l[row * c + j]));
+        }
+        return out;
+    }
+
+    /** (3 x S x S) model channel order to RGB. */
+    static Tensor toRgb(Tensor chw, ChannelOrder order) {
+        if (order == ChannelOrder.RGB) return chw;
+        int plane = chw.dim(1) * chw.dim(2);
+        float[] src = chw.data(), dst = new float[src.length];
+        for (int rgb = 0; rgb < 3; rgb++) System.arraycopy(src, order.rgbIndex(rgb) * plane, dst, rgb * plane, plane);
+        return new Tensor(dst, chw.shape());
+    }
+
+    @Override
+    public void close() {
+        lock.lock();
+        try {
+            if (closed) return;
+            closed = true;
+            network.close();
+            backend.close();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @SuppressWarnings("unused")
+    private static Set<String> names(List<?> l) { return new HashSet<>(l.stream().map(Object::toString).toList()); }
+}

@@ -1,0 +1,12 @@
+package org.gradcam4j.explain;
+
+import org.gradcam4j.tensor.Tensor;
+
+/**
+ * A gradient-family result for one image and class, at the network input.
+ *
+ * @param method the method token ({@code vanilla}, {@code guided}, {@code deconvnet}, {@code guided-gradcam}, ...)
+ * @param values (3 x S x S) channels in RGB order whatever the model's order: the raw input gradient, or for
+ *               guided Grad-CAM(++) the guided gradient times the normalised CAM map
+ */
+public record GradientResult(String method, Tensor values) {}
