@@ -21,7 +21,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from ref_vgg import ARCHS, layer_table  # noqa: E402
+from ref_vgg import layer_table  # noqa: E402
 
 
 class Vgg(nn.Module):

@@ -2,7 +2,8 @@
 """Reference tensors for the backend parity tests, computed by PyTorch in float64.
 
 Builds a VGG-topology network (VGG16, VGG19 or a narrow test variant) with seeded random weights,
-writes the weights in the canonical layout, and writes the reference outputs the Java tests compare
+writes them as a Keras-layout HDF5 file and as a torchvision state dict converted by
+tools/convert_torchvision.py, and writes the reference outputs the Java tests compare
 against: logits, the target layer's activation, the gradient of class logits w.r.t. the target layer
 and w.r.t. the input under each ReLU backward rule, and weight gradients of one conv and one fc layer.
 
@@ -21,51 +22,38 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-
-ARCHS = {
-    # name: (input_size, convs_per_block, widths, fc_widths, num_classes)
-    "vgg16": (224, [2, 2, 3, 3, 3], [64, 128, 256, 512, 512], [4096, 4096], 1000),
-    "vgg19": (224, [2, 2, 4, 4, 4], [64, 128, 256, 512, 512], [4096, 4096], 1000),
-    # same topology, narrow and small: fast unit tests
-    "narrow": (32, [2, 2, 3, 3, 3], [8, 16, 16, 32, 32], [64, 48], 10),
-}
-
+import vgg_layouts as V  # noqa: E402
 
 def layer_table(arch):
-    size, blocks, widths, fcs, ncls = ARCHS[arch]
-    layers, c, s = [], 3, size
-    for b, n in enumerate(blocks):
-        for k in range(n):
-            layers.append(dict(name=f"block{b+1}_conv{k+1}", kind="conv", cin=c, cout=widths[b], relu=True))
-            c = widths[b]
-        layers.append(dict(name=f"block{b+1}_pool", kind="pool"))
-        s //= 2
-    fin = c * s * s
-    names = [f"fc{i+1}" for i in range(len(fcs))] + ["predictions"]
-    outs = fcs + [ncls]
-    for i, (nm, o) in enumerate(zip(names, outs)):
-        layers.append(dict(name=nm, kind="fc", cin=fin, cout=o, relu=nm != "predictions"))
-        fin = o
+    """The network's layers in order, from the shared spec in vgg_layouts (the Java layer table's twin)."""
+    s = V.spec(arch)
+    layers = []
+    for b, n in enumerate(s.convs_per_block):
+        layers += [dict(name=nm, kind="conv", cin=ci, cout=co, relu=True)
+                   for nm, ci, co in s.conv_layers() if nm.startswith(f"block{b + 1}_")]
+        layers.append(dict(name=f"block{b + 1}_pool", kind="pool"))
+    for nm, fin, fout in s.fc_layers():
+        layers.append(dict(name=nm, kind="fc", cin=fin, cout=fout, relu=nm != "predictions"))
     return layers
 
 
 def make_weights(arch, seed):
-    """He-normal kernels (std sqrt(2/fan_in)) keep activations O(1) through 16 layers; small random biases."""
-    g = torch.Generator().manual_seed(seed)
-    params = {}
-    for l in layer_table(arch):
-        if l["kind"] == "conv":
-            fan = l["cin"] * 9
-            k = torch.randn(l["cout"], l["cin"], 3, 3, generator=g, dtype=torch.float64) * np.sqrt(2.0 / fan)
-        elif l["kind"] == "fc":
-            fan = l["cin"]
-            k = torch.randn(l["cout"], l["cin"], generator=g, dtype=torch.float64) * np.sqrt(2.0 / fan)
-        else:
-            continue
-        b = (torch.rand(l["cout"], generator=g, dtype=torch.float64) - 0.5) * 0.2
-        # round to float32 so both sides use exactly the same parameters
-        params[l["name"]] = (k.float().double(), b.float().double())
-    return params
+    """Seeded He-normal float32 parameters (vgg_layouts.random_params), as float64 tensors."""
+    return {k: (torch.from_numpy(w).double(), torch.from_numpy(b).double())
+            for k, (w, b) in V.random_params(V.spec(arch), seed).items()}
+
+
+def write_weight_files(arch, seed, out):
+    """The same parameters as a Keras-layout file and as a torchvision state dict converted by the
+    project's converter: the Java tests load both and must find identical parameters."""
+    s = V.spec(arch)
+    p = V.random_params(s, seed)
+    V.write_keras_h5(os.path.join(out, "keras.h5"), V.keras_from_canonical(p, s), s, style="new", top=True)
+    pth = os.path.join(out, "torchvision.pth")
+    torch.save(V.torchvision_from_canonical(p, s), pth)
+    import convert_torchvision
+    convert_torchvision.main([pth, os.path.join(out, "converted.h5"), "--arch", arch])
+    os.remove(pth)
 
 
 class Rule(torch.autograd.Function):
@@ -116,8 +104,8 @@ def forward(arch, params, x, rule, keep):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--arch", choices=sorted(ARCHS), required=True)
-    ap.add_argument("--out", required=True, help="output directory (weights.h5, ref.h5)")
+    ap.add_argument("--arch", choices=sorted(V.SPECS), required=True)
+    ap.add_argument("--out", required=True, help="output directory (keras.h5, converted.h5, ref.h5)")
     ap.add_argument("--batch", type=int, default=2)
     ap.add_argument("--seed", type=int, default=1234)
     ap.add_argument("--target", default=None, help="target layer (default: last conv)")
@@ -127,18 +115,14 @@ def main():
     torch.set_num_threads(os.cpu_count() or 1)
 
     arch = args.arch
-    size, _, _, _, ncls = ARCHS[arch]
+    size, ncls = V.spec(arch).input_size, V.spec(arch).num_classes
     table = layer_table(arch)
     convs = [l["name"] for l in table if l["kind"] == "conv"]
     target = args.target or convs[-1]
     params = make_weights(arch, args.seed)
     os.makedirs(args.out, exist_ok=True)
 
-    with h5py.File(os.path.join(args.out, "weights.h5"), "w") as f:
-        f.attrs["arch"] = arch
-        for name, (k, b) in params.items():
-            f.create_dataset(f"params/{name}/kernel", data=k.float().numpy())
-            f.create_dataset(f"params/{name}/bias", data=b.float().numpy())
+    write_weight_files(arch, args.seed, args.out)
 
     g = torch.Generator().manual_seed(args.seed + 1)
     n = args.batch

@@ -3,7 +3,6 @@ package org.gradcam4j.backend;
 import java.nio.file.Path;
 import org.gradcam4j.testing.Reference;
 import org.gradcam4j.backend.cpu.CpuBackend;
-import org.gradcam4j.model.Architecture;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -20,7 +19,7 @@ class FullVggParityTest {
     void fullSize(String arch) {
         Path dir = Reference.generate(arch, "ref_vgg.py", "--arch", arch);
         try (Backend b = new CpuBackend()) {
-            CpuParityTest.check(b, dir, Architecture.byName(arch));
+            CpuParityTest.check(b, dir, CpuParityTest.loadRefModel(dir));
         }
     }
 }
