@@ -51,9 +51,11 @@ def channel_weighted(a_m, w, relu=True):
     return torch.relu(L) if relu else L
 
 
-def cam_family(a, g, lin):
-    """token -> (weights or None, maps), float64."""
-    a_m = a.double()[torch.tensor(IMAGE_OF)]      # the activation each seed row belongs to
+def cam_family(a, g, lin, image_of=None, classes=None):
+    """token -> (weights or None, maps), float64. lin=None leaves CAM out (networks without a GAP head)."""
+    image_of = IMAGE_OF if image_of is None else image_of
+    classes = CLASSES if classes is None else classes
+    a_m = a.double()[torch.tensor(image_of)]      # the activation each seed row belongs to
     g = g.double()
     s = a_m.sum(dim=(2, 3), keepdim=True)         # sum_ab A^k per seed and channel
     g2, g3 = g ** 2, g ** 3
@@ -84,8 +86,9 @@ def cam_family(a, g, lin):
     out["hirescam"] = (None, torch.relu((g * a_m).sum(dim=1)))
     out["layercam"] = (None, torch.relu((torch.relu(g) * a_m).sum(dim=1)))
 
-    w = lin.double()[torch.tensor(CLASSES)]
-    out["cam"] = (w, channel_weighted(a_m, w, relu=False))
+    if lin is not None:
+        w = lin.double()[torch.tensor(classes)]
+        out["cam"] = (w, channel_weighted(a_m, w, relu=False))
     return out
 
 

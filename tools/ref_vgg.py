@@ -23,6 +23,7 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import vgg_layouts as V  # noqa: E402
+import ref_cam_math as CM  # noqa: E402
 
 def layer_table(arch):
     """The network's layers in order, from the shared spec in vgg_layouts (the Java layer table's twin)."""
@@ -176,6 +177,21 @@ def main():
         for j, part in enumerate(("kernel", "bias")):
             ref = out[f"wgrad/{layer}/{part}"]
             torch_err[f"wgrad/{layer}/{part}"] = float((p3[layer][j].grad.double() - ref).norm() / ref.norm())
+
+    # every explanation method of the facade, from the same activations and gradients (ALGORITHMS.md
+    # sections 3-4; formulas in ref_cam_math.py, written independently of the Java code)
+    size = V.spec(arch).input_size
+    cams = CM.cam_family(out[f"act/{target}"], out[f"grad/{target}/gradient"], None, image_of, classes)
+    for token, (w, layer_map) in cams.items():
+        if w is not None:
+            out[f"methods/{token}/weights"] = w
+        out[f"methods/{token}/layer_map"] = layer_map
+        out[f"methods/{token}/map"] = CM.normalise_by_max(CM.resize(layer_map, (size, size)))
+    # gradients are delivered in RGB order; the reference networks take BGR (Keras convention)
+    for token, rule in (("vanilla", "gradient"), ("guided", "guided"), ("deconvnet", "deconvnet")):
+        out[f"methods/{token}/grad"] = out[f"grad/input/{rule}"].flip(1)
+    for token, cam in (("guided-gradcam", "gradcam"), ("guided-gradcampp", "gradcampp")):
+        out[f"methods/{token}/map"] = out["methods/guided/grad"] * out[f"methods/{cam}/map"][:, None]
 
     with h5py.File(os.path.join(args.out, "ref.h5"), "w") as f:
         f.attrs["arch"] = arch

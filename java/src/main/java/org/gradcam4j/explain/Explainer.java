@@ -138,6 +138,17 @@ public final class Explainer implements AutoCloseable {
         return out;
     }
 
+    /**
+     * Explains a batch its caller already preprocessed (network-sized input in the model's channel order, with
+     * the geometry of each image), as one forward pass.
+     */
+    public List<ImageExplanation> explainPrepared(Preprocessor.Batch batch, ExplainRequest request) {
+        Plan plan = plan(request);
+        List<ImageExplanation> out = new ArrayList<>();
+        locked(() -> out.addAll(explainBatch(batch, plan, request.targets(), request)));
+        return out;
+    }
+
     private static Targets perImageSlice(Targets t, int offset, int n) {
         List<List<String>> l = new ArrayList<>();
         for (int i = 0; i < n; i++) l.add(t.forImage(offset + i));

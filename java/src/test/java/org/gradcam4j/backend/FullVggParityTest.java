@@ -10,7 +10,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * Full-size VGG16 and VGG19 (224x224, 1000 classes) with seeded random weights on the CPU backend against
  * PyTorch float64: logits, target-layer activations, gradients at the target layer and the input under
- * each ReLU rule, and weight gradients of block4_conv1 and fc2. Same tolerance as {@link CpuParityTest}.
+ * each ReLU rule, weight gradients of block4_conv1 and fc2, and every method of the facade. Same tolerance as {@link CpuParityTest}.
  */
 @Tag("slow")
 class FullVggParityTest {
@@ -18,8 +18,10 @@ class FullVggParityTest {
     @ValueSource(strings = {"vgg16", "vgg19"})
     void fullSize(String arch) {
         Path dir = Reference.generate(arch, "ref_vgg.py", "--arch", arch);
+        org.gradcam4j.model.Model model = CpuParityTest.loadRefModel(dir);
         try (Backend b = new CpuBackend()) {
-            CpuParityTest.check(b, dir, CpuParityTest.loadRefModel(dir));
+            CpuParityTest.check(b, dir, model);
         }
+        org.gradcam4j.explain.MethodsParityTest.check(dir, model, CpuParityTest.NEAR_TIE);
     }
 }
