@@ -16,6 +16,8 @@ import org.gradcam4j.tensor.Tensor;
  * from {@code keepIndex} up (and pooling argmaxes), which is all backward needs down to that layer.
  */
 final class CpuForwardPass implements ForwardPass {
+    /** {@code -Dgradcam4j.profile=true} prints per-layer forward times to stderr. */
+    static final boolean PROFILE = Boolean.getBoolean("gradcam4j.profile");
     private final CpuNetwork net;
     private final int batch;
     private final int keepIndex;      // -1: the input too
@@ -44,13 +46,17 @@ final class CpuForwardPass implements ForwardPass {
         Act cur = newAct(c, batch, s, true, "input");
         float[] d = x.data();
         FloatBuffer buf = cur.buf;
-        for (int i = 0; i < Act.floats(c, batch, s, true); i++) buf.put(i, 0f);
-        for (int b = 0; b < batch; b++) {
-            for (int ch = 0; ch < c; ch++) {
+        int w2 = s + 2;
+        float[] row = new float[w2];
+        for (int ch = 0; ch < c; ch++) {
+            for (int b = 0; b < batch; b++) {
+                int plane = cur.at(ch, b, -1, -1);
+                java.util.Arrays.fill(row, 0f);
+                buf.put(plane, row, 0, w2);
+                buf.put(plane + (w2 - 1) * w2, row, 0, w2);
                 for (int y = 0; y < s; y++) {
-                    int src = ((b * c + ch) * s + y) * s;
-                    int dst = cur.at(ch, b, y, 0);
-                    for (int xx = 0; xx < s; xx++) buf.put(dst + xx, d[src + xx]);
+                    System.arraycopy(d, ((b * c + ch) * s + y) * s, row, 1, s);
+                    buf.put(plane + (y + 1) * w2, row, 0, w2);
                 }
             }
         }
@@ -58,7 +64,12 @@ final class CpuForwardPass implements ForwardPass {
         Act prev = cur;
         for (int i = 0; i < net.layers.size(); i++) {
             LayerSpec l = net.layers.get(i);
+            long t0 = PROFILE ? System.nanoTime() : 0;
             Act out = forwardLayer(i, l, prev);
+            if (PROFILE) {
+                double ms = (System.nanoTime() - t0) / 1e6;
+                System.err.printf("  forward %-14s %8.2f ms %7.1f GFLOP/s%n", l.name(), ms, 2.0 * l.macs() * batch / ms / 1e6);
+            }
             boolean keepPrev = (i - 1 >= keepIndex && i - 1 >= 0) || (i == 0 && keepIndex == -1);
             if (!keepPrev) release(prev);
             outputs[i] = out;

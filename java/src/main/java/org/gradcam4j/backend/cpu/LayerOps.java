@@ -15,7 +15,7 @@ final class LayerOps {
     private final ThreadLocal<FloatBuffer[]> colScratch = ThreadLocal.withInitial(() -> new FloatBuffer[1]);
 
     /** Below this many input channels the forward convolution gathers an im2col panel (K = 9 cin) per chunk. */
-    static final int IM2COL_BELOW = 32;
+    static final int IM2COL_BELOW = Integer.getInteger("gradcam4j.im2colBelow", 32);
 
     LayerOps(Workers workers, Sgemm gemm) {
         this.workers = workers;
@@ -59,7 +59,6 @@ final class LayerOps {
         final boolean im2col = cin < IM2COL_BELOW;
         final int chunk = chunkColumns(im2col ? 9 * cin : cin, cout, len);
         final int nChunks = (len + chunk - 1) / chunk;
-        final boolean[] border = borderMask(in.size);
         final FloatBuffer src = in.buf, dst = out.buf;
         workers.forEach(nChunks, ci -> {
             int s = q0 + ci * chunk, e = Math.min(q1, s + chunk), n = e - s;
@@ -68,10 +67,7 @@ final class LayerOps {
                 FloatBuffer col = scratch(k * n);
                 for (int t = 0; t < 9; t++) {
                     int d = tapOffset(t, w2);
-                    for (int c = 0; c < cin; c++) {
-                        int from = c * span + s + d, to = (t * cin + c) * n;
-                        for (int j = 0; j < n; j++) col.put(to + j, src.get(from + j));
-                    }
+                    for (int c = 0; c < cin; c++) col.put((t * cin + c) * n, src, c * span + s + d, n);
                 }
                 gemm.sgemm(false, false, cout, n, k, 1f, w.cols, 0, k, col, 0, n, 0f, dst, s, span);
             } else {
@@ -81,17 +77,17 @@ final class LayerOps {
                 }
             }
             int local0 = s % p;
+            float[] row = rowScratch(n);
             for (int c = 0; c < cout; c++) {
                 float b = w.bias[c];
-                int base = c * span;
-                int local = local0;
-                for (int q = s; q < e; q++) {
-                    float v = dst.get(base + q) + b;
-                    if (relu && v < 0f) v = 0f;
-                    if (border[local]) v = 0f;
-                    dst.put(base + q, v);
-                    if (++local == p) local = 0;
+                int base = c * span + s;
+                dst.get(base, row, 0, n);
+                for (int j = 0; j < n; j++) {
+                    float v = row[j] + b;
+                    row[j] = relu && v < 0f ? 0f : v;
                 }
+                zeroBorders(row, n, local0, p, w2);
+                dst.put(base, row, 0, n);
             }
         });
         zeroEnds(dst, cout, span, q0, q1);
@@ -106,7 +102,6 @@ final class LayerOps {
         final int q0 = w2 + 1, q1 = span - w2 - 1, len = q1 - q0;
         final int chunk = chunkColumns(cout, cin, len);
         final int nChunks = (len + chunk - 1) / chunk;
-        final boolean[] border = borderMask(dOut.size);
         final FloatBuffer src = dOut.buf, dst = dIn.buf;
         workers.forEach(nChunks, ci -> {
             int s = q0 + ci * chunk, e = Math.min(q1, s + chunk), n = e - s;
@@ -116,12 +111,12 @@ final class LayerOps {
                         src, s - tapOffset(t, w2), span, t == 0 ? 0f : 1f, dst, s, span);
             }
             int local0 = s % p;
+            float[] row = rowScratch(n);
             for (int c = 0; c < cin; c++) {
-                int base = c * span, local = local0;
-                for (int q = s; q < e; q++) {
-                    if (border[local]) dst.put(base + q, 0f);
-                    if (++local == p) local = 0;
-                }
+                int base = c * span + s;
+                dst.get(base, row, 0, n);
+                zeroBorders(row, n, local0, p, w2);
+                dst.put(base, row, 0, n);
             }
         });
         zeroEnds(dst, cin, span, q0, q1);
@@ -163,6 +158,39 @@ final class LayerOps {
         }
     }
 
+    private final ThreadLocal<float[][]> rows = ThreadLocal.withInitial(() -> new float[1][0]);
+
+    private float[] rowScratch(int n) {
+        float[][] h = rows.get();
+        if (h[0].length < n) h[0] = new float[n];
+        return h[0];
+    }
+
+    /**
+     * Zeroes the border positions of a run of n values of padded planes that starts at plane offset local0: the
+     * first and last row of each plane and the first and last column of every row.
+     */
+    static void zeroBorders(float[] row, int n, int local0, int p, int w2) {
+        int j = 0, local = local0;
+        while (j < n) {
+            int y = local / w2, x = local % w2;
+            if (y == 0 || y == w2 - 1) {
+                int runEnd = Math.min(n, j + (w2 - x));      // to the end of this border row
+                java.util.Arrays.fill(row, j, runEnd, 0f);
+                local += runEnd - j;
+                j = runEnd;
+            } else {
+                if (x == 0) row[j] = 0f;
+                int last = j + (w2 - 1 - x);                  // the right border of this row
+                if (last < n) row[last] = 0f;
+                int next = Math.min(n, last + 1);
+                local += next - j;
+                j = next;
+            }
+            if (local >= p) local -= p;
+        }
+    }
+
     private FloatBuffer scratch(int floats) {
         FloatBuffer[] h = colScratch.get();
         if (h[0] == null || h[0].capacity() < floats) h[0] = Buffers.allocate(floats, "im2col panel");
@@ -185,26 +213,31 @@ final class LayerOps {
         final int batch = in.batch;
         workers.forEach(in.channels, c -> {
             FloatBuffer src = in.buf, dst = out.buf;
+            float[] r0 = new float[iw2], r1 = new float[iw2], o = new float[ow2];
             int ob = c * out.span();
-            for (int q = 0; q < out.span(); q++) dst.put(ob + q, 0f);
             for (int b = 0; b < batch; b++) {
+                int obase = ob + b * op;
+                java.util.Arrays.fill(o, 0f);
+                dst.put(obase, o, 0, ow2);                          // top border row
+                dst.put(obase + (ow2 - 1) * ow2, o, 0, ow2);        // bottom border row
                 for (int y = 0; y < os; y++) {
                     int ai = ((c * batch + b) * os + y) * os;
-                    int ibase = c * in.span() + b * ip + (2 * y + 1) * iw2 + 1;
-                    int obase = ob + b * op + (y + 1) * ow2 + 1;
+                    int ibase = c * in.span() + b * ip + (2 * y + 1) * iw2;
+                    src.get(ibase, r0, 0, iw2);
+                    src.get(ibase + iw2, r1, 0, iw2);
                     for (int x = 0; x < os; x++) {
-                        int i0 = ibase + 2 * x;
-                        float m = src.get(i0);
+                        int i0 = 1 + 2 * x;
+                        float m = r0[i0];
                         int k = 0;
-                        float v = src.get(i0 + 1);
-                        if (v > m) { m = v; k = 1; }
-                        v = src.get(i0 + iw2);
-                        if (v > m) { m = v; k = 2; }
-                        v = src.get(i0 + iw2 + 1);
-                        if (v > m) { m = v; k = 3; }
-                        dst.put(obase + x, m);
+                        if (r0[i0 + 1] > m) { m = r0[i0 + 1]; k = 1; }
+                        if (r1[i0] > m) { m = r1[i0]; k = 2; }
+                        if (r1[i0 + 1] > m) { m = r1[i0 + 1]; k = 3; }
+                        o[x + 1] = m;
                         argmax[ai + x] = (byte) k;
                     }
+                    o[0] = 0f;
+                    o[ow2 - 1] = 0f;
+                    dst.put(obase + (y + 1) * ow2, o, 0, ow2);
                 }
             }
         });
