@@ -1,20 +1,25 @@
 package org.gradcam4j.cli;
 
+import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
  * The {@code gradcam4j} command. Exit codes: 0 success; 1 some inputs failed (batch runs report them and go
- * on); 2 bad usage or options; 3 a model or weights problem; 4 an internal error.
+ * on); 2 bad usage or options; 3 a model or weights problem; 4 an internal error; 5 the output cannot be written
+ * (unwritable {@code --out}, disk full): the run stops, since every later write would fail too.
  */
 @Command(name = "gradcam4j", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Explain VGG16/VGG19 image classifications: Grad-CAM, Grad-CAM++, guided backprop and friends.",
-        subcommands = {InfoCommand.class, BenchCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {ClassifyCommand.class, ExplainCommand.class, InfoCommand.class, BenchCommand.class,
+                CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:success", "1:some inputs failed (each is reported; the rest were processed)",
-                "2:bad usage or options", "3:model or weights problem", "4:internal error"})
+                "2:bad usage or options", "3:model or weights problem", "4:internal error",
+                "5:output cannot be written (the run stops)"})
 public final class Main {
-    public static final int EXIT_OK = 0, EXIT_SOME_FAILED = 1, EXIT_USAGE = 2, EXIT_MODEL = 3, EXIT_INTERNAL = 4;
+    public static final int EXIT_OK = 0, EXIT_SOME_FAILED = 1, EXIT_USAGE = 2, EXIT_MODEL = 3, EXIT_INTERNAL = 4,
+            EXIT_OUTPUT = 5;
 
     public static void main(String[] args) {
         System.exit(run(args));
@@ -22,14 +27,35 @@ public final class Main {
 
     /** Runs the command line and returns the exit code (for tests and embedding). */
     public static int run(String... args) {
+        return run(null, null, args);
+    }
+
+    /** As {@link #run(String...)}, writing to {@code out} and {@code err} (null: System.out / System.err). */
+    public static int run(PrintWriter out, PrintWriter err, String... args) {
         CommandLine cl = new CommandLine(new Main());
+        if (out != null) cl.setOut(out);
+        if (err != null) cl.setErr(err);
+        // INPUTS may be `@list.txt`, read by the commands themselves (paths relative to the list, one per line);
+        // picocli's own @-file expansion would split lines at spaces and resolve against the working directory.
+        cl.setExpandAtFiles(false);
         cl.setExecutionExceptionHandler((ex, cmd, parse) -> {
             cmd.getErr().println(cmd.getColorScheme().errorText("error: " + messageOf(ex)));
             if (Boolean.getBoolean("gradcam4j.debug")) ex.printStackTrace(cmd.getErr());
-            return ex instanceof org.gradcam4j.weights.WeightsException ? EXIT_MODEL
-                    : ex instanceof IllegalArgumentException ? EXIT_USAGE : EXIT_INTERNAL;
+            return exitCodeOf(ex);
         });
-        return cl.execute(args);
+        try {
+            return cl.execute(args);
+        } finally {
+            cl.getOut().flush();
+            cl.getErr().flush();
+        }
+    }
+
+    static int exitCodeOf(Throwable ex) {
+        if (ex instanceof org.gradcam4j.weights.WeightsException) return EXIT_MODEL;
+        if (ex instanceof OutputException) return EXIT_OUTPUT;
+        if (ex instanceof IllegalArgumentException) return EXIT_USAGE;
+        return EXIT_INTERNAL;
     }
 
     static String messageOf(Throwable t) {

@@ -1,0 +1,236 @@
+package org.gradcam4j.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.gradcam4j.explain.ClassExplanation;
+import org.gradcam4j.explain.GradientResult;
+import org.gradcam4j.explain.ImageExplanation;
+import org.gradcam4j.explain.MapResult;
+import org.gradcam4j.explain.Score;
+import org.gradcam4j.image.LoadedImage;
+import org.gradcam4j.image.Preprocessor;
+import org.gradcam4j.image.ResizeMode;
+import org.gradcam4j.io.AtomicFiles;
+import org.gradcam4j.io.Npz;
+import org.gradcam4j.method.CamMethod;
+import org.gradcam4j.method.GradientMethod;
+import org.gradcam4j.model.ChannelOrder;
+import org.gradcam4j.model.Model;
+import org.gradcam4j.render.Colormap;
+import org.gradcam4j.render.GradientImages;
+import org.gradcam4j.render.HeatmapImages;
+import org.gradcam4j.render.Panel;
+import org.gradcam4j.render.PngFiles;
+import org.gradcam4j.tensor.Tensor;
+
+/**
+ * Writes one image's outputs under {@code OUT/IMG/} following the output contract (README, "Output files"):
+ * per class {@code c} and method {@code m}, {@code m-c<c>.png} and {@code m-c<c>.npz}, {@code panel-c<c>.png},
+ * and {@code summary.json} last, listing the others. Every file is written atomically, so a file that exists is complete, and a
+ * {@code summary.json} whose listed files all exist marks the image complete for {@code --resume}.
+ */
+final class ExplanationWriter {
+    static final String SUMMARY = "summary.json";
+
+    /** What to write. {@code save} holds png, npz and/or json. */
+    record Settings(Set<String> save, boolean panel, Colormap colormap, double opacity, Score score, List<String> methods,
+                    ResizeMode resize) {}
+
+    private final Model model;
+    private final Preprocessor preprocessor;
+    private final Settings settings;
+
+    ExplanationWriter(Model model, Preprocessor preprocessor, Settings settings) {
+        this.model = model;
+        this.preprocessor = preprocessor;
+        this.settings = settings;
+    }
+
+    /**
+     * Whether {@code dir} holds a complete result for {@code source}: a readable summary.json, made from the same
+     * file (absolute path), all of whose listed files exist.
+     */
+    static boolean isComplete(Path dir, Path source) {
+        Path summary = dir.resolve(SUMMARY);
+        if (!Files.isRegularFile(summary)) return false;
+        try {
+            JsonNode root = Json.MAPPER.readTree(summary.toFile());
+            if (!root.path("imagePath").asText("").equals(source.toAbsolutePath().normalize().toString())) return false;
+            JsonNode files = root.path("files");
+            if (!files.isArray()) return false;
+            for (JsonNode f : files) {
+                String name = f.asText("");
+                if (name.isEmpty() || name.contains("/") || name.contains("\\") || !Files.isRegularFile(dir.resolve(name))) return false;
+            }
+            return true;
+        } catch (IOException | RuntimeException e) {
+            return false; // unreadable or not ours: computed again
+        }
+    }
+
+    /**
+     * Writes every output of one image into {@code dir}; a previous summary.json is removed first, so an
+     * interrupted rewrite is never taken as complete.
+     *
+     * @return the file names written before summary.json (the list summary.json holds)
+     * @throws OutputException when a file cannot be written
+     */
+    List<String> write(Path dir, Path source, LoadedImage image, ImageExplanation r) {
+        List<String> files = new ArrayList<>();
+        try {
+            Files.deleteIfExists(dir.resolve(SUMMARY));
+        } catch (IOException e) {
+            throw new OutputException(dir.resolve(SUMMARY), e);
+        }
+        boolean png = settings.save().contains("png"), npz = settings.save().contains("npz");
+        BufferedImage view = settings.panel() ? preprocessor.networkView(image.image(), image.source()) : null;
+        for (ClassExplanation ce : r.classes()) {
+            String c = "-c" + ce.classIndex();
+            MapResult firstMap = null;
+            for (Map.Entry<String, MapResult> e : ce.maps().entrySet()) {
+                MapResult m = e.getValue();
+                if (firstMap == null) firstMap = m;
+                Tensor original = m.mapInOriginal(); // (H x W)
+                String base = e.getKey() + c;
+                if (png) {
+                    png(dir, base + ".png", HeatmapImages.overlay(image.image(), original, settings.colormap(), settings.opacity()), files);
+                }
+                if (npz) {
+                    Npz.Builder b = Npz.builder().put("layer_map", m.layerMap());
+                    if (m.weights() != null) b.put("weights", m.weights());
+                    b.put("map", original);
+                    npz(dir, base + ".npz", b, files);
+                }
+            }
+            GradientResult firstGradient = null;
+            for (Map.Entry<String, GradientResult> e : ce.gradients().entrySet()) {
+                GradientResult g = e.getValue();
+                if (firstGradient == null) firstGradient = g;
+                String base = e.getKey() + c;
+                if (png) png(dir, base + ".png", GradientImages.render(g.values(), ChannelOrder.RGB), files);
+                if (npz) {
+                    boolean guidedCam = GradientMethod.parse(e.getKey()).guidingCam().isPresent();
+                    npz(dir, base + ".npz", Npz.builder().put(guidedCam ? "map" : "grad", toHwc(g.values())), files);
+                }
+            }
+            if (settings.panel()) png(dir, "panel" + c + ".png", panel(view, firstMap, firstGradient), files);
+        }
+        if (settings.save().contains("json")) {
+            Path summary = dir.resolve(SUMMARY);
+            try {
+                AtomicFiles.write(summary, Json.MAPPER.writeValueAsBytes(summary(source, image, r, files)));
+            } catch (IOException e) {
+                throw new OutputException(summary, e);
+            }
+        }
+        return files;
+    }
+
+    /** image | heat map | overlay (the network's view) | gradient; the tiles that exist for the methods asked. */
+    private BufferedImage panel(BufferedImage view, MapResult map, GradientResult gradient) {
+        List<Panel.Tile> tiles = new ArrayList<>();
+        tiles.add(new Panel.Tile("image", view));
+        if (map != null) {
+            String label = CamMethod.parse(map.method()).displayName();
+            tiles.add(new Panel.Tile(label, HeatmapImages.colorize(map.map(), settings.colormap())));
+            tiles.add(new Panel.Tile("overlay", HeatmapImages.overlay(view, map.map(), settings.colormap(), settings.opacity())));
+        }
+        if (gradient != null) {
+            tiles.add(new Panel.Tile(GradientMethod.parse(gradient.method()).displayName(), GradientImages.render(gradient.values(), ChannelOrder.RGB)));
+        }
+        return Panel.compose(tiles, view.getWidth() >= 200 ? 2 : 1);
+    }
+
+    private ObjectNode summary(Path source, LoadedImage image, ImageExplanation r, List<String> files) {
+        ObjectNode o = Json.object();
+        o.put("image", source.toString());
+        o.put("imagePath", source.toAbsolutePath().normalize().toString());
+        o.put("width", image.width());
+        o.put("height", image.height());
+        o.put("format", image.format());
+        o.set("model", Json.model(model));
+        ObjectNode pre = Json.preprocessing(model.preprocessing(), settings.resize(), model.architecture().inputSize());
+        var g = r.geometry();
+        pre.putObject("crop").put("x", g.cropX()).put("y", g.cropY()).put("width", g.cropWidth()).put("height", g.cropHeight());
+        o.set("preprocessing", pre);
+        o.put("layer", r.layer());
+        o.put("score", Json.lower(settings.score()));
+        ArrayNode methods = o.putArray("methods");
+        settings.methods().forEach(methods::add);
+        o.set("predictions", Json.predictions(r.predictions()));
+        ArrayNode classes = o.putArray("classes");
+        for (ClassExplanation ce : r.classes()) {
+            ObjectNode c = classes.addObject();
+            c.put("index", ce.classIndex());
+            c.put("id", ce.id());
+            c.put("name", ce.name());
+            Json.put(c, "logit", ce.logit());
+            Json.put(c, "probability", ce.probability());
+            ObjectNode maps = c.putObject("maps");
+            for (MapResult m : ce.maps().values()) {
+                ObjectNode mo = maps.putObject(m.method());
+                mo.put("empty", m.empty());
+                Json.put(mo, "layerMapMax", max(m.layerMap()));
+            }
+            ObjectNode grads = c.putObject("gradients");
+            for (GradientResult gr : ce.gradients().values()) {
+                ObjectNode go = grads.putObject(gr.method());
+                double maxAbs = maxAbs(gr.values());
+                go.put("zero", maxAbs == 0);
+                Json.put(go, "maxAbs", maxAbs);
+            }
+        }
+        ArrayNode f = o.putArray("files");
+        files.forEach(f::add);
+        return o;
+    }
+
+    private static void png(Path dir, String name, BufferedImage img, List<String> files) {
+        Path p = dir.resolve(name);
+        try {
+            PngFiles.write(img, p);
+        } catch (IOException e) {
+            throw new OutputException(p, e);
+        }
+        files.add(name);
+    }
+
+    private static void npz(Path dir, String name, Npz.Builder b, List<String> files) {
+        Path p = dir.resolve(name);
+        try {
+            b.write(p);
+        } catch (IOException e) {
+            throw new OutputException(p, e);
+        }
+        files.add(name);
+    }
+
+    /** (3 x H x W) to (H x W x 3), channel order kept (RGB). */
+    static Tensor toHwc(Tensor chw) {
+        int h = chw.dim(1), w = chw.dim(2), plane = h * w;
+        float[] src = chw.data(), dst = new float[src.length];
+        for (int c = 0; c < 3; c++) for (int i = 0; i < plane; i++) dst[i * 3 + c] = src[c * plane + i];
+        return new Tensor(dst, h, w, 3);
+    }
+
+    private static double max(Tensor t) {
+        double m = Double.NEGATIVE_INFINITY;
+        for (float v : t.data()) m = Math.max(m, v);
+        return m;
+    }
+
+    private static double maxAbs(Tensor t) {
+        double m = 0;
+        for (float v : t.data()) m = Math.max(m, Math.abs(v));
+        return m;
+    }
+}

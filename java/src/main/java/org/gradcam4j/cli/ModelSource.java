@@ -1,0 +1,59 @@
+package org.gradcam4j.cli;
+
+import java.nio.file.Path;
+import java.util.Locale;
+import org.gradcam4j.model.Architecture;
+import org.gradcam4j.model.Head;
+import org.gradcam4j.model.Model;
+import org.gradcam4j.model.RandomWeights;
+import org.gradcam4j.weights.ModelLoader;
+
+/**
+ * Resolves {@code --weights}: a weights file (handed to {@link ModelLoader}), or {@code random:vgg16},
+ * {@code random:vgg19}, {@code random:narrow} for seeded random networks (smoke runs and tests; their
+ * predictions mean nothing). {@code narrow} is a 32 x 32-input, 10-class VGG16-shaped network, fast enough
+ * for end-to-end tests of every output.
+ */
+final class ModelSource {
+    static final String RANDOM_PREFIX = "random:";
+    /** Fixed so that two runs with random weights give the same outputs (resume and tests rely on it). */
+    static final long RANDOM_SEED = 42;
+
+    private ModelSource() {}
+
+    static Architecture narrow() {
+        return Architecture.custom("narrow", 32, new int[] {2, 2, 3, 3, 3}, new int[] {8, 16, 16, 32, 32},
+                new int[] {64, 48}, 10, Head.FC, 0);
+    }
+
+    /**
+     * @param weights the {@code --weights} value (required)
+     * @param arch    the {@code --arch} value, or null
+     */
+    static Model resolve(String weights, String arch) {
+        if (weights == null || weights.isBlank()) {
+            throw new IllegalArgumentException("no weights given: use --weights FILE (a Keras .h5 or gradcam4j model file), "
+                    + "set GRADCAM4J_WEIGHTS, or --weights random:vgg16 for a smoke run with random weights");
+        }
+        String a = arch == null ? null : arch.trim().toLowerCase(Locale.ROOT);
+        if (a != null && !a.equals("vgg16") && !a.equals("vgg19")) {
+            throw new IllegalArgumentException("unknown --arch '" + arch + "' (expected vgg16 or vgg19)");
+        }
+        if (weights.startsWith(RANDOM_PREFIX)) {
+            String kind = weights.substring(RANDOM_PREFIX.length()).trim().toLowerCase(Locale.ROOT);
+            Architecture net = switch (kind) {
+                case "vgg16" -> Architecture.vgg16();
+                case "vgg19" -> Architecture.vgg19();
+                case "narrow" -> narrow();
+                default -> throw new IllegalArgumentException("unknown random network '" + weights
+                        + "' (expected random:vgg16, random:vgg19 or random:narrow)");
+            };
+            if (a != null && !a.equals(net.name())) {
+                throw new IllegalArgumentException("--arch " + a + " contradicts --weights " + weights);
+            }
+            Model m = RandomWeights.model(net, RANDOM_SEED);
+            return new Model(m.architecture(), m.preprocessing(), m.labels(), m.weights(), RANDOM_PREFIX + kind + ", " + m.source());
+        }
+        return ModelLoader.load(Path.of(weights), a);
+    }
+}

@@ -1,0 +1,27 @@
+package org.gradcam4j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class HelpTest {
+    @ParameterizedTest
+    @ValueSource(strings = {"", "classify", "explain", "info", "bench", "bench cpu"})
+    void helpWorksForEveryCommand(String command) {
+        String[] words = command.isEmpty() ? new String[0] : command.split(" ");
+        String[] args = java.util.Arrays.copyOf(words, words.length + 1);
+        args[words.length] = "--help";
+        CliRun r = CliRun.of(args);
+        assertEquals(0, r.exit(), r.toString());
+        assertTrue(r.out().startsWith("Usage: gradcam4j"), r.toString());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"classify", "explain"})
+    void helpCommandListsTheNewCommands(String command) {
+        CliRun r = CliRun.of("--help");
+        assertTrue(r.out().contains(command), r.toString());
+    }
+}
