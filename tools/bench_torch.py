@@ -3,14 +3,15 @@
 
 Rows (VGG16/VGG19 with random weights, batch B, 224x224):
   forward     torch.no_grad() forward
-  truncated   Grad-CAM the efficient way: forward, then torch.autograd.grad(score, target activation)
-              with parameters frozen (no weight gradients)
+  truncated   Grad-CAM the efficient way: the layers below the target without autograd, the target
+              activation made a leaf, then torch.autograd.grad(score, activation); parameters frozen
   full        Grad-CAM as pytorch-grad-cam runs it: parameters require grad, a hook keeps the target
               activation, loss.backward() computes every weight gradient too
   input       gradient w.r.t. the input (vanilla saliency), parameters frozen
 Prints one line per row: `row <name> <median seconds> <all seconds comma separated>`.
 """
 import argparse
+import contextlib
 import os
 import statistics
 import sys
@@ -37,8 +38,12 @@ class Vgg(nn.Module):
             elif l["kind"] == "fc":
                 self.mods[l["name"]] = nn.Linear(l["cin"], l["cout"])
 
-    def forward(self, x, target=None):
+    def forward(self, x, target=None, cut=False):
+        """cut=True runs the layers up to the target without autograd and makes the target activation a
+        leaf that requires grad: the cheapest way to get dScore/dA in PyTorch."""
         kept = None
+        grad_ctx = torch.no_grad() if cut else contextlib.nullcontext()
+        grad_ctx.__enter__()
         for l in self.table:
             if l["kind"] == "conv":
                 x = F.relu(self.mods[l["name"]](x))
@@ -51,6 +56,9 @@ class Vgg(nn.Module):
                 if l["relu"]:
                     x = F.relu(x)
             if l["name"] == target:
+                if cut:
+                    grad_ctx.__exit__(None, None, None)
+                    x = x.detach().requires_grad_(True)
                 kept = x
         return x, kept
 
@@ -92,7 +100,7 @@ def main():
             net(x)
 
     def truncated():
-        logits, act = net(x, target)
+        logits, act = net(x, target, cut=True)
         (g,) = torch.autograd.grad(logits[idx, cls].sum(), act)
         return g
 
