@@ -82,9 +82,11 @@ final class LayerOps {
                 float b = w.bias[c];
                 int base = c * span + s;
                 dst.get(base, row, 0, n);
-                for (int j = 0; j < n; j++) {
-                    float v = row[j] + b;
-                    row[j] = relu && v < 0f ? 0f : v;
+                // branch-free (a data-dependent branch here mispredicts on half the values)
+                if (relu) {
+                    for (int j = 0; j < n; j++) row[j] = Math.max(row[j] + b, 0f);
+                } else {
+                    for (int j = 0; j < n; j++) row[j] += b;
                 }
                 zeroBorders(row, n, local0, p, w2);
                 dst.put(base, row, 0, n);
@@ -226,14 +228,15 @@ final class LayerOps {
                     src.get(ibase, r0, 0, iw2);
                     src.get(ibase + iw2, r1, 0, iw2);
                     for (int x = 0; x < os; x++) {
+                        // selects, not branches: the winner is data-dependent and would mispredict.
+                        // Strict > keeps the first maximum in row-major order, as PyTorch does.
                         int i0 = 1 + 2 * x;
-                        float m = r0[i0];
-                        int k = 0;
-                        if (r0[i0 + 1] > m) { m = r0[i0 + 1]; k = 1; }
-                        if (r1[i0] > m) { m = r1[i0]; k = 2; }
-                        if (r1[i0 + 1] > m) { m = r1[i0 + 1]; k = 3; }
-                        o[x + 1] = m;
-                        argmax[ai + x] = (byte) k;
+                        float v0 = r0[i0], v1 = r0[i0 + 1], v2 = r1[i0], v3 = r1[i0 + 1];
+                        boolean top = v1 > v0, bottom = v3 > v2;
+                        float m1 = top ? v1 : v0, m2 = bottom ? v3 : v2;
+                        boolean second = m2 > m1;
+                        o[x + 1] = second ? m2 : m1;
+                        argmax[ai + x] = (byte) (second ? (bottom ? 3 : 2) : (top ? 1 : 0));
                     }
                     o[0] = 0f;
                     o[ow2 - 1] = 0f;
@@ -392,18 +395,31 @@ final class LayerOps {
         }
     }
 
-    private static void applyRule(FloatBuffer g, int gOff, FloatBuffer y, int yOff, int n, ReluRule rule) {
+    private final ThreadLocal<float[][]> ruleRows = ThreadLocal.withInitial(() -> new float[2][0]);
+
+    private void applyRule(FloatBuffer g, int gOff, FloatBuffer y, int yOff, int n, ReluRule rule) {
+        float[][] h = ruleRows.get();
+        if (h[0].length < n) {
+            h[0] = new float[n];
+            h[1] = new float[n];
+        }
+        float[] gr = h[0], yr = h[1];
+        g.get(gOff, gr, 0, n);
+        // selects, not branches: signs are data-dependent
         switch (rule) {
             case GRADIENT -> {
-                for (int i = 0; i < n; i++) if (!(y.get(yOff + i) > 0f)) g.put(gOff + i, 0f);
+                y.get(yOff, yr, 0, n);
+                for (int i = 0; i < n; i++) gr[i] = yr[i] > 0f ? gr[i] : 0f;
             }
             case GUIDED -> {
-                for (int i = 0; i < n; i++) if (!(y.get(yOff + i) > 0f) || !(g.get(gOff + i) > 0f)) g.put(gOff + i, 0f);
+                y.get(yOff, yr, 0, n);
+                for (int i = 0; i < n; i++) gr[i] = yr[i] > 0f ? Math.max(gr[i], 0f) : 0f;
             }
             case DECONVNET -> {
-                for (int i = 0; i < n; i++) if (!(g.get(gOff + i) > 0f)) g.put(gOff + i, 0f);
+                for (int i = 0; i < n; i++) gr[i] = Math.max(gr[i], 0f);
             }
         }
+        g.put(gOff, gr, 0, n);
     }
 
     /** Gathers rows imageOf[m] of a forward tensor (C, B, ...) into (C, M, ...) so it aligns with a gradient. */
