@@ -8,6 +8,13 @@ Rows (VGG16/VGG19 with random weights, batch B, 224x224):
   full        Grad-CAM as pytorch-grad-cam runs it: parameters require grad, a hook keeps the target
               activation, loss.backward() computes every weight gradient too
   input       gradient w.r.t. the input (vanilla saliency), parameters frozen
+  explain     the whole explain path as pytorch-grad-cam runs it: Grad-CAM, Grad-CAM++ and guided
+              backprop for the top-3 classes, done the way that library does it (it cannot be installed
+              on these machines, so its steps are reproduced here): per class, one CAM call per method
+              (forward with hooks, model.zero_grad(), loss.backward() with parameter gradients, activations
+              and gradients copied to numpy, weights/maps/min-max scaling/resize on the host), and guided
+              backprop per image and class with a guided ReLU model on single images, as its
+              GuidedBackpropReLUModel does.
 Prints one line per row: `row <name> <median seconds> <all seconds comma separated>`.
 """
 import argparse
@@ -17,12 +24,50 @@ import statistics
 import sys
 import time
 
+import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from ref_vgg import layer_table  # noqa: E402
+
+
+class GuidedRelu(torch.autograd.Function):
+    """ReLU whose backward passes only positive gradients where the input was positive."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x.clamp(min=0)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g.clamp(min=0) * (x > 0).to(g.dtype)
+
+
+def host_cam(act, grad, plus_plus, size):
+    """pytorch-grad-cam's host-side step: numpy weights, weighted sum, ReLU, min-max scaling, resize."""
+    a = act.detach().cpu().numpy()
+    g = grad.detach().cpu().numpy()
+    if plus_plus:
+        g2, g3 = g ** 2, g ** 3
+        s = np.sum(a, axis=(2, 3))
+        den = 2 * g2 + s[:, :, None, None] * g3
+        den = np.where(g != 0, den, np.ones_like(den))
+        alpha = g2 / den
+        w = np.sum(np.maximum(g, 0) * alpha, axis=(2, 3))
+    else:
+        w = np.mean(g, axis=(2, 3))
+    cam = np.maximum((w[:, :, None, None] * a).sum(axis=1), 0)
+    out = []
+    for c in cam:
+        c = c - c.min()
+        c = c / (1e-7 + c.max())
+        t = torch.from_numpy(c)[None, None].float()
+        out.append(F.interpolate(t, size=(size, size), mode="bilinear", align_corners=False)[0, 0].numpy())
+    return np.stack(out)
 
 
 class Vgg(nn.Module):
@@ -38,6 +83,11 @@ class Vgg(nn.Module):
             elif l["kind"] == "fc":
                 self.mods[l["name"]] = nn.Linear(l["cin"], l["cout"])
 
+    guided = False  # when set, every ReLU backpropagates with the guided rule
+
+    def relu(self, x):
+        return GuidedRelu.apply(x) if self.guided else F.relu(x)
+
     def forward(self, x, target=None, cut=False):
         """cut=True runs the layers up to the target without autograd and makes the target activation a
         leaf that requires grad: the cheapest way to get dScore/dA in PyTorch."""
@@ -46,7 +96,7 @@ class Vgg(nn.Module):
         grad_ctx.__enter__()
         for l in self.table:
             if l["kind"] == "conv":
-                x = F.relu(self.mods[l["name"]](x))
+                x = self.relu(self.mods[l["name"]](x))
             elif l["kind"] == "pool":
                 x = F.max_pool2d(x, 2, 2)
             else:
@@ -54,7 +104,7 @@ class Vgg(nn.Module):
                     x = torch.flatten(x, 1)
                 x = self.mods[l["name"]](x)
                 if l["relu"]:
-                    x = F.relu(x)
+                    x = self.relu(x)
             if l["name"] == target:
                 if cut:
                     grad_ctx.__exit__(None, None, None)
@@ -82,6 +132,7 @@ def main():
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--warmup", type=int, default=1)
     ap.add_argument("--rows", default="forward,truncated,full,input")
+    ap.add_argument("--topk", type=int, default=3, help="classes per image for the explain row")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
@@ -117,6 +168,28 @@ def main():
         (g,) = torch.autograd.grad(logits[idx, cls].sum(), xi)
         return g
 
+    def explain():
+        with torch.no_grad():
+            top = net(x)[0].topk(args.topk, dim=1).indices
+        for k in range(args.topk):
+            cls_k = top[:, k]
+            for plus in (False, True):
+                kept = {}
+                net.zero_grad(set_to_none=True)
+                logits, act = net(x, target)
+                act.register_hook(lambda g: kept.__setitem__("g", g))
+                logits[idx, cls_k].sum().backward(retain_graph=True)
+                host_cam(act, kept["g"], plus, 224)
+            net.guided = True
+            try:
+                for i in range(args.batch):
+                    xi = x[i:i + 1].clone().requires_grad_(True)
+                    out, _ = net(xi)
+                    out[0, int(cls_k[i])].backward(retain_graph=True)
+                    xi.grad.cpu().numpy()[0].transpose(1, 2, 0)
+            finally:
+                net.guided = False
+
     print(f"torch {torch.__version__} threads {torch.get_num_threads()} mkldnn {torch.backends.mkldnn.is_available()}", flush=True)
     for row in args.rows.split(","):
         if row == "forward":
@@ -127,6 +200,8 @@ def main():
             freeze(True); ts = timeit(full, args.reps, args.warmup)
         elif row == "input":
             freeze(False); ts = timeit(input_grad, args.reps, args.warmup)
+        elif row == "explain":
+            freeze(True); ts = timeit(explain, args.reps, args.warmup)
         else:
             raise SystemExit(f"unknown row {row}")
         print(f"row {row} {statistics.median(ts):.6f} {','.join(f'{t:.6f}' for t in ts)}", flush=True)

@@ -17,6 +17,13 @@ import org.gradcam4j.backend.Network;
 import org.gradcam4j.backend.ReluRule;
 import org.gradcam4j.backend.cpu.CpuBackend;
 import org.gradcam4j.backend.cpu.GemmCeiling;
+import org.gradcam4j.explain.Device;
+import org.gradcam4j.explain.ExplainRequest;
+import org.gradcam4j.explain.Explainer;
+import org.gradcam4j.explain.Targets;
+import org.gradcam4j.image.InputGeometry;
+import org.gradcam4j.image.Preprocessor;
+import org.gradcam4j.image.ResizeMode;
 import org.gradcam4j.model.Architecture;
 import org.gradcam4j.model.LayerKind;
 import org.gradcam4j.model.LayerSpec;
@@ -29,12 +36,16 @@ import org.gradcam4j.tensor.Tensor;
  * ceiling) and our/peer ratios.
  */
 public final class CpuBenchmark {
-    public record Options(String arch, int batch, int threads, int warmup, int reps, String python, boolean peer, Path toolsDir) {}
+    /** explainReps: timed runs of the whole explain path (the PyTorch peer takes minutes per batch). */
+    public record Options(String arch, int batch, int threads, int warmup, int reps, int explainReps, String python, boolean peer,
+                          Path toolsDir) {}
 
     public record Row(String name, String what, double seconds, double flops) {
         double imgPerSec(int batch) { return batch / seconds; }
     }
 
+    static final int EXPLAIN_TOP_K = 3;
+    private boolean peerNamed;
     private final Options o;
     private final PrintStream out;
 
@@ -82,10 +93,23 @@ public final class CpuBenchmark {
                 }
             }), inputFlops));
         }
+        List<InputGeometry> geoms = new ArrayList<>();
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < o.batch(); i++) {
+            geoms.add(InputGeometry.of(arch.inputSize(), arch.inputSize(), arch.inputSize(), ResizeMode.NONE));
+            names.add("image" + i);
+        }
+        Preprocessor.Batch prepared = new Preprocessor.Batch(x, geoms, names);
+        ExplainRequest explain = ExplainRequest.of(List.of("gradcam", "gradcampp", "guided"), Targets.topK(EXPLAIN_TOP_K));
+        try (Explainer ex = Explainer.of(RandomWeights.model(arch, 1),
+                Explainer.Options.defaults().withDevice(Device.CPU).withThreads(o.threads()).withMaxBatch(o.batch()))) {
+            ours.add(new Row("explain", "Grad-CAM, Grad-CAM++, guided, top-" + EXPLAIN_TOP_K,
+                    Timing.median(Timing.measure(() -> ex.explainPrepared(prepared, explain), Math.min(1, o.warmup()), o.explainReps())), 0));
+        }
 
         Map<String, Row> peer = o.peer() ? runPeer(camFlops, fwdFlops, inputFlops) : Map.of();
         out.println();
-        out.printf("%-9s %-36s %9s %9s %8s%n", "row", "work", "img/s", "GFLOP/s", "%ceil");
+        out.printf("%-9s %-56s %9s %9s %8s%n", "row", "work", "img/s", "GFLOP/s", "%ceil");
         for (Row r : ours) printRow("ours", r, ceiling);
         for (Row r : peer.values()) printRow("pytorch", r, ceiling);
         if (!peer.isEmpty()) {
@@ -95,12 +119,17 @@ public final class CpuBenchmark {
             ratio("Grad-CAM vs PyTorch truncated backward", ours.get(1), peer.get("truncated"));
             ratio("Grad-CAM vs PyTorch full loss.backward()", ours.get(1), peer.get("full"));
             ratio("input gradients", ours.get(2), peer.get("input"));
+            ratio("explain path vs pytorch-grad-cam's way", ours.get(3), peer.get("explain"));
         }
     }
 
     private void printRow(String who, Row r, double ceiling) {
+        if (r.flops() == 0) {
+            out.printf("%-9s %-56s %9.3f %9s %8s%n", who, r.name() + ": " + r.what(), r.imgPerSec(o.batch()), "-", "-");
+            return;
+        }
         double gf = r.flops() / r.seconds() / 1e9;
-        out.printf("%-9s %-36s %9.2f %9.1f %7.0f%%%n", who, r.name() + ": " + r.what(), r.imgPerSec(o.batch()), gf, 100 * gf / ceiling);
+        out.printf("%-9s %-56s %9.2f %9.1f %7.0f%%%n", who, r.name() + ": " + r.what(), r.imgPerSec(o.batch()), gf, 100 * gf / ceiling);
     }
 
     private void ratio(String label, Row ours, Row peer) {
@@ -127,7 +156,18 @@ public final class CpuBenchmark {
             return Map.of();
         }
         List<String> cmd = List.of(o.python(), script.toString(), "--arch", o.arch(), "--batch", String.valueOf(o.batch()),
-                "--threads", String.valueOf(o.threads()), "--reps", String.valueOf(o.reps()), "--warmup", String.valueOf(o.warmup()));
+                "--threads", String.valueOf(o.threads()), "--reps", String.valueOf(o.reps()), "--warmup", String.valueOf(o.warmup()),
+                "--rows", "forward,truncated,full,input", "--topk", String.valueOf(EXPLAIN_TOP_K));
+        List<String> explainCmd = List.of(o.python(), script.toString(), "--arch", o.arch(), "--batch", String.valueOf(o.batch()),
+                "--threads", String.valueOf(o.threads()), "--reps", String.valueOf(o.explainReps()), "--warmup", "0",
+                "--rows", "explain", "--topk", String.valueOf(EXPLAIN_TOP_K));
+        Map<String, Row> rows = new LinkedHashMap<>();
+        rows.putAll(runPeerCommand(cmd, camFlops, fwdFlops, inputFlops));
+        if (o.explainReps() > 0) rows.putAll(runPeerCommand(explainCmd, camFlops, fwdFlops, inputFlops));
+        return rows;
+    }
+
+    private Map<String, Row> runPeerCommand(List<String> cmd, double camFlops, double fwdFlops, double inputFlops) throws Exception {
         Process p;
         try {
             p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
@@ -140,7 +180,10 @@ public final class CpuBenchmark {
         try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
             for (String line; (line = r.readLine()) != null; ) {
                 log.append(line).append('\n');
-                if (line.startsWith("torch ")) out.println("peer: PyTorch " + line.substring(6));
+                if (line.startsWith("torch ") && !peerNamed) {
+                    out.println("peer: PyTorch " + line.substring(6));
+                    peerNamed = true;
+                }
                 if (!line.startsWith("row ")) continue;
                 String[] f = line.split(" ");
                 double s = Double.parseDouble(f[2]);
@@ -149,6 +192,7 @@ public final class CpuBenchmark {
                     case "truncated" -> rows.put("truncated", new Row("truncated", "autograd.grad to the layer", s, camFlops));
                     case "full" -> rows.put("full", new Row("full", "loss.backward(), weight grads too", s, camFlops));
                     case "input" -> rows.put("input", new Row("input", "autograd.grad to the input", s, inputFlops));
+                    case "explain" -> rows.put("explain", new Row("explain", "same work, pytorch-grad-cam's way", s, 0));
                     default -> { }
                 }
             }

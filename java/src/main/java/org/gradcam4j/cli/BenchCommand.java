@@ -24,6 +24,9 @@ final class BenchCommand {
         @Option(names = "--warmup", defaultValue = "1") int warmup;
         @Option(names = "--reps", defaultValue = "3", description = "timed runs per row; the median is reported (default: ${DEFAULT-VALUE})")
         int reps;
+        @Option(names = "--explain-reps", defaultValue = "1",
+                description = "timed runs of the whole explain path (PyTorch's way takes minutes per batch; 0 skips it) (default: ${DEFAULT-VALUE})")
+        int explainReps;
         @Option(names = "--python", defaultValue = "/usr/bin/python3", description = "Python with PyTorch for the peer rows (default: ${DEFAULT-VALUE})")
         String python;
         @Option(names = "--no-peer", description = "skip the PyTorch rows") boolean noPeer;
@@ -35,7 +38,7 @@ final class BenchCommand {
             if (batch < 1) throw new IllegalArgumentException("--batch must be >= 1");
             if (reps < 1) throw new IllegalArgumentException("--reps must be >= 1");
             int t = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
-            new CpuBenchmark(new CpuBenchmark.Options(arch, batch, t, warmup, reps, python, !noPeer, tools), System.out).run();
+            new CpuBenchmark(new CpuBenchmark.Options(arch, batch, t, warmup, reps, explainReps, python, !noPeer, tools), System.out).run();
             return Main.EXIT_OK;
         }
     }
