@@ -84,6 +84,10 @@ final class ExplainCommand implements Callable<Integer> {
     @Option(names = "--panel", description = "also write panel-c<class>.png: image | heat map | overlay | gradient")
     boolean panel;
 
+    @Option(names = "--report", description = "also write OUT/report.html: one page with every image of the run, its overlays, "
+            + "top predictions and raw files (built from the summary.json files; needs json in --save)")
+    boolean report;
+
     @Mixin ModelOptions modelOptions;
 
     @Override
@@ -107,6 +111,9 @@ final class ExplainCommand implements Callable<Integer> {
         if (resume && !saveKinds.contains("json")) {
             throw new IllegalArgumentException("--resume needs json in --save: summary.json is what marks an image complete");
         }
+        if (report && !saveKinds.contains("json")) {
+            throw new IllegalArgumentException("--report needs json in --save: the report is built from the summary.json files");
+        }
         Colormap cmap = Colormap.parse(colormap);
         if (!(opacity >= 0 && opacity <= 1)) throw new IllegalArgumentException("--opacity must be in 0..1, got " + opacity);
         Score sc = Score.parse(score);
@@ -128,6 +135,8 @@ final class ExplainCommand implements Callable<Integer> {
         if (classes != null) for (String ref : classes) if (!ref.isBlank()) model.labels().resolve(ref);
         ImageLoader loader = new ImageLoader();
         int explained = 0, skipped = 0, failed = 0;
+        List<String> failures = new ArrayList<>();
+        Set<Path> failedFiles = new java.util.HashSet<>();
         try (Explainer ex = Explainer.of(model, options)) {
             ex.explain(List.of(), request); // validates layer and methods against this network; no images, no work
             prepareOut();
@@ -138,6 +147,7 @@ final class ExplainCommand implements Callable<Integer> {
             try (Progress progress = Progress.start("explain", in.files().size() + in.problems().size(), modelOptions.quiet, err)) {
                 for (String p : in.problems()) {
                     progress.message("error: " + p);
+                    failures.add(p);
                     failed++;
                     progress.step();
                 }
@@ -155,6 +165,8 @@ final class ExplainCommand implements Callable<Integer> {
                             batch.add(ModelOptions.load(loader, ex.preprocessor(), file));
                             batchFiles.add(file);
                         } catch (ImageException e) {
+                            failures.add(e.getMessage());
+                            failedFiles.add(file);
                             failed++;
                             progress.message("error: " + e.getMessage());
                             progress.step();
@@ -177,6 +189,11 @@ final class ExplainCommand implements Callable<Integer> {
         int total = explained + skipped + failed;
         stdout.println(total + " image" + (total == 1 ? "" : "s") + ": " + explained + " explained, " + skipped
                 + " skipped (complete), " + failed + " failed");
+        if (report) {
+            List<String> dirs = new ArrayList<>();
+            for (Path f : in.files()) if (!failedFiles.contains(f)) dirs.add(names.get(f.toAbsolutePath().normalize()));
+            stdout.println("report: " + new HtmlReport(out, loader).write(dirs, failures));
+        }
         stdout.flush();
         return failed > 0 ? Main.EXIT_SOME_FAILED : Main.EXIT_OK;
     }

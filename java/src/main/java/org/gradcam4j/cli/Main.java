@@ -7,19 +7,21 @@ import picocli.CommandLine.Command;
 /**
  * The {@code gradcam4j} command. Exit codes: 0 success; 1 some inputs failed (batch runs report them and go
  * on); 2 bad usage or options; 3 a model or weights problem; 4 an internal error; 5 the output cannot be written
- * (unwritable {@code --out}, disk full): the run stops, since every later write would fail too.
+ * (unwritable {@code --out}, disk full): the run stops, since every later write would fail too; 6 a download
+ * failed for a network or server reason (offline, refused, cut off): worth retrying, a partial file is kept.
  */
 @Command(name = "gradcam4j", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Explain VGG16/VGG19 image classifications: Grad-CAM, Grad-CAM++, guided backprop and friends.",
-        subcommands = {ClassifyCommand.class, ExplainCommand.class, InfoCommand.class, BenchCommand.class,
-                CommandLine.HelpCommand.class},
+        subcommands = {ClassifyCommand.class, ExplainCommand.class, WeightsCommand.class, InfoCommand.class,
+                BenchCommand.class, CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:success", "1:some inputs failed (each is reported; the rest were processed)",
                 "2:bad usage or options", "3:model or weights problem", "4:internal error",
-                "5:output cannot be written (the run stops)"})
+                "5:output cannot be written (the run stops)",
+                "6:download failed: network or server (offline, refused, cut off); run again to resume"})
 public final class Main {
     public static final int EXIT_OK = 0, EXIT_SOME_FAILED = 1, EXIT_USAGE = 2, EXIT_MODEL = 3, EXIT_INTERNAL = 4,
-            EXIT_OUTPUT = 5;
+            EXIT_OUTPUT = 5, EXIT_NETWORK = 6;
 
     public static void main(String[] args) {
         System.exit(run(args));
@@ -54,6 +56,7 @@ public final class Main {
     static int exitCodeOf(Throwable ex) {
         if (ex instanceof org.gradcam4j.weights.WeightsException) return EXIT_MODEL;
         if (ex instanceof OutputException) return EXIT_OUTPUT;
+        if (ex instanceof org.gradcam4j.weights.DownloadException) return EXIT_NETWORK;
         if (ex instanceof IllegalArgumentException) return EXIT_USAGE;
         return EXIT_INTERNAL;
     }

@@ -1,5 +1,6 @@
 package org.gradcam4j.cli;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import org.gradcam4j.model.Architecture;
@@ -7,9 +8,15 @@ import org.gradcam4j.model.Head;
 import org.gradcam4j.model.Model;
 import org.gradcam4j.model.RandomWeights;
 import org.gradcam4j.weights.ModelLoader;
+import org.gradcam4j.weights.PretrainedCatalog;
+import org.gradcam4j.weights.PretrainedFile;
+import org.gradcam4j.weights.WeightsCache;
+import org.gradcam4j.weights.WeightsException;
 
 /**
- * Resolves {@code --weights}: a weights file (handed to {@link ModelLoader}), or {@code random:vgg16},
+ * Resolves {@code --weights}: a weights file (handed to {@link ModelLoader}); {@code vgg16} or {@code vgg19}, the
+ * Keras file that {@code gradcam4j weights fetch} put in the cache (a file of that name is {@code ./vgg16});
+ * or {@code random:vgg16},
  * {@code random:vgg19}, {@code random:narrow} for seeded random networks (smoke runs and tests; their
  * predictions mean nothing). {@code narrow} is a 32 x 32-input, 10-class VGG16-shaped network, fast enough
  * for end-to-end tests of every output.
@@ -33,7 +40,8 @@ final class ModelSource {
     static Model resolve(String weights, String arch) {
         if (weights == null || weights.isBlank()) {
             throw new IllegalArgumentException("no weights given: use --weights FILE (a Keras .h5 or gradcam4j model file), "
-                    + "set GRADCAM4J_WEIGHTS, or --weights random:vgg16 for a smoke run with random weights");
+                    + "--weights vgg16 after `gradcam4j weights fetch vgg16`, set GRADCAM4J_WEIGHTS, "
+                    + "or --weights random:vgg16 for a smoke run with random weights");
         }
         String a = arch == null ? null : arch.trim().toLowerCase(Locale.ROOT);
         if (a != null && !a.equals("vgg16") && !a.equals("vgg19")) {
@@ -54,6 +62,23 @@ final class ModelSource {
             Model m = RandomWeights.model(net, RANDOM_SEED);
             return new Model(m.architecture(), m.preprocessing(), m.labels(), m.weights(), RANDOM_PREFIX + kind + ", " + m.source());
         }
+        String known = weights.trim().toLowerCase(Locale.ROOT);
+        if (PretrainedCatalog.KERAS.find(known, false).isPresent()) return ModelLoader.load(cached(known, a), a);
         return ModelLoader.load(Path.of(weights), a);
+    }
+
+    /** The cached Keras file for {@code vgg16} / {@code vgg19}, or an error that says how to get it. */
+    static Path cached(String arch, String requestedArch) {
+        if (requestedArch != null && !requestedArch.equals(arch)) {
+            throw new IllegalArgumentException("--arch " + requestedArch + " contradicts --weights " + arch);
+        }
+        PretrainedFile f = PretrainedCatalog.KERAS.find(arch, false).orElseThrow();
+        WeightsCache cache = WeightsCache.atDefault();
+        Path p = cache.path(f);
+        if (Files.isRegularFile(p)) return p;
+        String partial = Files.isRegularFile(cache.partPath(f)) ? " (a partial download is there: fetch resumes it)" : "";
+        throw new WeightsException(arch, "the pretrained " + arch + " weights are not in the cache (" + p + ")" + partial
+                + "; download them with `gradcam4j weights fetch " + arch + "`, or set GRADCAM4J_CACHE to the cache "
+                + "they were fetched into");
     }
 }

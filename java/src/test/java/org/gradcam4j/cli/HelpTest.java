@@ -8,7 +8,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 class HelpTest {
     @ParameterizedTest
-    @ValueSource(strings = {"", "classify", "explain", "info", "bench", "bench cpu"})
+    @ValueSource(strings = {"", "classify", "explain", "info", "bench", "bench cpu", "weights", "weights fetch", "weights list"})
     void helpWorksForEveryCommand(String command) {
         String[] words = command.isEmpty() ? new String[0] : command.split(" ");
         String[] args = java.util.Arrays.copyOf(words, words.length + 1);
@@ -19,7 +19,7 @@ class HelpTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"classify", "explain"})
+    @ValueSource(strings = {"classify", "explain", "weights"})
     void helpCommandListsTheNewCommands(String command) {
         CliRun r = CliRun.of("--help");
         assertTrue(r.out().contains(command), r.toString());
