@@ -16,7 +16,7 @@ import org.gradcam4j.tensor.Tensor;
  * from {@code keepIndex} up (and pooling argmaxes), which is all backward needs down to that layer.
  */
 final class CpuForwardPass implements ForwardPass {
-    /** {@code -Dgradcam4j.profile=true} prints per-layer forward times to stderr. */
+    /** {@code -Dgradcam4j.profile=true} prints per-layer forward and backward times to stderr. */
     static final boolean PROFILE = Boolean.getBoolean("gradcam4j.profile");
     private final CpuNetwork net;
     private final int batch;
@@ -204,7 +204,9 @@ final class CpuForwardPass implements ForwardPass {
                 if (l.relu()) ops.reluBackward(g, outputs[i], imageOf, req.rule());
                 Act below = i == 0 ? input : outputs[i - 1];
                 if (req.weightGradLayers().contains(name)) wgrads.putAll(weightGrads(i, l, g, below, imageOf));
+                long t0 = PROFILE ? System.nanoTime() : 0;
                 Act next = backwardLayer(i, l, g, imageOf);
+                if (PROFILE) System.err.printf("  backward %-14s %8.2f ms%n", l.name(), (System.nanoTime() - t0) / 1e6);
                 release(g);
                 g = next;
                 if (i == 0) {

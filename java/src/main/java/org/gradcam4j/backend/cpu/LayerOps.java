@@ -344,15 +344,46 @@ final class LayerOps {
         });
     }
 
+    /** Up to this many seed rows, fc backward-data streams the weights once instead of calling GEMM. */
+    static final int FC_STREAM_ROWS = 32;
+
     /** dx (M, in) = dy (M, out) W. */
     void fcBackwardData(FloatBuffer dy, int m, FcWeights w, FloatBuffer dx) {
         int out = w.out, in = w.in;
+        if (m <= FC_STREAM_ROWS) {
+            fcBackwardDataStreaming(dy, m, w, dx);
+            return;
+        }
         int parts = Math.min(workers.threads(), Math.max(1, in / 256));
         int per = ((in + parts - 1) / parts + 15) & ~15;
         workers.forEach(parts, pi -> {
             int i0 = pi * per, i1 = Math.min(in, i0 + per);
             if (i1 > i0) gemm.sgemm(false, false, m, i1 - i0, out, 1f, dy, 0, out, w.kernel, i0, in, 0f, dx, i0, in);
         });
+    }
+
+    /**
+     * dx = dy W for few rows, computed transposed: dx^T (in x M) = W^T (in x out) dy^T (out x M), split over
+     * the input columns. With M this small, GEMM's cost is packing the weights (fc1: 411 MB); in this form
+     * OpenBLAS packs the small dy^T and streams W, measured 1.6x faster than dy W (~110 ms vs ~180 ms for
+     * VGG's fc1 at M = 8 on one core).
+     */
+    private void fcBackwardDataStreaming(FloatBuffer dy, int m, FcWeights w, FloatBuffer dx) {
+        int out = w.out, in = w.in;
+        FloatBuffer dxT = Buffers.allocate((long) in * m, "fc input gradient");
+        int parts = Math.max(1, Math.min(workers.threads(), in / 1024));
+        int per = ((in + parts - 1) / parts + 15) & ~15;
+        workers.forEach(parts, pi -> {
+            int i0 = pi * per, i1 = Math.min(in, i0 + per);
+            if (i1 > i0) gemm.sgemm(true, true, i1 - i0, m, out, 1f, w.kernel, i0, in, dy, 0, out, 0f, dxT, i0 * m, m);
+        });
+        float[] t = new float[in * m];
+        dxT.get(0, t, 0, in * m);
+        float[] row = new float[in];
+        for (int r = 0; r < m; r++) {
+            for (int i = 0; i < in; i++) row[i] = t[i * m + r];
+            dx.put(r * in, row, 0, in);
+        }
     }
 
     /** dW (out, in) = dy^T x, db = column sums of dy; dy (M, out), x (M, in). */
