@@ -227,7 +227,11 @@ final class CpuForwardPass implements ForwardPass {
         switch (l.kind()) {
             case CONV3X3 -> {
                 Act dIn = newAct(l.inChannels(), m, l.inSize(), true, l.name() + " input gradient");
-                ops.convBackwardData(dz, dIn, (ConvWeights) net.weights[i]);
+                if (l.inChannels() < LayerOps.IM2COL_BELOW) {
+                    ops.convBackwardDataSmallCin(dz, dIn, (ConvWeights) net.weights[i]);
+                } else {
+                    ops.convBackwardData(dz, dIn, (ConvWeights) net.weights[i]);
+                }
                 return dIn;
             }
             case MAXPOOL2 -> {

@@ -125,6 +125,36 @@ final class LayerOps {
     }
 
     /**
+     * {@link #convBackwardData} for few input channels (the first layer, cin = 3), where nine GEMMs with M = cin
+     * would waste the GEMM kernel: one GEMM cols (9 cin x n') = W_cols^T dOut over the chunk widened by one
+     * plane row on each side, then each input value sums its nine shifted taps (col2im).
+     */
+    void convBackwardDataSmallCin(Act dOut, Act dIn, ConvWeights w) {
+        final int cin = dIn.channels, cout = dOut.channels, w2 = dOut.w2(), p = dOut.plane(), span = dOut.span();
+        final int q0 = w2 + 1, q1 = span - w2 - 1, len = q1 - q0, k = 9 * cin, halo = w2 + 1;
+        final int chunk = chunkColumns(cout, k, len);
+        final int nChunks = (len + chunk - 1) / chunk;
+        final FloatBuffer src = dOut.buf, dst = dIn.buf;
+        workers.forEach(nChunks, ci -> {
+            int s = q0 + ci * chunk, e = Math.min(q1, s + chunk), n = e - s, wide = n + 2 * halo;
+            FloatBuffer cols = scratch(k * wide);
+            gemm.sgemm(true, false, k, wide, cout, 1f, w.cols, 0, k, src, s - halo, span, 0f, cols, 0, wide);
+            float[] row = rowScratch(n);
+            int local0 = s % p;
+            for (int c = 0; c < cin; c++) {
+                java.util.Arrays.fill(row, 0, n, 0f);
+                for (int t = 0; t < 9; t++) {
+                    int from = (t * cin + c) * wide + halo - tapOffset(t, w2);
+                    for (int j = 0; j < n; j++) row[j] += cols.get(from + j);
+                }
+                zeroBorders(row, n, local0, p, w2);
+                dst.put(c * span + s, row, 0, n);
+            }
+        });
+        zeroEnds(dst, cin, span, q0, q1);
+    }
+
+    /**
      * Weight gradients of a convolution: dW (cout, cin, 3, 3) and db (cout), summed over the batch, from
      * dOut (cout, M, P) (zero borders) and the layer input x (cin, M, P) aligned with it.
      */
