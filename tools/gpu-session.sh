@@ -161,7 +161,8 @@ else
 fi
 
 # --- 5. gpu-tagged JUnit tests -----------------------------------------------------------------------------
-java_opts=(-Xmx16g -Xss4m -Dgradcam4j.native.path="$library")
+# --enable-native-access: the kit's runtime (JDK 22+) otherwise warns about every JNI library JavaCPP and we load
+java_opts=(-Xmx16g -Xss4m --enable-native-access=ALL-UNNAMED -Dgradcam4j.native.path="$library")
 if [[ $built -eq 1 && -n "$console" ]]; then
   step junit-gpu "JUnit @Tag(\"gpu\") tests" "$java" "${java_opts[@]}" -jar "$console" execute \
     --disable-banner --disable-ansi-colors --details=tree --class-path "$kit/test-classes:$classpath" \
