@@ -9,6 +9,7 @@
 //       static native int deviceCount();               // 0 when there is no GPU or no driver
 //       static native String deviceName(int device);
 //       static native int[] computeCapability(int device);  // {major, minor}
+//       static native long totalMemory(int device);    // bytes of device memory
 //       static native int driverVersion();             // e.g. 13000 for 13.0; 0 without driver
 //       static native int runtimeVersion();            // CUDA runtime linked into this library
 //       static native String selfTest(int device, boolean quick);  // report, see below
@@ -113,6 +114,18 @@ Java_org_gradcam4j_backend_cuda_CudaNative_computeCapability(JNIEnv* env, jclass
         if (!out) throw std::bad_alloc();
         env->SetIntArrayRegion(out, 0, 2, cc);
         return out;
+    });
+}
+
+// From the device properties, not cudaMemGetInfo: that would create a context (hundreds of
+// milliseconds and device memory) just to describe the device.
+JNIEXPORT jlong JNICALL Java_org_gradcam4j_backend_cuda_CudaNative_totalMemory(JNIEnv* env, jclass,
+                                                                               jint device) {
+    return guarded<jlong>(env, 0, [&] {
+        check_device_index(device);
+        cudaDeviceProp prop{};
+        CUDA_CHECK(cudaGetDeviceProperties(&prop, device));
+        return static_cast<jlong>(prop.totalGlobalMem);
     });
 }
 

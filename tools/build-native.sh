@@ -7,7 +7,8 @@
 #   e.g. tools/build-native.sh -DCMAKE_CUDA_ARCHITECTURES=90 -DCUDNN_ROOT=/opt/cudnn
 #
 # Without a CUDA compiler the configure step reports CPU-only and nothing is copied: the Java CPU
-# backend needs no native code, so that is not an error.
+# backend needs no native code, so that is not an error -- unless GRADCAM4J_NATIVE_REQUIRED=1
+# (set by `mvn -Pnative`, which exists to bundle the library), where it exits 1.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -27,6 +28,7 @@ lib="$build/lib/libgradcam4j_native.so"
 if [[ ! -f "$lib" ]]; then
   echo "build-native: no JNI library was built (no CUDA compiler or no JNI headers; see the" \
        "gradcam4j_native lines above)"
+  [[ "${GRADCAM4J_NATIVE_REQUIRED:-0}" == 1 ]] && exit 1
   exit 0
 fi
 

@@ -1,14 +1,25 @@
 package org.gradcam4j.cli;
 
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
+import org.gradcam4j.backend.cuda.CudaRuntime;
 import org.gradcam4j.bench.CpuBenchmark;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code gradcam4j bench ...}: benchmarks that print a table and compare with a peer in the same run. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks (tables with img/s, GFLOP/s and ratios against a peer).",
-        subcommands = {BenchCommand.Cpu.class})
+        subcommands = {BenchCommand.Cpu.class, BenchCommand.Kernels.class})
 final class BenchCommand {
 
     @Command(name = "cpu", mixinStandardHelpOptions = true,
@@ -40,6 +51,63 @@ final class BenchCommand {
             int t = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
             new CpuBenchmark(new CpuBenchmark.Options(arch, batch, t, warmup, reps, explainReps, python, !noPeer, tools), System.out).run();
             return Main.EXIT_OK;
+        }
+    }
+
+    @Command(name = "kernels", mixinStandardHelpOptions = true,
+            description = {"The CUDA kernels: their parity suite against the CPU references, then timings with achieved GB/s.",
+                    "Runs the native harness (build/native/bin/gradcam4j_kernel_check --bench) when it exists, else the",
+                    "self-test through JNI (correctness only). Without a CUDA device it says why and exits 0.",
+                    "Exit 4 when a check fails or a CUDA call fails."})
+    static final class Kernels implements Callable<Integer> {
+        @Spec CommandSpec spec;
+        @Option(names = "--device", defaultValue = "0", description = "CUDA device index (default: ${DEFAULT-VALUE})")
+        int device;
+        @Option(names = "--harness", defaultValue = "build/native/bin/gradcam4j_kernel_check",
+                description = "the harness binary (default: ${DEFAULT-VALUE})")
+        Path harness;
+        @Option(names = "--jni", description = "run the self-test through JNI even when the harness exists")
+        boolean jni;
+        @Option(names = "--quick", description = "the quick subset of the parity suite, no timings")
+        boolean quick;
+
+        @Override
+        public Integer call() throws IOException, InterruptedException {
+            PrintWriter out = spec.commandLine().getOut();
+            CudaRuntime.Status s = CudaRuntime.status();
+            if (!s.hasDevice()) {
+                out.println("bench kernels: skipped - " + s.deviceProblem().orElse(s.reason()));
+                return Main.EXIT_OK;
+            }
+            if (device < 0 || device >= s.devices().size()) {
+                throw new IllegalArgumentException("--device " + device + ": " + s.devices().size() + " CUDA device(s) present");
+            }
+            out.println("bench kernels: CUDA device " + s.devices().get(device).describe() + "; driver CUDA "
+                    + CudaRuntime.version(s.driverVersion()));
+            if (!jni && Files.isExecutable(harness)) return runHarness(out);
+            if (!jni) out.println("bench kernels: no harness at " + harness + "; running the JNI self-test (correctness only)");
+            String table = CudaRuntime.selfTest(device, quick);
+            out.println(table);
+            return table.strip().lines().reduce((a, b) -> b).orElse("").startsWith("overall: PASS") ? Main.EXIT_OK : Main.EXIT_INTERNAL;
+        }
+
+        private int runHarness(PrintWriter out) throws IOException, InterruptedException {
+            List<String> cmd = new ArrayList<>(List.of(harness.toString(), "--device", Integer.toString(device)));
+            cmd.add(quick ? "--quick" : "--bench");
+            out.println("bench kernels: " + String.join(" ", cmd));
+            out.flush();
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line; (line = r.readLine()) != null; ) out.println(line);
+            }
+            int rc = p.waitFor();
+            // the harness: 0 passed, 1 a check failed, 2 CUDA error, 77 no usable device
+            if (rc == 77) {
+                out.println("bench kernels: skipped - the harness found no usable CUDA device");
+                return Main.EXIT_OK;
+            }
+            if (rc != 0) out.println("bench kernels: the harness exited with " + rc);
+            return rc == 0 ? Main.EXIT_OK : Main.EXIT_INTERNAL;
         }
     }
 }

@@ -16,6 +16,9 @@ import org.gradcam4j.backend.Gradients;
 import org.gradcam4j.backend.Network;
 import org.gradcam4j.backend.ReluRule;
 import org.gradcam4j.backend.cpu.CpuBackend;
+import org.gradcam4j.backend.cuda.CudaBackend;
+import org.gradcam4j.backend.cuda.CudaException;
+import org.gradcam4j.backend.cuda.CudaUnavailableException;
 import org.gradcam4j.image.InputGeometry;
 import org.gradcam4j.image.LoadedImage;
 import org.gradcam4j.image.Preprocessor;
@@ -83,23 +86,54 @@ public final class Explainer implements AutoCloseable {
     private Explainer(Model model, Options options) {
         this.model = model;
         this.options = options;
-        this.backend = chooseBackend(options);
-        this.network = backend.load(model);
+        Prepared prepared = prepare(model, options);
+        this.backend = prepared.backend();
+        this.network = prepared.network();
         this.preprocessor = new Preprocessor(model.preprocessing(), model.architecture().inputSize(), options.resize());
     }
 
     /** An explainer for a model already loaded. */
     public static Explainer of(Model model, Options options) { return new Explainer(model, options); }
 
-    private static Backend chooseBackend(Options o) {
-        int threads = o.threads() == 0 ? Runtime.getRuntime().availableProcessors() : o.threads();
+    private record Prepared(Backend backend, Network network) {}
+
+    /**
+     * {@code cuda}: the CUDA backend or an error saying why it cannot run here. {@code auto}: CUDA when it opens and
+     * can load the model, otherwise the CPU, with the reason logged at FINE (a CUDA failure on a device that is
+     * present is logged as a warning).
+     */
+    private static Prepared prepare(Model model, Options o) {
         switch (o.device()) {
-            case CUDA -> throw new IllegalArgumentException("device cuda: the CUDA backend is not available in this build "
-                    + "(see `gradcam4j info`); use --device cpu or auto");
-            case AUTO -> LOG.fine("device auto: CUDA backend not available in this build, using the CPU");
+            case CUDA -> {
+                try {
+                    return loadOn(CudaBackend.open(), model);
+                } catch (CudaUnavailableException | UnsupportedOperationException e) {
+                    throw new IllegalArgumentException("device cuda: " + e.getMessage()
+                            + " (see `gradcam4j info`); use --device cpu or auto", e);
+                }
+            }
+            case AUTO -> {
+                try {
+                    return loadOn(CudaBackend.open(), model);
+                } catch (CudaUnavailableException | UnsupportedOperationException e) {
+                    LOG.fine(() -> "device auto: using the CPU: " + e.getMessage());
+                } catch (CudaException e) {
+                    LOG.warning(() -> "device auto: the CUDA backend failed, using the CPU: " + e.getMessage());
+                }
+            }
             default -> { }
         }
-        return new CpuBackend(threads);
+        int threads = o.threads() == 0 ? Runtime.getRuntime().availableProcessors() : o.threads();
+        return loadOn(new CpuBackend(threads), model);
+    }
+
+    private static Prepared loadOn(Backend backend, Model model) {
+        try {
+            return new Prepared(backend, backend.load(model));
+        } catch (RuntimeException e) {
+            backend.close();
+            throw e;
+        }
     }
 
     public Model model() { return model; }

@@ -1,0 +1,79 @@
+package org.gradcam4j.backend.cuda;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import org.gradcam4j.explain.Device;
+import org.gradcam4j.explain.Explainer;
+import org.gradcam4j.model.Architecture;
+import org.gradcam4j.model.Head;
+import org.gradcam4j.model.Model;
+import org.gradcam4j.model.RandomWeights;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The native library on a machine without a usable GPU (built here by tools/build-native.sh; skipped when it is
+ * not built, and on GPU machines): it loads, answers "no device", and turns CUDA failures into exceptions that
+ * name the failing call. The backend and the explainer's device choice follow the status.
+ */
+class CudaWithoutDeviceTest {
+    private static void assumeLibraryWithoutDevice() {
+        NativeLibrary.LoadResult lib = NativeLibrary.load();
+        assumeTrue(lib.loaded(), () -> "native library not built (tools/build-native.sh): " + lib.summary());
+        assumeTrue(CudaNative.deviceCount() == 0, "a CUDA device is present (the gpu-tagged tests cover it)");
+    }
+
+    private static Model tinyModel() {
+        Architecture arch = Architecture.custom("tiny", 32, new int[] {1, 1, 1, 1, 1}, new int[] {4, 4, 8, 8, 8},
+                new int[] {16, 12}, 10, Head.FC, 0);
+        return RandomWeights.model(arch, 3);
+    }
+
+    @Test
+    void theLibraryLoadsAndReportsNoDevice() {
+        assumeLibraryWithoutDevice();
+        CudaRuntime.Status s = CudaRuntime.status();
+        assertTrue(s.libraryLoaded());
+        assertTrue(s.buildInfo().startsWith("gradcam4j_native: CUDA runtime "), s.buildInfo());
+        assertTrue(s.runtimeVersion() >= 12000, "runtime " + s.runtimeVersion());
+        assertFalse(s.hasDevice());
+        assertFalse(s.available());
+        assertTrue(s.reason().startsWith("no CUDA device"), s.reason());
+        assertEquals(s.problem(), s.deviceProblem());
+    }
+
+    @Test
+    void aCudaFailureBecomesACudaExceptionNamingTheCall() {
+        assumeLibraryWithoutDevice();
+        CudaException e = assertThrows(CudaException.class, () -> CudaNative.selfTest(0, true));
+        assertEquals("cudaGetDeviceCount(&count)", e.failingCall().orElseThrow(() -> new AssertionError(e.getMessage())));
+        assertEquals("CUDA", e.api().orElseThrow());
+        assertTrue(e.location().orElseThrow().startsWith("jni_kernels.cpp:"), e.getMessage());
+        assertFalse(e instanceof CudaOutOfMemoryException);
+    }
+
+    @Test
+    void theBackendRefusesWithTheStatusReason() {
+        CudaRuntime.Status s = CudaRuntime.status();
+        assumeFalse(s.available(), "CUDA is available here");
+        CudaUnavailableException e = assertThrows(CudaUnavailableException.class, CudaBackend::open);
+        assertEquals(s.reason(), e.getMessage());
+    }
+
+    @Test
+    void deviceCudaIsAClearErrorAndAutoFallsBackToTheCpu() {
+        CudaRuntime.Status s = CudaRuntime.status();
+        assumeFalse(s.available(), "CUDA is available here");
+        Model m = tinyModel();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Explainer.of(m, Explainer.Options.defaults().withDevice(Device.CUDA)));
+        assertTrue(e.getMessage().startsWith("device cuda: " + s.reason()), e.getMessage());
+        try (Explainer ex = Explainer.of(m, Explainer.Options.defaults().withDevice(Device.AUTO).withThreads(1))) {
+            assertEquals("cpu", ex.backend().name());
+        }
+    }
+}
