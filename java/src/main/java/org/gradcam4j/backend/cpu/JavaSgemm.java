@@ -4,15 +4,16 @@ import java.nio.FloatBuffer;
 
 /**
  * Pure-Java SGEMM, the fallback when OpenBLAS cannot load. Blocked for cache (B packed in KC x NC
- * panels, four rows of C updated together so each packed B value is used four times per load); the
- * inner loops are plain array loops that HotSpot's C2 auto-vectorises. Slower than OpenBLAS, same
- * results to float rounding.
+ * panels, four rows of C updated per panel pass); the inner loops are plain array loops that HotSpot's C2
+ * auto-vectorises. Slower than OpenBLAS, same results to float rounding.
  */
 final class JavaSgemm implements Sgemm {
     private static final int KC = 256;
     private static final int NC = 1024;
     private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(
-            () -> new float[][] {new float[KC * NC], new float[NC], new float[NC], new float[NC], new float[NC]});
+            () -> new float[][] {new float[NC], new float[NC], new float[NC], new float[NC]});
+    /** Packed B, one array per row: C2 vectorises c[j] += a * b[j] only when both arrays are indexed from 0. */
+    private static final ThreadLocal<float[][]> PACKED = ThreadLocal.withInitial(() -> new float[KC][NC]);
 
     @Override public String name() { return "pure-Java GEMM"; }
 
@@ -21,8 +22,8 @@ final class JavaSgemm implements Sgemm {
                       FloatBuffer a, int offA, int lda, FloatBuffer b, int offB, int ldb,
                       float beta, FloatBuffer c, int offC, int ldc) {
         float[][] s = SCRATCH.get();
-        float[] bp = s[0];
-        float[] c0 = s[1], c1 = s[2], c2 = s[3], c3 = s[4];
+        float[][] bp = PACKED.get();
+        float[] c0 = s[0], c1 = s[1], c2 = s[2], c3 = s[3];
         for (int jc = 0; jc < n; jc += NC) {
             int nc = Math.min(NC, n - jc);
             if (k == 0) {
@@ -32,13 +33,12 @@ final class JavaSgemm implements Sgemm {
             for (int pc = 0; pc < k; pc += KC) {
                 int kc = Math.min(KC, k - pc);
                 for (int p = 0; p < kc; p++) {
-                    int row = p * nc;
+                    float[] row = bp[p];
                     if (!transB) {
-                        int base = offB + (pc + p) * ldb + jc;
-                        for (int j = 0; j < nc; j++) bp[row + j] = b.get(base + j);
+                        b.get(offB + (pc + p) * ldb + jc, row, 0, nc);
                     } else {
                         int base = offB + jc * ldb + pc + p;
-                        for (int j = 0; j < nc; j++) bp[row + j] = b.get(base + j * ldb);
+                        for (int j = 0; j < nc; j++) row[j] = b.get(base + j * ldb);
                     }
                 }
                 float cBeta = pc == 0 ? beta : 1f;
@@ -53,14 +53,11 @@ final class JavaSgemm implements Sgemm {
                         float a1 = alpha * aAt(a, offA, lda, transA, i + 1, pc + p);
                         float a2 = alpha * aAt(a, offA, lda, transA, i + 2, pc + p);
                         float a3 = alpha * aAt(a, offA, lda, transA, i + 3, pc + p);
-                        int row = p * nc;
-                        for (int j = 0; j < nc; j++) {
-                            float bv = bp[row + j];
-                            c0[j] += a0 * bv;
-                            c1[j] += a1 * bv;
-                            c2[j] += a2 * bv;
-                            c3[j] += a3 * bv;
-                        }
+                        // one output row per loop, all arrays indexed from 0: the form C2 vectorises
+                        axpy(c0, a0, bp[p], nc);
+                        axpy(c1, a1, bp[p], nc);
+                        axpy(c2, a2, bp[p], nc);
+                        axpy(c3, a3, bp[p], nc);
                     }
                     store(c, offC + i * ldc + jc, nc, c0);
                     store(c, offC + (i + 1) * ldc + jc, nc, c1);
@@ -71,13 +68,17 @@ final class JavaSgemm implements Sgemm {
                     load(c, offC + i * ldc + jc, nc, cBeta, c0);
                     for (int p = 0; p < kc; p++) {
                         float a0 = alpha * aAt(a, offA, lda, transA, i, pc + p);
-                        int row = p * nc;
-                        for (int j = 0; j < nc; j++) c0[j] += a0 * bp[row + j];
+                        axpy(c0, a0, bp[p], nc);
                     }
                     store(c, offC + i * ldc + jc, nc, c0);
                 }
             }
         }
+    }
+
+    private static void axpy(float[] c, float a, float[] b, int n) {
+        if (a == 0f) return;
+        for (int j = 0; j < n; j++) c[j] += a * b[j];
     }
 
     private static float aAt(FloatBuffer a, int off, int lda, boolean trans, int i, int p) {
