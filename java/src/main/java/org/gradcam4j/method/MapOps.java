@@ -1,5 +1,6 @@
 package org.gradcam4j.method;
 
+import org.gradcam4j.image.Bilinear;
 import org.gradcam4j.tensor.Tensor;
 
 /**
@@ -22,48 +23,8 @@ public final class MapOps {
     public static Tensor upsampleBilinear(Tensor maps, int outH, int outW) {
         if (maps.rank() != 3) throw new IllegalArgumentException("maps must be (M x h x w), got " + maps);
         if (outH <= 0 || outW <= 0) throw new IllegalArgumentException("output size must be positive: " + outH + "x" + outW);
-        int m = maps.dim(0), h = maps.dim(1), w = maps.dim(2);
-        if (h == 0 || w == 0) throw new IllegalArgumentException("cannot resize empty maps " + maps);
-        float[] out = new float[Math.multiplyExact(m, Math.multiplyExact(outH, outW))];
-        for (int i = 0; i < m; i++) resizeBilinear(maps.data(), i * h * w, h, w, out, i * outH * outW, outH, outW);
-        return new Tensor(out, m, outH, outW);
-    }
-
-    /**
-     * One plane of {@link #upsampleBilinear}: {@code src[srcOff ..]} (h x w) into {@code dst[dstOff ..]}
-     * (outH x outW). Public so that geometry code can resize single planes without wrapping them in tensors.
-     */
-    public static void resizeBilinear(float[] src, int srcOff, int h, int w, float[] dst, int dstOff, int outH, int outW) {
-        int[] y0 = new int[outH], y1 = new int[outH];
-        float[] ly = new float[outH];
-        sourceIndices(h, outH, y0, y1, ly);
-        int[] x0 = new int[outW], x1 = new int[outW];
-        float[] lx = new float[outW];
-        sourceIndices(w, outW, x0, x1, lx);
-        for (int oy = 0; oy < outH; oy++) {
-            int r0 = srcOff + y0[oy] * w, r1 = srcOff + y1[oy] * w;
-            float b = ly[oy], a = 1f - b;
-            int o = dstOff + oy * outW;
-            for (int ox = 0; ox < outW; ox++) {
-                float d = lx[ox], c = 1f - d;
-                dst[o + ox] = a * (c * src[r0 + x0[ox]] + d * src[r0 + x1[ox]])
-                        + b * (c * src[r1 + x0[ox]] + d * src[r1 + x1[ox]]);
-            }
-        }
-    }
-
-    /** Half-pixel source positions along one axis: lower index, upper index and the upper one's weight. */
-    private static void sourceIndices(int in, int out, int[] lo, int[] hi, float[] upperWeight) {
-        // rounding as in torch's CPU kernel for float maps: the scale in float, the position in double, then float
-        float scale = (float) in / out;
-        for (int d = 0; d < out; d++) {
-            float src = (float) (scale * (d + 0.5) - 0.5);
-            if (src < 0) src = 0;
-            int i0 = Math.min((int) src, in - 1);
-            lo[d] = i0;
-            hi[d] = Math.min(i0 + 1, in - 1);
-            upperWeight[d] = Math.min(Math.max(src - i0, 0f), 1f);
-        }
+        if (maps.dim(1) == 0 || maps.dim(2) == 0) throw new IllegalArgumentException("cannot resize empty maps " + maps);
+        return Bilinear.resize(maps, outH, outW);
     }
 
     /**
