@@ -118,8 +118,10 @@ public final class AugmentedGradCam {
      *
      * @param maps     per aggregation the (S x S) map, unnormalised (the TV map is the solver's {@code v})
      * @param solution the solver's report when {@code tv} was asked, else null
+     * @param settings the settings the maps were made with (copies, seed, solver)
      */
-    public record Result(Observations observations, Map<Aggregation, Tensor> maps, SuperResolutionSolver.Solution solution) {}
+    public record Result(Observations observations, Map<Aggregation, Tensor> maps, SuperResolutionSolver.Solution solution,
+                         Settings settings) {}
 
     private final Network network;
     private final float[] fill;
@@ -262,7 +264,7 @@ public final class AugmentedGradCam {
             }
             SuperResolutionSolver.Solution sol = solutions == null ? null : solutions.get(i);
             if (sol != null) maps.put(Aggregation.TV, sol.map());
-            out.add(new Result(o, maps, sol));
+            out.add(new Result(o, maps, sol, settings));
         }
         return out;
     }
