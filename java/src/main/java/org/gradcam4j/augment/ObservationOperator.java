@@ -149,6 +149,13 @@ public final class ObservationOperator {
     /** Stored entries. */
     public int entries() { return column.length; }
 
+    /** (rows + 1) where each row's entries start, for exporting the matrix (tests, a device solver). */
+    int[] rowStarts() { return rowStart.clone(); }
+    /** (entries) the source pixel of each entry. */
+    int[] columnIndices() { return column.clone(); }
+    /** (entries) the weight of each entry. */
+    float[] weights() { return weight.clone(); }
+
     /**
      * {@code out = A v}.
      *

@@ -67,7 +67,12 @@ public final class SeedAdamSuperResolution implements SuperResolutionSolver {
         return new Solution(new Tensor(map, s, s), steps, 0, objective, Double.NaN, false, (System.nanoTime() - t0) / 1e9);
     }
 
-    /** {@code grad = 2 A*(A v - g) + lambdaTv d TV(v) + 2 lambdaE v}, with {@code d|x| = sign(x)}, {@code sign(0) = 0}. */
+    /**
+     * {@code grad = 2 A*(A v - g) + lambdaTv d TV(v) + 2 lambdaE v}, with {@code d|x| = sign(x)}, {@code sign(0) = 0}.
+     * The TV terms are added in four whole-plane passes (+x neighbour difference, -x, +y, -y), a fixed order that
+     * a vectorised re-implementation can follow exactly: this solver is sensitive to rounding (see
+     * {@code SuperResolutionTorchReferenceTest}).
+     */
     static void gradient(ObservationOperator a, double[] g, double[] v, double lambdaTv, double lambdaE, double[] residual, double[] grad) {
         int s = a.size(), n = s * s;
         a.apply(v, residual);
@@ -75,20 +80,14 @@ public final class SeedAdamSuperResolution implements SuperResolutionSolver {
         a.adjoint(residual, grad);
         for (int y = 0; y < s; y++) {
             int r = y * s;
-            for (int x = 0; x < s; x++) {
-                int i = r + x;
-                if (x < s - 1) {
-                    double d = lambdaTv * Math.signum(v[i + 1] - v[i]);
-                    grad[i + 1] += d;
-                    grad[i] -= d;
-                }
-                if (y < s - 1) {
-                    double d = lambdaTv * Math.signum(v[i + s] - v[i]);
-                    grad[i + s] += d;
-                    grad[i] -= d;
-                }
-            }
+            for (int x = 1; x < s; x++) grad[r + x] += lambdaTv * Math.signum(v[r + x] - v[r + x - 1]);
         }
+        for (int y = 0; y < s; y++) {
+            int r = y * s;
+            for (int x = 0; x < s - 1; x++) grad[r + x] -= lambdaTv * Math.signum(v[r + x + 1] - v[r + x]);
+        }
+        for (int i = s; i < n; i++) grad[i] += lambdaTv * Math.signum(v[i] - v[i - s]);
+        for (int i = 0; i < n - s; i++) grad[i] -= lambdaTv * Math.signum(v[i + s] - v[i]);
         for (int i = 0; i < n; i++) grad[i] += 2 * lambdaE * v[i];
     }
 
