@@ -269,8 +269,12 @@ public final class AugmentedGradCam {
         return out;
     }
 
-    /** Each copy's map divided by its own maximum, as the seed does before the solve; an all-zero copy stays zero. */
-    static Tensor normalisedCopies(Tensor layerMaps) {
+    /**
+     * Each copy's map divided by its own maximum, as the seed does before the solve; an all-zero copy stays zero.
+     *
+     * @param layerMaps (N x h x w)
+     */
+    public static Tensor normalisedCopies(Tensor layerMaps) {
         int n = layerMaps.dim(0), hw = layerMaps.dim(1) * layerMaps.dim(2);
         float[] src = layerMaps.data(), dst = new float[src.length];
         for (int l = 0; l < n; l++) {

@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "gradcam4j", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Explain VGG16/VGG19 image classifications: Grad-CAM, Grad-CAM++, guided backprop and friends.",
-        subcommands = {ClassifyCommand.class, ExplainCommand.class, InfoCommand.class, BenchCommand.class,
+        subcommands = {ClassifyCommand.class, ExplainCommand.class, LocalizeCommand.class, ScoreCommand.class, InfoCommand.class, BenchCommand.class,
                 CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:success", "1:some inputs failed (each is reported; the rest were processed)",
