@@ -40,7 +40,8 @@ import org.gradcam4j.tensor.Tensor;
 /**
  * The facade: explains images with a model on a backend. One forward pass per batch serves every requested
  * method and class; several classes of one image are several backward seeds in one batched backward pass,
- * one pass per ReLU rule needed.
+ * one pass per ReLU rule needed. The {@code augmented-*} methods add, per image, the passes of its augmented
+ * copies ({@link AugmentedGradCam}: batches of {@code maxBatch} copies, every class a seed).
  *
  * <p>Thread-safety: an {@code Explainer} may be shared between threads; calls are serialised (each one
  * already uses every core the backend was given). Results are immutable.
