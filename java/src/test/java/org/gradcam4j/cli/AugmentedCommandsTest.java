@@ -176,6 +176,26 @@ class AugmentedCommandsTest {
                 + box.xmax() + "</xmax><ymax>" + box.ymax() + "</ymax></bndbox></object></annotation>";
     }
 
+    /** VGG16 (random weights, 1000 ImageNet classes): competition ids through map_clsloc.txt, boxes as explain gives them. */
+    @Test
+    void competitionIdsOfAnImageNetModel() throws IOException {
+        Path sub = root.resolve("sub.txt"), out = root.resolve("explained");
+        CliRun r = CliRun.of("localize", photo.toString(), "--out", sub.toString(), "--weights", "random:vgg16", "-q");
+        assertEquals(0, r.exit(), r.toString());
+        r = CliRun.of("explain", photo.toString(), "--out", out.toString(), "--weights", "random:vgg16", "--top-k", "5", "--boxes", "-q");
+        assertEquals(0, r.exit(), r.toString());
+        JsonNode classes = Json.MAPPER.readTree(out.resolve("cat_dog/summary.json").toFile()).path("classes");
+        CompetitionIds ids = CompetitionIds.bundled();
+        List<Submission.Guess> expected = new ArrayList<>();
+        for (JsonNode c : classes) {
+            JsonNode b = c.path("maps").path("gradcam").path("localization").path("boxes").get(0);
+            expected.add(new Submission.Guess(ids.idOf(c.path("id").asText()), b.path("xmin").asInt() + 1, b.path("ymin").asInt() + 1,
+                    b.path("xmax").asInt() + 1, b.path("ymax").asInt() + 1));
+        }
+        assertEquals(5, expected.size());
+        assertEquals(List.of(Submission.format(expected)), Files.readAllLines(sub));
+    }
+
     @Test
     void competitionIdsNeedImageNetClasses() throws IOException {
         Path sub = root.resolve("sub.txt");
