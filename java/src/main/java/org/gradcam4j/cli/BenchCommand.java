@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.gradcam4j.backend.cuda.CudaRuntime;
+import org.gradcam4j.bench.AugmentedBenchmark;
 import org.gradcam4j.bench.CpuBenchmark;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -19,7 +20,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code gradcam4j bench ...}: benchmarks that print a table and compare with a peer in the same run. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks (tables with img/s, GFLOP/s and ratios against a peer).",
-        subcommands = {BenchCommand.Cpu.class, BenchCommand.Kernels.class})
+        subcommands = {BenchCommand.Cpu.class, BenchCommand.Kernels.class, BenchCommand.Augmented.class})
 final class BenchCommand {
 
     @Command(name = "cpu", mixinStandardHelpOptions = true,
@@ -108,6 +109,34 @@ final class BenchCommand {
             }
             if (rc != 0) out.println("bench kernels: the harness exited with " + rc);
             return rc == 0 ? Main.EXIT_OK : Main.EXIT_INTERNAL;
+        }
+    }
+
+    @Command(name = "augmented", mixinStandardHelpOptions = true,
+            description = {"Augmented Grad-CAM per image on the CPU: the N copies' forward + backward passes and the converged TV solve,",
+                    "with the seed-mode solver (200 Adam steps) on the same observations for comparison."})
+    static final class Augmented implements Callable<Integer> {
+        @Option(names = "--arch", defaultValue = "vgg16", description = "vgg16 or vgg19 (default: ${DEFAULT-VALUE})")
+        String arch;
+        @Option(names = "--copies", defaultValue = "100", description = "augmented copies per image (default: ${DEFAULT-VALUE})")
+        int copies;
+        @Option(names = "--batch", defaultValue = "10", description = "copies per forward / backward pass (default: ${DEFAULT-VALUE})")
+        int batch;
+        @Option(names = "--images", defaultValue = "1", description = "images (each with its own copies' seed); medians reported (default: ${DEFAULT-VALUE})")
+        int images;
+        @Option(names = "--threads", description = "CPU threads (default: all cores)")
+        Integer threads;
+        @Option(names = "--tolerance", defaultValue = "1e-5", description = "the converged solver's relative gap (default: ${DEFAULT-VALUE})")
+        double tolerance;
+        @Option(names = "--image", description = "a photo to explain (default: a synthetic input)")
+        Path image;
+
+        @Override
+        public Integer call() throws Exception {
+            if (copies < 1 || batch < 1 || images < 1) throw new IllegalArgumentException("--copies, --batch and --images must be >= 1");
+            int t = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
+            new AugmentedBenchmark(new AugmentedBenchmark.Options(arch, copies, batch, t, images, tolerance, image), System.out).run();
+            return Main.EXIT_OK;
         }
     }
 }

@@ -49,7 +49,8 @@ final class ExplainCommand implements Callable<Integer> {
 
     @Option(names = "--method", split = ",", defaultValue = "gradcam", paramLabel = "M",
             description = "comma list of: gradcam, gradcampp, gradcampp-official, cam, hirescam, xgradcam, layercam, "
-                    + "counterfactual, vanilla, guided, deconvnet, guided-gradcam, guided-gradcampp (default: ${DEFAULT-VALUE})")
+                    + "counterfactual, vanilla, guided, deconvnet, guided-gradcam, guided-gradcampp, "
+                    + "augmented-single, augmented-max, augmented-avg, augmented-tv (default: ${DEFAULT-VALUE})")
     List<String> methods;
 
     @Option(names = "--class", split = ",", paramLabel = "C",
@@ -88,6 +89,14 @@ final class ExplainCommand implements Callable<Integer> {
             + "top predictions and raw files (built from the summary.json files; needs json in --save)")
     boolean report;
 
+    @Option(names = "--boxes", description = "weak localisation: a box per map (threshold, largest component), drawn on the "
+            + "overlay png and listed in summary.json in original-image pixels; implied by any --box-* option")
+    boolean boxes;
+
+    @Mixin BoxOptions boxOptions;
+
+    @Mixin AugmentOptions augmentOptions;
+
     @Mixin ModelOptions modelOptions;
 
     @Override
@@ -96,9 +105,10 @@ final class ExplainCommand implements Callable<Integer> {
 
         // 1. everything that needs no model
         ExplainRequest.Parsed parsed = ExplainRequest.parseMethods(methods);
-        if (parsed.cams().isEmpty() && parsed.gradients().isEmpty()) throw new IllegalArgumentException("--method: no method given");
+        if (parsed.cams().isEmpty() && parsed.gradients().isEmpty() && parsed.augmented().isEmpty()) throw new IllegalArgumentException("--method: no method given");
         List<String> methodTokens = new ArrayList<>();
         parsed.cams().forEach(m -> methodTokens.add(m.token()));
+        parsed.augmented().forEach(m -> methodTokens.add(m.token()));
         parsed.gradients().forEach(m -> methodTokens.add(m.token()));
         Set<String> saveKinds = new LinkedHashSet<>();
         for (String s : save) {
@@ -122,7 +132,8 @@ final class ExplainCommand implements Callable<Integer> {
         Explainer.Options options = modelOptions.explainerOptions();
         Targets targets = classes != null ? Targets.classes(classes.stream().map(String::trim).filter(s -> !s.isEmpty()).toList())
                 : Targets.topK(topK == null ? 1 : topK);
-        ExplainRequest request = new ExplainRequest(methodTokens, targets, layer, sc, 5);
+        ExplainRequest request = new ExplainRequest(methodTokens, targets, layer, sc, 5, augmentOptions.settings());
+        var boxSettings = boxes || boxOptions.given() ? boxOptions.settings() : null;
 
         InputFiles.Expanded in = InputFiles.expand(inputs, out);
         if (in.files().isEmpty() && in.problems().isEmpty()) {
@@ -141,7 +152,7 @@ final class ExplainCommand implements Callable<Integer> {
             ex.explain(List.of(), request); // validates layer and methods against this network; no images, no work
             prepareOut();
             ExplanationWriter writer = new ExplanationWriter(model, ex.preprocessor(),
-                    new ExplanationWriter.Settings(saveKinds, panel, cmap, opacity, sc, methodTokens, options.resize()));
+                    new ExplanationWriter.Settings(saveKinds, panel, cmap, opacity, sc, methodTokens, options.resize(), boxSettings));
 
             // 3. the images, in batches
             try (Progress progress = Progress.start("explain", in.files().size() + in.problems().size(), modelOptions.quiet, err)) {

@@ -11,6 +11,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.gradcam4j.augment.AffineWarp;
+import org.gradcam4j.augment.AugmentedGradCam;
+import org.gradcam4j.augment.SuperResolutionSolver;
 import org.gradcam4j.explain.ClassExplanation;
 import org.gradcam4j.explain.GradientResult;
 import org.gradcam4j.explain.ImageExplanation;
@@ -21,10 +24,12 @@ import org.gradcam4j.image.Preprocessor;
 import org.gradcam4j.image.ResizeMode;
 import org.gradcam4j.io.AtomicFiles;
 import org.gradcam4j.io.Npz;
+import org.gradcam4j.localize.HeatmapBoxes;
 import org.gradcam4j.method.CamMethod;
 import org.gradcam4j.method.GradientMethod;
 import org.gradcam4j.model.ChannelOrder;
 import org.gradcam4j.model.Model;
+import org.gradcam4j.render.BoxOutlines;
 import org.gradcam4j.render.Colormap;
 import org.gradcam4j.render.GradientImages;
 import org.gradcam4j.render.HeatmapImages;
@@ -41,9 +46,15 @@ import org.gradcam4j.tensor.Tensor;
 final class ExplanationWriter {
     static final String SUMMARY = "summary.json";
 
-    /** What to write. {@code save} holds png, npz and/or json. */
+    /**
+     * What to write. {@code save} holds png, npz and/or json; {@code boxes} turns on weak localisation (null: off).
+     */
     record Settings(Set<String> save, boolean panel, Colormap colormap, double opacity, Score score, List<String> methods,
-                    ResizeMode resize) {}
+                    ResizeMode resize, HeatmapBoxes.Settings boxes) {
+        Settings(Set<String> save, boolean panel, Colormap colormap, double opacity, Score score, List<String> methods, ResizeMode resize) {
+            this(save, panel, colormap, opacity, score, methods, resize, null);
+        }
+    }
 
     private final Model model;
     private final Preprocessor preprocessor;
@@ -93,6 +104,7 @@ final class ExplanationWriter {
         }
         boolean png = settings.save().contains("png"), npz = settings.save().contains("npz");
         BufferedImage view = settings.panel() ? preprocessor.networkView(image.image(), image.source()) : null;
+        Map<MapResult, List<HeatmapBoxes.PixelBox>> boxes = new java.util.IdentityHashMap<>();
         for (ClassExplanation ce : r.classes()) {
             String c = "-c" + ce.classIndex();
             MapResult firstMap = null;
@@ -101,13 +113,18 @@ final class ExplanationWriter {
                 if (firstMap == null) firstMap = m;
                 Tensor original = m.mapInOriginal(); // (H x W)
                 String base = e.getKey() + c;
+                List<HeatmapBoxes.PixelBox> found = settings.boxes() == null ? null : HeatmapBoxes.find(original, settings.boxes());
+                if (found != null) boxes.put(m, found);
                 if (png) {
-                    png(dir, base + ".png", HeatmapImages.overlay(image.image(), original, settings.colormap(), settings.opacity()), files);
+                    BufferedImage over = HeatmapImages.overlay(image.image(), original, settings.colormap(), settings.opacity());
+                    if (found != null) BoxOutlines.draw(over, corners(found), BoxOutlines.DEFAULT_COLOUR);
+                    png(dir, base + ".png", over, files);
                 }
                 if (npz) {
                     Npz.Builder b = Npz.builder().put("layer_map", m.layerMap());
                     if (m.weights() != null) b.put("weights", m.weights());
                     b.put("map", original);
+                    if (m.augmented() != null) augmentedArrays(b, m);
                     npz(dir, base + ".npz", b, files);
                 }
             }
@@ -127,7 +144,7 @@ final class ExplanationWriter {
         if (settings.save().contains("json")) {
             Path summary = dir.resolve(SUMMARY);
             try {
-                AtomicFiles.write(summary, Json.MAPPER.writeValueAsBytes(summary(source, image, r, files)));
+                AtomicFiles.write(summary, Json.MAPPER.writeValueAsBytes(summary(source, image, r, files, boxes)));
             } catch (IOException e) {
                 throw new OutputException(summary, e);
             }
@@ -140,7 +157,7 @@ final class ExplanationWriter {
         List<Panel.Tile> tiles = new ArrayList<>();
         tiles.add(new Panel.Tile("image", view));
         if (map != null) {
-            String label = CamMethod.parse(map.method()).displayName();
+            String label = displayName(map.method());
             tiles.add(new Panel.Tile(label, HeatmapImages.colorize(map.map(), settings.colormap())));
             tiles.add(new Panel.Tile("overlay", HeatmapImages.overlay(view, map.map(), settings.colormap(), settings.opacity())));
         }
@@ -150,7 +167,41 @@ final class ExplanationWriter {
         return Panel.compose(tiles, view.getWidth() >= 200 ? 2 : 1);
     }
 
-    private ObjectNode summary(Path source, LoadedImage image, ImageExplanation r, List<String> files) {
+    /** The panel label of a map method. */
+    static String displayName(String token) {
+        AugmentedGradCam.Aggregation a = AugmentedGradCam.Aggregation.ofToken(token);
+        return a != null ? a.displayName() : CamMethod.parse(token).displayName();
+    }
+
+    private static List<int[]> corners(List<HeatmapBoxes.PixelBox> boxes) {
+        List<int[]> out = new ArrayList<>();
+        for (HeatmapBoxes.PixelBox b : boxes) out.add(new int[] {b.xmin(), b.ymin(), b.xmax(), b.ymax()});
+        return out;
+    }
+
+    /**
+     * The augmented methods' extra arrays: {@code copies} (N x h x w, every copy's raw Grad-CAM layer map),
+     * {@code angles} (N, radians), {@code shifts} (N x 2, dx dy in pixels) and {@code aggregate} (S x S, the map
+     * before normalisation: for augmented-tv the solver's solution).
+     */
+    private static void augmentedArrays(Npz.Builder b, MapResult m) {
+        AugmentedGradCam.Result res = m.augmented();
+        List<AffineWarp> warps = res.observations().warps();
+        float[] angles = new float[warps.size()], shifts = new float[2 * warps.size()];
+        for (int l = 0; l < warps.size(); l++) {
+            angles[l] = (float) warps.get(l).angle();
+            shifts[2 * l] = (float) warps.get(l).dx();
+            shifts[2 * l + 1] = (float) warps.get(l).dy();
+        }
+        b.put("copies", res.observations().layerMaps());
+        b.put("angles", new Tensor(angles, warps.size()));
+        b.put("shifts", new Tensor(shifts, warps.size(), 2));
+        AugmentedGradCam.Aggregation a = AugmentedGradCam.Aggregation.ofToken(m.method());
+        if (a != null && res.maps().containsKey(a)) b.put("aggregate", res.maps().get(a));
+    }
+
+    private ObjectNode summary(Path source, LoadedImage image, ImageExplanation r, List<String> files,
+                               Map<MapResult, List<HeatmapBoxes.PixelBox>> boxes) {
         ObjectNode o = Json.object();
         o.put("image", source.toString());
         o.put("imagePath", source.toAbsolutePath().normalize().toString());
@@ -180,6 +231,9 @@ final class ExplanationWriter {
                 ObjectNode mo = maps.putObject(m.method());
                 mo.put("empty", m.empty());
                 Json.put(mo, "layerMapMax", max(m.layerMap()));
+                if (m.augmented() != null) augmentedJson(mo, m);
+                List<HeatmapBoxes.PixelBox> found = boxes.get(m);
+                if (found != null) boxesJson(mo, found);
             }
             ObjectNode grads = c.putObject("gradients");
             for (GradientResult gr : ce.gradients().values()) {
@@ -192,6 +246,39 @@ final class ExplanationWriter {
         ArrayNode f = o.putArray("files");
         files.forEach(f::add);
         return o;
+    }
+
+    /** Per augmented map: the copies, seed and, for augmented-tv, the solver's report. */
+    private void augmentedJson(ObjectNode mo, MapResult m) {
+        AugmentedGradCam.Result res = m.augmented();
+        ObjectNode a = mo.putObject("augmented");
+        a.put("copies", res.observations().warps().size());
+        a.put("seed", res.settings().seed());
+        a.put("emptyCopies", res.observations().emptyCopies());
+        SuperResolutionSolver.Solution sol = res.solution();
+        if (sol != null && AugmentedGradCam.Aggregation.TV.token().equals(m.method())) {
+            ObjectNode so = a.putObject("solver");
+            so.put("name", res.settings().solver().name());
+            so.put("iterations", sol.iterations());
+            so.put("innerIterations", sol.innerIterations());
+            Json.put(so, "objective", sol.objective());
+            if (!Double.isNaN(sol.relativeGap())) Json.put(so, "relativeGap", sol.relativeGap());
+            so.put("converged", sol.converged());
+            Json.put(so, "seconds", sol.seconds());
+        }
+    }
+
+    /** Boxes in original-image pixels, 0-based and inclusive; an empty map has none and says so. */
+    private void boxesJson(ObjectNode mo, List<HeatmapBoxes.PixelBox> found) {
+        ObjectNode bo = mo.putObject("localization");
+        Json.put(bo, "threshold", settings.boxes().threshold());
+        bo.put("components", settings.boxes().allComponents() ? "all" : "largest");
+        bo.put("coordinates", "original image pixels, 0-based, inclusive");
+        ArrayNode arr = bo.putArray("boxes");
+        for (HeatmapBoxes.PixelBox b : found) {
+            arr.addObject().put("xmin", b.xmin()).put("ymin", b.ymin()).put("xmax", b.xmax()).put("ymax", b.ymax()).put("pixels", b.area());
+        }
+        if (found.isEmpty()) bo.put("note", "the map is all zero: no box");
     }
 
     private static void png(Path dir, String name, BufferedImage img, List<String> files) {

@@ -12,8 +12,8 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "gradcam4j", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Explain VGG16/VGG19 image classifications: Grad-CAM, Grad-CAM++, guided backprop and friends.",
-        subcommands = {ClassifyCommand.class, ExplainCommand.class, WeightsCommand.class, InfoCommand.class,
-                BenchCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {ClassifyCommand.class, ExplainCommand.class, LocalizeCommand.class, ScoreCommand.class, WeightsCommand.class,
+                InfoCommand.class, BenchCommand.class, CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:success", "1:some inputs failed (each is reported; the rest were processed)",
                 "2:bad usage or options", "3:model or weights problem", "4:internal error",

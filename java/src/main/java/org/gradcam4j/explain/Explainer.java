@@ -9,6 +9,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.logging.Logger;
+import org.gradcam4j.augment.AugmentedGradCam;
+import org.gradcam4j.augment.AugmentedGradCam.Aggregation;
 import org.gradcam4j.backend.Backend;
 import org.gradcam4j.backend.BackwardRequest;
 import org.gradcam4j.backend.ForwardPass;
@@ -41,7 +43,8 @@ import org.gradcam4j.tensor.Tensor;
 /**
  * The facade: explains images with a model on a backend. One forward pass per batch serves every requested
  * method and class; several classes of one image are several backward seeds in one batched backward pass,
- * one pass per ReLU rule needed.
+ * one pass per ReLU rule needed. The {@code augmented-*} methods add, per image, the passes of its augmented
+ * copies ({@link AugmentedGradCam}: batches of {@code maxBatch} copies, every class a seed).
  *
  * <p>Thread-safety: an {@code Explainer} may be shared between threads; calls are serialised (each one
  * already uses every core the backend was given). Results are immutable.
@@ -201,7 +204,7 @@ public final class Explainer implements AutoCloseable {
 
     /** What one request needs from the backend: the layer, the rules, how deep each backward goes. */
     private record Plan(List<CamMethod> cams, List<GradientMethod> grads, String layer, Set<CamMethod> camsComputed,
-                        Set<ReluRule> inputRules, boolean camGradients, String keepFrom) {}
+                        Set<ReluRule> inputRules, boolean camGradients, String keepFrom, List<Aggregation> augmented) {}
 
     private Plan plan(ExplainRequest req) {
         ExplainRequest.Parsed p = ExplainRequest.parseMethods(req.methods());
@@ -237,10 +240,51 @@ public final class Explainer implements AutoCloseable {
         Set<ReluRule> rules = new java.util.LinkedHashSet<>();
         for (GradientMethod g : p.gradients()) rules.add(g.reluRule());
         String keepFrom = rules.isEmpty() ? layer : Architecture.INPUT;
-        return new Plan(p.cams(), p.gradients(), layer, computed, rules, camGradients, keepFrom);
+        return new Plan(p.cams(), p.gradients(), layer, computed, rules, camGradients, keepFrom, p.augmented());
     }
 
     private List<ImageExplanation> explainBatch(Preprocessor.Batch batch, Plan plan, Targets targets, ExplainRequest req) {
+        List<ImageExplanation> out = explainBatchDirect(batch, plan, targets, req);
+        return plan.augmented().isEmpty() ? out : addAugmented(batch, plan, req, out);
+    }
+
+    /**
+     * The {@code augmented-*} maps: for each image, its copies through the network (the classes already chosen
+     * on the image itself), then every image's and class's aggregations at once, so the TV solves of the batch are
+     * one batch for the solver. Added after the other maps of each class.
+     */
+    private List<ImageExplanation> addAugmented(Preprocessor.Batch batch, Plan plan, ExplainRequest req, List<ImageExplanation> direct) {
+        AugmentedGradCam aug = new AugmentedGradCam(network, model.preprocessing(), options.maxBatch(), req.augmentation());
+        int size = model.architecture().inputSize();
+        List<AugmentedGradCam.Observations> observations = new ArrayList<>();
+        for (int i = 0; i < direct.size(); i++) {
+            List<ClassExplanation> ce = direct.get(i).classes();
+            int[] classes = ce.stream().mapToInt(ClassExplanation::classIndex).toArray();
+            observations.addAll(aug.observe(batch.input().slice(i), plan.layer(), classes, 0, req.score() == Score.PROBABILITY));
+        }
+        List<AugmentedGradCam.Result> results = aug.aggregate(observations, new java.util.LinkedHashSet<>(plan.augmented()), size);
+        List<ImageExplanation> out = new ArrayList<>();
+        int r = 0;
+        for (ImageExplanation ie : direct) {
+            List<ClassExplanation> classes = new ArrayList<>();
+            for (ClassExplanation ce : ie.classes()) {
+                AugmentedGradCam.Result res = results.get(r++);
+                Map<String, MapResult> maps = new LinkedHashMap<>(ce.maps());
+                Tensor copy0 = res.observations().layerMaps().slice(0);
+                for (Aggregation a : plan.augmented()) {
+                    Tensor raw = res.maps().get(a);
+                    NormalisedMaps nm = MapOps.normaliseByMax(raw.reshape(1, size, size));
+                    maps.put(a.token(), new MapResult(a.token(), copy0, res.observations().weights(), nm.maps().reshape(size, size),
+                            nm.isEmpty(0), ie.geometry(), res));
+                }
+                classes.add(new ClassExplanation(ce.classIndex(), ce.id(), ce.name(), ce.logit(), ce.probability(), maps, ce.gradients()));
+            }
+            out.add(new ImageExplanation(ie.source(), ie.geometry(), ie.predictions(), ie.layer(), classes));
+        }
+        return out;
+    }
+
+    private List<ImageExplanation> explainBatchDirect(Preprocessor.Batch batch, Plan plan, Targets targets, ExplainRequest req) {
         ClassLabels labels = model.labels();
         int n = batch.input().dim(0);
         int classes = model.architecture().numClasses();

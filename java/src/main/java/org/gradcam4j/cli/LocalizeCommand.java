@@ -1,0 +1,210 @@
+package org.gradcam4j.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.gradcam4j.explain.ClassExplanation;
+import org.gradcam4j.explain.ExplainRequest;
+import org.gradcam4j.explain.Explainer;
+import org.gradcam4j.explain.ImageExplanation;
+import org.gradcam4j.explain.MapResult;
+import org.gradcam4j.explain.Score;
+import org.gradcam4j.explain.Targets;
+import org.gradcam4j.image.ImageException;
+import org.gradcam4j.image.ImageLoader;
+import org.gradcam4j.image.LoadedImage;
+import org.gradcam4j.localize.CompetitionIds;
+import org.gradcam4j.localize.HeatmapBoxes;
+import org.gradcam4j.localize.ResumableLineFiles;
+import org.gradcam4j.localize.Submission;
+import org.gradcam4j.model.ClassLabels;
+import org.gradcam4j.model.Model;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code gradcam4j localize}: an ILSVRC classification-with-localisation submission file. For each image, in the
+ * order INPUTS expand to, one line of 5 guesses: the top-5 classes of the image and, for each, the box of its
+ * map (ALGORITHMS.md section 6). Lines are appended and forced to disk one image at a time beside a list of the
+ * inputs ({@code FILE.inputs}), so a run that stops can be resumed: the next run with the same INPUTS skips the
+ * lines already written. Memory stays bounded by one batch of images.
+ */
+@Command(name = "localize", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Weak localisation: an ILSVRC submission file (5 guesses 'class_id xmin ymin xmax ymax' per image, 1-based inclusive boxes).",
+                "One line per image in the order INPUTS expand to (sorted by path); resumes an interrupted file with the same INPUTS."})
+final class LocalizeCommand implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    @Parameters(arity = "1..*", paramLabel = "INPUTS", description = "image files, folders, or @list.txt")
+    List<String> inputs;
+
+    @Option(names = {"-o", "--out"}, required = true, paramLabel = "FILE",
+            description = "the submission file; with several methods, one file per method: FILE with .<method> before its extension")
+    Path out;
+
+    @Option(names = "--method", split = ",", defaultValue = "gradcam", paramLabel = "M",
+            description = "map(s) the boxes come from: a CAM method (gradcam, gradcampp, ...) or augmented-single, augmented-max, "
+                    + "augmented-avg, augmented-tv; a comma list writes one file each from one pass (default: ${DEFAULT-VALUE})")
+    List<String> methods;
+
+    @Option(names = "--layer", paramLabel = "L", description = "target layer (default: the last convolution)")
+    String layer;
+
+    @Option(names = "--ids", defaultValue = "competition", paramLabel = "KIND",
+            description = "class ids written: competition (ILSVRC2015 numbering via map_clsloc.txt; the model's classes must be "
+                    + "ImageNet wnids) or index (the model's class index + 1) (default: ${DEFAULT-VALUE})")
+    String ids;
+
+    @Option(names = "--map-clsloc", paramLabel = "FILE", description = "wnid to competition id table (default: the bundled data/map_clsloc.txt)")
+    Path mapClsloc;
+
+    @Option(names = "--overwrite", description = "start the file(s) afresh instead of resuming")
+    boolean overwrite;
+
+    @Mixin BoxOptions boxOptions;
+
+    @Mixin AugmentOptions augmentOptions;
+
+    @Mixin ModelOptions modelOptions;
+
+    @Override
+    public Integer call() throws IOException {
+        PrintWriter stdout = spec.commandLine().getOut(), err = spec.commandLine().getErr();
+        ExplainRequest.Parsed parsed = ExplainRequest.parseMethods(methods);
+        if (!parsed.gradients().isEmpty()) {
+            throw new IllegalArgumentException("--method: gradient methods give no heat map to cut a box from: " + parsed.gradients());
+        }
+        List<String> tokens = new ArrayList<>();
+        parsed.cams().forEach(m -> tokens.add(m.token()));
+        parsed.augmented().forEach(m -> tokens.add(m.token()));
+        if (tokens.isEmpty()) throw new IllegalArgumentException("--method: no method given");
+        boolean competition = switch (ids.trim().toLowerCase(Locale.ROOT)) {
+            case "competition" -> true;
+            case "index" -> false;
+            default -> throw new IllegalArgumentException("unknown --ids '" + ids + "' (expected competition or index)");
+        };
+        HeatmapBoxes.Settings boxes = boxOptions.settings();
+        if (boxes.allComponents()) throw new IllegalArgumentException("--box-components all: a submission takes one box per guess");
+        Explainer.Options options = modelOptions.explainerOptions();
+        ExplainRequest request = new ExplainRequest(tokens, Targets.topK(Submission.GUESSES), layer, Score.LOGIT, Submission.GUESSES,
+                augmentOptions.settings());
+        InputFiles.Expanded in = InputFiles.expand(inputs, null);
+        if (!in.problems().isEmpty()) throw new IllegalArgumentException(String.join("; ", in.problems()));
+        if (in.files().isEmpty()) throw new IllegalArgumentException("no images found in " + String.join(" ", inputs));
+        List<String> paths = in.files().stream().map(p -> p.toAbsolutePath().normalize().toString()).toList();
+
+        Model model = modelOptions.loadModel();
+        int[] classIds = classIds(model.labels(), competition);
+        List<Path> files = new ArrayList<>();
+        for (String t : tokens) files.add(tokens.size() == 1 ? out : withSuffix(out, t));
+        files.add(out.resolveSibling(out.getFileName() + ".inputs"));
+
+        ImageLoader loader = new ImageLoader();
+        int written = 0, emptyGuesses = 0;
+        String failure = null;
+        try (Explainer ex = Explainer.of(model, options)) {
+            ex.explain(List.of(), request); // validates layer and methods on this network
+            ResumableLineFiles lines;
+            try {
+                lines = ResumableLineFiles.open(files, paths, overwrite);
+            } catch (IOException e) {
+                throw new OutputException(out, e);
+            }
+            try (lines; Progress progress = Progress.start("localize", paths.size(), modelOptions.quiet, err)) {
+                int done = lines.done();
+                for (int i = 0; i < done; i++) progress.step();
+                // images in batches of --batch; each line is written as soon as its image is done
+                for (int start = done; start < paths.size(); start += options.maxBatch()) {
+                    int end = Math.min(paths.size(), start + options.maxBatch());
+                    List<LoadedImage> batch = new ArrayList<>();
+                    for (int i = start; i < end; i++) {
+                        Path f = in.files().get(i);
+                        try {
+                            batch.add(ModelOptions.load(loader, ex.preprocessor(), f));
+                        } catch (ImageException e) {
+                            failure = "error: cannot read image " + (i + 1) + " (" + f + "): " + e.getMessage()
+                                    + "; the file stops after line " + i + " since every line belongs to its image: fix or remove the image "
+                                    + "and rerun (the lines written are kept)";
+                            break;
+                        }
+                    }
+                    if (batch.isEmpty()) break;
+                    List<ImageExplanation> results = ex.explain(batch, request);
+                    for (int b = 0; b < batch.size(); b++) {
+                        List<String> row = new ArrayList<>();
+                        for (String t : tokens) {
+                            List<Submission.Guess> guesses = new ArrayList<>();
+                            for (ClassExplanation ce : results.get(b).classes()) {
+                                MapResult m = ce.maps().get(t);
+                                List<HeatmapBoxes.PixelBox> found = HeatmapBoxes.find(m.mapInOriginal(), boxes);
+                                int id = classIds[ce.classIndex()];
+                                if (found.isEmpty()) {
+                                    emptyGuesses++;
+                                    guesses.add(Submission.Guess.wholeImage(id, batch.get(b).width(), batch.get(b).height()));
+                                } else {
+                                    guesses.add(Submission.Guess.of(id, found.get(0)));
+                                }
+                            }
+                            row.add(Submission.format(guesses));
+                        }
+                        row.add(paths.get(start + b));
+                        try {
+                            lines.append(row);
+                        } catch (IOException e) {
+                            throw new OutputException(out, e);
+                        }
+                        written++;
+                        progress.step();
+                    }
+                    if (failure != null) break;
+                }
+                int total = paths.size();
+                stdout.println(total + " image" + (total == 1 ? "" : "s") + ": " + written + " localized, " + done + " already in "
+                        + out.getFileName() + (emptyGuesses > 0 ? "; " + emptyGuesses + " guess" + (emptyGuesses == 1 ? "" : "es")
+                        + " had an all-zero map and got the whole image as box" : ""));
+            }
+        }
+        for (int f = 0; f < tokens.size(); f++) stdout.println(tokens.get(f) + ": " + files.get(f));
+        stdout.flush();
+        if (failure != null) {
+            err.println(failure);
+            err.flush();
+            return Main.EXIT_SOME_FAILED;
+        }
+        return Main.EXIT_OK;
+    }
+
+    /** FILE with .method before its extension: sub.txt -> sub.augmented-tv.txt. */
+    static Path withSuffix(Path file, String method) {
+        String name = file.getFileName().toString();
+        int dot = name.lastIndexOf('.');
+        String n = dot > 0 ? name.substring(0, dot) + "." + method + name.substring(dot) : name + "." + method;
+        return file.resolveSibling(n);
+    }
+
+    /** Model class index to the id written: competition id, or index + 1. */
+    private int[] classIds(ClassLabels labels, boolean competition) throws IOException {
+        int[] out = new int[labels.size()];
+        if (!competition) {
+            for (int i = 0; i < out.length; i++) out[i] = i + 1;
+            return out;
+        }
+        CompetitionIds table = mapClsloc == null ? CompetitionIds.bundled() : CompetitionIds.read(mapClsloc);
+        for (int i = 0; i < out.length; i++) {
+            out[i] = table.idOf(labels.id(i));
+            if (out[i] < 0) {
+                throw new IllegalArgumentException("class " + i + " of the model ('" + labels.id(i) + "') is not an ILSVRC wnid of "
+                        + (mapClsloc == null ? "map_clsloc.txt" : mapClsloc) + ": competition ids need an ImageNet model (or use --ids index)");
+            }
+        }
+        return out;
+    }
+}
