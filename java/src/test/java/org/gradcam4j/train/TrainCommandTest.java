@@ -97,4 +97,21 @@ class TrainCommandTest {
             assertArrayEquals(e.getValue().data(), resumed.weights().all().get(e.getKey()).data(), e.getKey());
         }
     }
+
+    @Test
+    void fineTunesANewCamHeadOnAFrozenBackbone(@TempDir Path dir) throws Exception {
+        Path train = dir.resolve("train");
+        writeSet(train, 64, 5);
+        Path out = dir.resolve("head.h5");
+        run("train", "--data", train.toString(), "--out", out.toString(), "--init", "random:narrow", "--freeze", "block5_conv3",
+                "--cam-width", "8", "--optimizer", "sgd", "--lr", "0.05", "--batch", "16", "--epochs", "1", "--threads", "2");
+        Model tuned = CanonicalModelFile.read(out);
+        Model base = org.gradcam4j.model.RandomWeights.model(tuned.architecture().withHead(org.gradcam4j.model.Head.FC, 10, 0), 42);
+        assertEquals(org.gradcam4j.model.Head.GAP, tuned.architecture().head());
+        assertEquals(4, tuned.labels().size());
+        assertEquals(8, tuned.architecture().camWidth());
+        // the frozen backbone is the starting network's, untouched
+        assertArrayEquals(base.weights().kernel("block1_conv1").data(), tuned.weights().kernel("block1_conv1").data());
+        assertArrayEquals(base.weights().kernel("block5_conv3").data(), tuned.weights().kernel("block5_conv3").data());
+    }
 }
