@@ -16,7 +16,7 @@ final class ModelOptions {
     @Option(names = "--weights", paramLabel = "W", defaultValue = "${env:GRADCAM4J_WEIGHTS}",
             description = "weights file (Keras .h5 or a gradcam4j model file); vgg16 or vgg19 for the file `gradcam4j weights fetch` "
                     + "cached; or random:vgg16 / random:vgg19 / random:narrow for seeded random networks (smoke runs; "
-                    + "predictions mean nothing). Default: $GRADCAM4J_WEIGHTS")
+                    + "predictions mean nothing); demo for the bundled Fashion-MNIST CAM-head demo model. Default: $GRADCAM4J_WEIGHTS")
     String weights;
 
     @Option(names = "--arch", paramLabel = "ARCH", description = "vgg16 or vgg19, when the weights file does not say")

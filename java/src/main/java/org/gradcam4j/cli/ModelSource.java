@@ -16,7 +16,8 @@ import org.gradcam4j.weights.WeightsException;
 /**
  * Resolves {@code --weights}: a weights file (handed to {@link ModelLoader}); {@code vgg16} or {@code vgg19}, the
  * Keras file that {@code gradcam4j weights fetch} put in the cache (a file of that name is {@code ./vgg16});
- * or {@code random:vgg16},
+ * {@code demo} for the
+ * small CAM-head demo model (weights/DEMO.md); or {@code random:vgg16},
  * {@code random:vgg19}, {@code random:narrow} for seeded random networks (smoke runs and tests; their
  * predictions mean nothing). {@code narrow} is a 32 x 32-input, 10-class VGG16-shaped network, fast enough
  * for end-to-end tests of every output.
@@ -26,7 +27,39 @@ final class ModelSource {
     /** Fixed so that two runs with random weights give the same outputs (resume and tests rely on it). */
     static final long RANDOM_SEED = 42;
 
+    /** {@code --weights demo}: the small CAM-head Fashion-MNIST canvas model shipped in weights/ (weights/DEMO.md). */
+    static final String DEMO = "demo";
+    static final String DEMO_FILE = "demo-fashion-cam.h5";
+    static final String DEMO_RESOURCE = "/org/gradcam4j/demo/" + DEMO_FILE;
+
     private ModelSource() {}
+
+    /**
+     * The demo model file: weights/demo-fashion-cam.h5 of the checkout the working directory is in (so a freshly
+     * trained one is picked up), else the copy bundled in the jar, extracted once to a temporary file.
+     */
+    static synchronized Path demoFile() {
+        for (Path d = Path.of("").toAbsolutePath(); d != null; d = d.getParent()) {
+            Path f = d.resolve("weights").resolve(DEMO_FILE);
+            if (Files.isRegularFile(f)) return f;
+        }
+        if (demoExtracted != null && Files.isRegularFile(demoExtracted)) return demoExtracted;
+        try (java.io.InputStream in = ModelSource.class.getResourceAsStream(DEMO_RESOURCE)) {
+            if (in == null) {
+                throw new WeightsException(DEMO, "the demo model is neither in weights/ of this checkout nor bundled in the jar ("
+                        + DEMO_RESOURCE + ")");
+            }
+            Path tmp = Files.createTempFile("gradcam4j-demo-", ".h5");
+            tmp.toFile().deleteOnExit();
+            Files.copy(in, tmp, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            demoExtracted = tmp;
+            return tmp;
+        } catch (java.io.IOException e) {
+            throw new WeightsException(DEMO, "cannot extract the bundled demo model: " + e.getMessage(), e);
+        }
+    }
+
+    private static Path demoExtracted;
 
     static Architecture narrow() {
         return Architecture.custom("narrow", 32, new int[] {2, 2, 3, 3, 3}, new int[] {8, 16, 16, 32, 32},
@@ -63,6 +96,10 @@ final class ModelSource {
             return new Model(m.architecture(), m.preprocessing(), m.labels(), m.weights(), RANDOM_PREFIX + kind + ", " + m.source());
         }
         String known = weights.trim().toLowerCase(Locale.ROOT);
+        if (known.equals(DEMO)) {
+            if (a != null) throw new IllegalArgumentException("--arch " + a + " does not apply to --weights demo (a small CAM-head network)");
+            return ModelLoader.load(demoFile(), null);
+        }
         if (PretrainedCatalog.KERAS.find(known, false).isPresent()) return ModelLoader.load(cached(known, a), a);
         return ModelLoader.load(Path.of(weights), a);
     }

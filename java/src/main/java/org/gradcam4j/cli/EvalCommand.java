@@ -1,0 +1,251 @@
+package org.gradcam4j.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import org.gradcam4j.backend.ForwardPass;
+import org.gradcam4j.backend.Network;
+import org.gradcam4j.explain.ClassExplanation;
+import org.gradcam4j.explain.ExplainRequest;
+import org.gradcam4j.explain.Explainer;
+import org.gradcam4j.explain.GradientResult;
+import org.gradcam4j.explain.ImageExplanation;
+import org.gradcam4j.explain.MapResult;
+import org.gradcam4j.explain.Targets;
+import org.gradcam4j.image.Box;
+import org.gradcam4j.image.ImageLoader;
+import org.gradcam4j.image.InputGeometry;
+import org.gradcam4j.image.LoadedImage;
+import org.gradcam4j.localize.Boxes;
+import org.gradcam4j.model.Model;
+import org.gradcam4j.model.Preprocessing;
+import org.gradcam4j.tensor.Tensor;
+import org.gradcam4j.train.Trainer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/**
+ * {@code gradcam4j eval}: scores explanation methods on a dataset with ground-truth boxes ({@code DATA/boxes.csv},
+ * as {@code gradcam4j canvases} writes it). Every map is of the image's ground-truth class.
+ *
+ * <ul>
+ *   <li>localisation: box from the map (threshold x max, largest 8-connected component); a hit when IoU >= 0.5
+ *       with the ground-truth box ("GT-known"); "top-1 loc" also needs the top-1 prediction right;</li>
+ *   <li>pointing game: the map's maximum lies inside the ground-truth box;</li>
+ *   <li>ALGORITHMS.md section 7 on the first {@code --fidelity-images}: Average Drop %, % Increase in Confidence
+ *       (image pixels multiplied by the normalised map), deletion / insertion AUC (pixels removed to black, or
+ *       inserted into a black image, in decreasing map order over {@code --steps} equal steps; the class
+ *       probability averaged over the steps' end points by the trapezoid rule).</li>
+ * </ul>
+ * Gradient-family methods (guided Grad-CAM and friends) are scored through their saliency map: the absolute
+ * value summed over the colour channels, divided by its maximum.
+ */
+@Command(name = "eval", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Score explanation methods on images with ground-truth boxes (DATA/boxes.csv: file,class,xmin,ymin,xmax,ymax):",
+                "localisation accuracy at IoU >= 0.5, pointing game, Average Drop, Increase in Confidence, deletion/insertion AUC."})
+final class EvalCommand implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    @Option(names = "--data", required = true, paramLabel = "DIR", description = "folder with boxes.csv and the images it names")
+    Path data;
+
+    @Option(names = {"-m", "--methods"}, split = ",", paramLabel = "M,..",
+            defaultValue = "cam,gradcam,gradcampp,guided-gradcam,guided-gradcampp",
+            description = "methods to score (default: ${DEFAULT-VALUE}); cam needs a GAP head")
+    List<String> methods;
+
+    @Option(names = "--limit", defaultValue = "0", paramLabel = "N", description = "score the first N images only (0: all)")
+    int limit;
+
+    @Option(names = "--threshold", defaultValue = "0.15", paramLabel = "T", description = "box threshold as a fraction of the map's max (default: ${DEFAULT-VALUE})")
+    double threshold;
+
+    @Option(names = "--fidelity-images", defaultValue = "200", paramLabel = "N", description = "images for the fidelity metrics (default: ${DEFAULT-VALUE})")
+    int fidelityImages;
+
+    @Option(names = "--steps", defaultValue = "16", paramLabel = "K", description = "deletion/insertion steps (default: ${DEFAULT-VALUE})")
+    int steps;
+
+    @Mixin ModelOptions modelOptions;
+
+    /** Per-method sums. */
+    static final class Score {
+        int images, locHits, top1LocHits, pointingHits, empty, fidelity, increases;
+        double iouSum, dropSum, deletionSum, insertionSum;
+    }
+
+    record Item(Path file, int label, Box box) {}
+
+    @Override
+    public Integer call() throws IOException {
+        PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
+        if (steps < 1 || fidelityImages < 0 || limit < 0) throw new IllegalArgumentException("--steps >= 1, --fidelity-images and --limit >= 0");
+        Explainer.Options options = modelOptions.explainerOptions();
+        Model model = modelOptions.loadModel();
+        List<Item> items = readBoxes(data, model, limit);
+        ExplainRequest.parseMethods(methods);
+        Map<String, Score> scores = new LinkedHashMap<>();
+        for (String m : methods) scores.put(m.trim(), new Score());
+        int correct = 0;
+        ImageLoader loader = new ImageLoader();
+        long t0 = System.nanoTime();
+        try (Explainer ex = Explainer.of(model, options);
+             Network net = ex.backend().load(model)) {
+            for (int from = 0; from < items.size(); from += options.maxBatch()) {
+                List<Item> chunk = items.subList(from, Math.min(items.size(), from + options.maxBatch()));
+                List<LoadedImage> images = new ArrayList<>();
+                List<List<String>> targets = new ArrayList<>();
+                for (Item it : chunk) {
+                    images.add(loader.load(it.file()));
+                    targets.add(List.of(Integer.toString(it.label())));
+                }
+                List<ImageExplanation> res = ex.explain(images, new ExplainRequest(methods, Targets.perImage(targets), null,
+                        org.gradcam4j.explain.Score.LOGIT, 1));
+                for (int i = 0; i < chunk.size(); i++) {
+                    Item it = chunk.get(i);
+                    ImageExplanation e = res.get(i);
+                    boolean right = e.predictions().get(0).index() == it.label();
+                    if (right) correct++;
+                    ClassExplanation c = e.classes().get(0);
+                    boolean fidelity = from + i < fidelityImages;
+                    float[] pixels = fidelity ? ex.preprocessor().resizedRgb(images.get(i).image(), e.geometry()) : null;
+                    for (Map.Entry<String, Score> s : scores.entrySet()) {
+                        Tensor netMap = networkMap(c, s.getKey());
+                        Tensor orig = e.geometry().mapToOriginal(netMap.reshape(1, netMap.dim(0), netMap.dim(1)));
+                        orig = orig.reshape(orig.dim(1), orig.dim(2));
+                        Score sc = s.getValue();
+                        sc.images++;
+                        Optional<Box> b = Boxes.fromMap(orig, threshold);
+                        if (b.isEmpty()) sc.empty++;
+                        double iou = b.map(x -> Boxes.iou(x, it.box())).orElse(0.0);
+                        sc.iouSum += iou;
+                        if (iou >= 0.5) { sc.locHits++; if (right) sc.top1LocHits++; }
+                        if (Boxes.pointingHit(orig, it.box())) sc.pointingHits++;
+                        if (fidelity) fidelity(net, model.preprocessing(), pixels, netMap, it.label(), sc);
+                    }
+                }
+                err.printf(Locale.ROOT, "\reval: %d/%d images (%.1f s)", Math.min(items.size(), from + chunk.size()), items.size(),
+                        (System.nanoTime() - t0) / 1e9);
+                err.flush();
+            }
+        }
+        err.println();
+        out.printf(Locale.ROOT, "model: %s%ndata: %s, %d images; classification accuracy %.4f; box threshold %.2f of max; fidelity on %d images, %d steps%n",
+                model.source(), data, items.size(), correct / (double) items.size(), threshold, Math.min(fidelityImages, items.size()), steps);
+        out.println("| method | loc acc (GT-known, IoU>=0.5) | top-1 loc acc | mean IoU | pointing game | empty maps | Average Drop % | Increase in Confidence % | deletion AUC (lower better) | insertion AUC (higher better) |");
+        out.println("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+        for (Map.Entry<String, Score> s : scores.entrySet()) {
+            Score sc = s.getValue();
+            double n = sc.images, f = Math.max(1, sc.fidelity);
+            out.printf(Locale.ROOT, "| %s | %.3f | %.3f | %.3f | %.3f | %d | %.2f | %.2f | %.4f | %.4f |%n", s.getKey(), sc.locHits / n,
+                    sc.top1LocHits / n, sc.iouSum / n, sc.pointingHits / n, sc.empty, 100 * sc.dropSum / f, 100.0 * sc.increases / f,
+                    sc.deletionSum / f, sc.insertionSum / f);
+        }
+        out.flush();
+        return Main.EXIT_OK;
+    }
+
+    /** (S x S) the method's normalised map at network resolution, in [0, 1]. */
+    static Tensor networkMap(ClassExplanation c, String method) {
+        MapResult m = c.maps().get(method);
+        if (m != null) return m.map();
+        GradientResult g = c.gradients().get(method);
+        if (g == null) throw new IllegalStateException("no result for method " + method);
+        Tensor v = g.values();
+        int s = v.dim(1) * v.dim(2);
+        float[] out = new float[s];
+        float max = 0;
+        for (int p = 0; p < s; p++) {
+            float a = Math.abs(v.data()[p]) + Math.abs(v.data()[s + p]) + Math.abs(v.data()[2 * s + p]);
+            out[p] = a;
+            max = Math.max(max, a);
+        }
+        if (max > 0) for (int p = 0; p < s; p++) out[p] /= max;
+        return new Tensor(out, v.dim(1), v.dim(2));
+    }
+
+    /** Average Drop, Increase in Confidence, deletion and insertion AUC for one image and map. */
+    private void fidelity(Network net, Preprocessing pre, float[] rgb, Tensor map, int label, Score sc) {
+        int side = map.dim(0), plane = side * side;
+        float[] m = map.data();
+        Integer[] order = new Integer[plane];
+        for (int i = 0; i < plane; i++) order[i] = i;
+        java.util.Arrays.sort(order, (a, b) -> Float.compare(m[b], m[a]));
+        List<float[]> inputs = new ArrayList<>();
+        inputs.add(rgb);
+        float[] masked = new float[3 * plane];
+        for (int c = 0; c < 3; c++) for (int p = 0; p < plane; p++) masked[c * plane + p] = rgb[c * plane + p] * m[p];
+        inputs.add(masked);
+        for (int k = 0; k <= steps; k++) {
+            int n = (int) Math.round((double) k * plane / steps);
+            float[] del = rgb.clone(), ins = new float[3 * plane];
+            for (int j = 0; j < n; j++) {
+                int p = order[j];
+                for (int c = 0; c < 3; c++) { del[c * plane + p] = 0; ins[c * plane + p] = rgb[c * plane + p]; }
+            }
+            inputs.add(del);
+            inputs.add(ins);
+        }
+        double[] prob = probabilities(net, pre, inputs, side, label);
+        double y = prob[0], o = prob[1];
+        sc.fidelity++;
+        sc.dropSum += Math.max(0, y - o) / y;
+        if (y < o) sc.increases++;
+        double del = 0, ins = 0;
+        for (int k = 0; k <= steps; k++) {
+            double w = k == 0 || k == steps ? 0.5 : 1;
+            del += w * prob[2 + 2 * k];
+            ins += w * prob[3 + 2 * k];
+        }
+        sc.deletionSum += del / steps;
+        sc.insertionSum += ins / steps;
+    }
+
+    /** The class probability of each (3 x S x S) RGB 0..255 image. */
+    private static double[] probabilities(Network net, Preprocessing pre, List<float[]> rgbImages, int side, int label) {
+        int plane = side * side, n = rgbImages.size();
+        float[] x = new float[n * 3 * plane];
+        for (int i = 0; i < n; i++) {
+            float[] im = rgbImages.get(i);
+            for (int rgb = 0; rgb < 3; rgb++) {
+                int c = pre.channelOrder().rgbIndex(rgb);
+                for (int p = 0; p < plane; p++) x[(i * 3 + c) * plane + p] = pre.apply(im[rgb * plane + p], c);
+            }
+        }
+        double[] out = new double[n];
+        try (ForwardPass pass = net.forward(new Tensor(x, n, 3, side, side), null)) {
+            float[] logits = pass.logits().data();
+            int k = pass.logits().dim(1);
+            for (int i = 0; i < n; i++) out[i] = Trainer.softmax(logits, i * k, k)[label];
+        }
+        return out;
+    }
+
+    static List<Item> readBoxes(Path dir, Model model, int limit) throws IOException {
+        Path csv = dir.resolve("boxes.csv");
+        if (!Files.isRegularFile(csv)) throw new IllegalArgumentException(csv + " not found (expected file,class,xmin,ymin,xmax,ymax)");
+        List<Item> items = new ArrayList<>();
+        List<String> lines = Files.readAllLines(csv, StandardCharsets.UTF_8);
+        for (int i = 1; i < lines.size() && (limit == 0 || items.size() < limit); i++) {
+            String[] f = lines.get(i).split(",");
+            if (f.length != 6) throw new IllegalArgumentException(csv + " line " + (i + 1) + ": expected 6 fields");
+            int label = model.labels().resolve(f[1]);
+            items.add(new Item(dir.resolve(f[0]), label, Box.ofPixels(Integer.parseInt(f[2].trim()), Integer.parseInt(f[3].trim()),
+                    Integer.parseInt(f[4].trim()), Integer.parseInt(f[5].trim()))));
+        }
+        if (items.isEmpty()) throw new IllegalArgumentException(csv + " lists no images");
+        return items;
+    }
+}

@@ -1,0 +1,45 @@
+package org.gradcam4j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.gradcam4j.model.Head;
+import org.gradcam4j.model.Model;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The shipped demo model (weights/demo-fashion-cam.h5, weights/DEMO.md) and the bundled sample canvases:
+ * {@code --weights demo} resolves, the model classifies the samples, eval and explain run on them.
+ */
+class DemoModelTest {
+    static final Path SAMPLES = Path.of("java/src/main/resources/org/gradcam4j/samples");
+
+    @Test
+    void demoResolvesToTheCamHeadModel() {
+        Model m = ModelSource.resolve("demo", null);
+        assertEquals(Head.GAP, m.architecture().head());
+        assertEquals(10, m.labels().size());
+        assertEquals("Sneaker", m.labels().name(m.labels().resolve("sneaker")));
+        assertTrue(ModelSource.class.getResource(ModelSource.DEMO_RESOURCE) != null, "the demo model is bundled as a resource");
+    }
+
+    @Test
+    void evalAndExplainRunOnTheBundledSamples(@TempDir Path dir) throws Exception {
+        CliRun eval = CliRun.of("eval", "--weights", "demo", "--data", SAMPLES.toString(), "--fidelity-images", "2", "--steps", "4",
+                "--threads", "2");
+        assertEquals(0, eval.exit(), eval.toString());
+        assertTrue(eval.out().contains("| cam |") && eval.out().contains("| guided-gradcampp |"), eval.toString());
+        // the demo model classifies at least half of the six bundled samples correctly (it scores ~80% held out)
+        String acc = eval.out().replaceAll("(?s).*classification accuracy ([0-9.]+);.*", "$1");
+        assertTrue(Double.parseDouble(acc) >= 0.5, eval.toString());
+
+        Path out = dir.resolve("out");
+        CliRun ex = CliRun.of("explain", "--weights", "demo", "--method", "cam,gradcam,gradcampp,guided-gradcam", "--threads", "2",
+                "-q", "--report", "-o", out.toString(), SAMPLES.toString());
+        assertEquals(0, ex.exit(), ex.toString());
+        assertTrue(Files.isRegularFile(out.resolve("report.html")), ex.toString());
+    }
+}
