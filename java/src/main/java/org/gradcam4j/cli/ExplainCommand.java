@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import org.gradcam4j.explain.ExplainRequest;
+import org.gradcam4j.method.CamMethod;
 import org.gradcam4j.explain.Explainer;
 import org.gradcam4j.explain.ImageExplanation;
 import org.gradcam4j.explain.Score;
@@ -50,7 +51,8 @@ final class ExplainCommand implements Callable<Integer> {
     @Option(names = "--method", split = ",", defaultValue = "gradcam", paramLabel = "M",
             description = "comma list of: gradcam, gradcampp, gradcampp-official, cam, hirescam, xgradcam, layercam, "
                     + "counterfactual, vanilla, guided, deconvnet, guided-gradcam, guided-gradcampp, "
-                    + "augmented-single, augmented-max, augmented-avg, augmented-tv (default: ${DEFAULT-VALUE})")
+                    + "augmented-single, augmented-max, augmented-avg, augmented-tv; or all (every method the network has) "
+                    + "(default: ${DEFAULT-VALUE})")
     List<String> methods;
 
     @Option(names = "--class", split = ",", paramLabel = "C",
@@ -104,7 +106,9 @@ final class ExplainCommand implements Callable<Integer> {
         PrintWriter stdout = spec.commandLine().getOut(), err = spec.commandLine().getErr();
 
         // 1. everything that needs no model
-        ExplainRequest.Parsed parsed = ExplainRequest.parseMethods(methods);
+        boolean all = methods.stream().anyMatch(m -> m.trim().equalsIgnoreCase(ExplainRequest.ALL));
+        if (all && methods.size() > 1) throw new IllegalArgumentException("--method all stands alone (it means every method)");
+        ExplainRequest.Parsed parsed = ExplainRequest.parseMethods(all ? ExplainRequest.allMethods(true) : methods);
         if (parsed.cams().isEmpty() && parsed.gradients().isEmpty() && parsed.augmented().isEmpty()) throw new IllegalArgumentException("--method: no method given");
         List<String> methodTokens = new ArrayList<>();
         parsed.cams().forEach(m -> methodTokens.add(m.token()));
@@ -132,7 +136,7 @@ final class ExplainCommand implements Callable<Integer> {
         Explainer.Options options = modelOptions.explainerOptions();
         Targets targets = classes != null ? Targets.classes(classes.stream().map(String::trim).filter(s -> !s.isEmpty()).toList())
                 : Targets.topK(topK == null ? 1 : topK);
-        ExplainRequest request = new ExplainRequest(methodTokens, targets, layer, sc, 5, augmentOptions.settings());
+        ExplainRequest requested = new ExplainRequest(methodTokens, targets, layer, sc, 5, augmentOptions.settings());
         var boxSettings = boxes || boxOptions.given() ? boxOptions.settings() : null;
 
         InputFiles.Expanded in = InputFiles.expand(inputs, out);
@@ -144,6 +148,10 @@ final class ExplainCommand implements Callable<Integer> {
         // 2. the model, then what depends on it: classes, layer, methods on this network, the device
         Model model = modelOptions.loadModel();
         if (classes != null) for (String ref : classes) if (!ref.isBlank()) model.labels().resolve(ref);
+        if (all && model.architecture().head() != org.gradcam4j.model.Head.GAP) {
+            methodTokens.remove(CamMethod.CAM.token());   // "all" means every method this network has: CAM needs a GAP head
+        }
+        ExplainRequest request = all ? new ExplainRequest(methodTokens, targets, layer, sc, 5, augmentOptions.settings()) : requested;
         ImageLoader loader = new ImageLoader();
         int explained = 0, skipped = 0, failed = 0;
         List<String> failures = new ArrayList<>();

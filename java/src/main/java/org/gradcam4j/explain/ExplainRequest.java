@@ -56,6 +56,18 @@ public record ExplainRequest(List<String> methods, Targets targets, String layer
         public Parsed(List<CamMethod> cams, List<GradientMethod> gradients) { this(cams, gradients, List.of()); }
     }
 
+    /** The token that stands for every method (CAM only where the network has a GAP head: see {@link #allMethods}). */
+    public static final String ALL = "all";
+
+    /** Every method token, in display order: the CAM family, the augmented aggregations, the gradient family. */
+    public static List<String> allMethods(boolean gapHead) {
+        List<String> all = new ArrayList<>();
+        for (CamMethod m : CamMethod.values()) if (m != CamMethod.CAM || gapHead) all.add(m.token());
+        for (org.gradcam4j.augment.AugmentedGradCam.Aggregation a : org.gradcam4j.augment.AugmentedGradCam.Aggregation.values()) all.add(a.token());
+        for (GradientMethod m : GradientMethod.values()) all.add(m.token());
+        return all;
+    }
+
     public static Parsed parseMethods(List<String> tokens) {
         Set<CamMethod> cams = new LinkedHashSet<>();
         Set<GradientMethod> grads = new LinkedHashSet<>();
