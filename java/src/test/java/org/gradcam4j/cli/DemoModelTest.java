@@ -42,4 +42,30 @@ class DemoModelTest {
         assertEquals(0, ex.exit(), ex.toString());
         assertTrue(Files.isRegularFile(out.resolve("report.html")), ex.toString());
     }
+
+    /** The README's quick start: every method on the bundled samples; "all" keeps CAM only for GAP heads. */
+    @Test
+    void allMethodsOnTheSamplesAndCamDroppedForFcHeads(@TempDir Path dir) throws Exception {
+        Path out = dir.resolve("demo-out");
+        CliRun ex = CliRun.of("explain", SAMPLES.resolve("canvas-sneaker.png").toString(), "--weights", "demo", "--method", "all",
+                "--augment-copies", "8", "-q", "--report", "--out", out.toString());
+        assertEquals(0, ex.exit(), ex.toString());
+        Path img = out.resolve("canvas-sneaker");
+        int cls = 7;
+        for (String m : org.gradcam4j.explain.ExplainRequest.allMethods(true)) {
+            assertTrue(Files.isRegularFile(img.resolve(m + "-c" + cls + ".png")) || anyClassFile(img, m), m + " written: " + ex);
+        }
+        Path out2 = dir.resolve("fc-out");
+        CliRun fc = CliRun.of("explain", SAMPLES.resolve("canvas-sneaker.png").toString(), "--weights", "random:narrow", "--method", "all",
+                "--augment-copies", "4", "-q", "--out", out2.toString());
+        assertEquals(0, fc.exit(), fc.toString());
+        Path img2 = out2.resolve("canvas-sneaker");
+        assertTrue(!anyClassFile(img2, "cam") && anyClassFile(img2, "gradcam") && anyClassFile(img2, "augmented-tv"), fc.toString());
+    }
+
+    private static boolean anyClassFile(Path dir, String method) throws java.io.IOException {
+        try (var s = Files.list(dir)) {
+            return s.anyMatch(p -> p.getFileName().toString().matches(java.util.regex.Pattern.quote(method) + "-c\\d+\\.png"));
+        }
+    }
 }
