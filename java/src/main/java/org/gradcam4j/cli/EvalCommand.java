@@ -63,7 +63,7 @@ final class EvalCommand implements Callable<Integer> {
 
     @Option(names = {"-m", "--methods"}, split = ",", paramLabel = "M,..",
             defaultValue = "cam,gradcam,gradcampp,guided-gradcam,guided-gradcampp",
-            description = "methods to score (default: ${DEFAULT-VALUE}); cam needs a GAP head")
+            description = "methods to score (default: ${DEFAULT-VALUE}); cam needs a GAP head; augmented-* take --augment-copies etc.")
     List<String> methods;
 
     @Option(names = "--limit", defaultValue = "0", paramLabel = "N", description = "score the first N images only (0: all)")
@@ -79,6 +79,8 @@ final class EvalCommand implements Callable<Integer> {
     int steps;
 
     @Mixin ModelOptions modelOptions;
+
+    @Mixin AugmentOptions augmentOptions;
 
     /** Per-method sums. */
     static final class Score {
@@ -112,7 +114,7 @@ final class EvalCommand implements Callable<Integer> {
                     targets.add(List.of(Integer.toString(it.label())));
                 }
                 List<ImageExplanation> res = ex.explain(images, new ExplainRequest(methods, Targets.perImage(targets), null,
-                        org.gradcam4j.explain.Score.LOGIT, 1));
+                        org.gradcam4j.explain.Score.LOGIT, 1, augmentOptions.settings()));
                 for (int i = 0; i < chunk.size(); i++) {
                     Item it = chunk.get(i);
                     ImageExplanation e = res.get(i);
