@@ -79,14 +79,9 @@ final class LayerOps {
             int local0 = s % p;
             float[] row = rowScratch(n);
             for (int c = 0; c < cout; c++) {
-                float b = w.bias[c];
                 int base = c * span + s;
                 dst.get(base, row, 0, n);
-                for (int j = 0; j < n; j++) {
-                    float v = row[j] + b;
-                    row[j] = relu && v < 0f ? 0f : v;
-                }
-                zeroBorders(row, n, local0, p, w2);
+                biasReluBorders(row, n, w.bias[c], relu, local0, p, w2);
                 dst.put(base, row, 0, n);
             }
         });
@@ -164,6 +159,19 @@ final class LayerOps {
         float[][] h = rows.get();
         if (h[0].length < n) h[0] = new float[n];
         return h[0];
+    }
+
+    /**
+     * The end of every forward convolution (direct and Winograd): adds the bias to a run of n values of one
+     * output channel, applies the ReLU if asked, and zeroes the border positions of the run, which starts at
+     * plane offset local0 (see {@link #zeroBorders}).
+     */
+    static void biasReluBorders(float[] row, int n, float bias, boolean relu, int local0, int p, int w2) {
+        for (int j = 0; j < n; j++) {
+            float v = row[j] + bias;
+            row[j] = relu && v < 0f ? 0f : v;
+        }
+        zeroBorders(row, n, local0, p, w2);
     }
 
     /**
