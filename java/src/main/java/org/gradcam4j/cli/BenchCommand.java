@@ -12,7 +12,10 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.gradcam4j.backend.cuda.CudaRuntime;
 import org.gradcam4j.bench.AugmentedBenchmark;
+import org.gradcam4j.backend.cpu.ConvBenchmark;
 import org.gradcam4j.bench.CpuBenchmark;
+import org.gradcam4j.bench.MachineInfo;
+import org.gradcam4j.model.Architecture;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -20,7 +23,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code gradcam4j bench ...}: benchmarks that print a table and compare with a peer in the same run. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks (tables with img/s, GFLOP/s and ratios against a peer).",
-        subcommands = {BenchCommand.Cpu.class, BenchCommand.Kernels.class, BenchCommand.Augmented.class})
+        subcommands = {BenchCommand.Cpu.class, BenchCommand.Conv.class, BenchCommand.Kernels.class, BenchCommand.Augmented.class})
 final class BenchCommand {
 
     @Command(name = "cpu", mixinStandardHelpOptions = true,
@@ -136,6 +139,31 @@ final class BenchCommand {
             if (copies < 1 || batch < 1 || images < 1) throw new IllegalArgumentException("--copies, --batch and --images must be >= 1");
             int t = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
             new AugmentedBenchmark(new AugmentedBenchmark.Options(arch, copies, batch, t, images, tolerance, image), System.out).run();
+            return Main.EXIT_OK;
+        }
+    }
+
+    @Command(name = "conv", mixinStandardHelpOptions = true,
+            description = {"Every 3x3 convolution of the network, direct vs Winograd F(2x2,3x3), forward and backward-data,",
+                    "with what -Dgradcam4j.conv=auto picks per layer (the measurements behind that rule)."})
+    static final class Conv implements Callable<Integer> {
+        @Option(names = "--arch", defaultValue = "vgg16", description = "vgg16 or vgg19 (default: ${DEFAULT-VALUE})")
+        String arch;
+        @Option(names = "--batch", defaultValue = "8", description = "images per batch (default: ${DEFAULT-VALUE})")
+        int batch;
+        @Option(names = "--threads", description = "threads (default: all cores)")
+        Integer threads;
+        @Option(names = "--warmup", defaultValue = "1") int warmup;
+        @Option(names = "--reps", defaultValue = "5", description = "timed runs per kernel; the median is reported (default: ${DEFAULT-VALUE})")
+        int reps;
+
+        @Override
+        public Integer call() {
+            if (batch < 1) throw new IllegalArgumentException("--batch must be >= 1");
+            if (reps < 1) throw new IllegalArgumentException("--reps must be >= 1");
+            int t = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
+            System.out.println("machine: " + MachineInfo.describe());
+            ConvBenchmark.run(Architecture.byName(arch), batch, t, warmup, reps, System.out);
             return Main.EXIT_OK;
         }
     }

@@ -6,8 +6,9 @@ import org.gradcam4j.model.Model;
 
 /**
  * The pure-Java CPU backend: the reference every other backend is checked against, and the fallback
- * where no GPU exists. Convolutions run as shifted GEMMs on OpenBLAS (pure-Java GEMM if it cannot load)
- * over a padded channel-major layout; work is split over {@code threads} worker threads.
+ * where no GPU exists. Convolutions run as Winograd F(2x2, 3x3) or shifted GEMMs (per layer, see
+ * {@link ConvAlgorithm}; {@code -Dgradcam4j.conv=auto|direct|winograd}) on OpenBLAS (pure-Java GEMM if it cannot
+ * load) over a padded channel-major layout; work is split over {@code threads} worker threads.
  */
 public final class CpuBackend implements Backend {
     private final int threads;

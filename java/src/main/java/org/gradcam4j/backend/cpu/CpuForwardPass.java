@@ -68,7 +68,8 @@ final class CpuForwardPass implements ForwardPass {
             Act out = forwardLayer(i, l, prev);
             if (PROFILE) {
                 double ms = (System.nanoTime() - t0) / 1e6;
-                System.err.printf("  forward %-14s %8.2f ms %7.1f GFLOP/s%n", l.name(), ms, 2.0 * l.macs() * batch / ms / 1e6);
+                String how = l.kind() != LayerKind.CONV3X3 ? "" : net.winogradForward[i] != null ? "winograd" : "direct";
+                System.err.printf("  forward %-14s %-8s %8.2f ms %7.1f GFLOP/s%n", l.name(), how, ms, 2.0 * l.macs() * batch / ms / 1e6);
             }
             boolean keepPrev = (i - 1 >= keepIndex && i - 1 >= 0) || (i == 0 && keepIndex == -1);
             if (!keepPrev) release(prev);
@@ -83,7 +84,12 @@ final class CpuForwardPass implements ForwardPass {
         switch (l.kind()) {
             case CONV3X3 -> {
                 Act out = newAct(l.outChannels(), batch, l.outSize(), true, l.name());
-                ops.convForward(in, out, (ConvWeights) net.weights[i], l.relu());
+                ConvWeights w = (ConvWeights) net.weights[i];
+                if (net.winogradForward[i] != null) {
+                    net.winograd.forward(in, out, net.winogradForward[i], w.bias, l.relu());
+                } else {
+                    ops.convForward(in, out, w, l.relu());
+                }
                 return out;
             }
             case MAXPOOL2 -> {
@@ -227,7 +233,9 @@ final class CpuForwardPass implements ForwardPass {
         switch (l.kind()) {
             case CONV3X3 -> {
                 Act dIn = newAct(l.inChannels(), m, l.inSize(), true, l.name() + " input gradient");
-                if (l.inChannels() < LayerOps.IM2COL_BELOW) {
+                if (net.winogradBackward[i] != null) {
+                    net.winograd.backwardData(dz, dIn, net.winogradBackward[i]);
+                } else if (l.inChannels() < LayerOps.IM2COL_BELOW) {
                     ops.convBackwardDataSmallCin(dz, dIn, (ConvWeights) net.weights[i]);
                 } else {
                     ops.convBackwardData(dz, dIn, (ConvWeights) net.weights[i]);

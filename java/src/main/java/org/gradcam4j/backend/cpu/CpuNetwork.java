@@ -18,19 +18,33 @@ final class CpuNetwork implements Network {
     final Architecture arch;
     final List<LayerSpec> layers;
     final Object[] weights;  // ConvWeights / FcWeights / null per layer
+    /** Per conv layer, the Winograd-domain kernel where that direction runs Winograd, else null (direct). */
+    final WinogradWeights[] winogradForward, winogradBackward;
     final LayerOps ops;
+    final WinogradConv winograd;
     final Buffers buffers = new Buffers();
     private volatile boolean closed;
 
-    CpuNetwork(Model model, Workers workers, Sgemm gemm) {
+    CpuNetwork(Model model, Workers workers, Sgemm gemm) { this(model, workers, gemm, ConvAlgorithm.fromProperty()); }
+
+    CpuNetwork(Model model, Workers workers, Sgemm gemm, ConvAlgorithm algorithm) {
         this.arch = model.architecture();
         this.layers = arch.layers();
         this.ops = new LayerOps(workers, gemm);
+        this.winograd = new WinogradConv(workers, gemm);
         this.weights = new Object[layers.size()];
+        this.winogradForward = new WinogradWeights[layers.size()];
+        this.winogradBackward = new WinogradWeights[layers.size()];
         for (int i = 0; i < layers.size(); i++) {
             LayerSpec l = layers.get(i);
             if (l.kind() == LayerKind.CONV3X3) {
-                weights[i] = new ConvWeights(model.weights().kernel(l.name()), model.weights().bias(l.name()));
+                Tensor kernel = model.weights().kernel(l.name());
+                weights[i] = new ConvWeights(kernel, model.weights().bias(l.name()));
+                boolean fwd = algorithm.winogradForward(l.inChannels(), l.outChannels(), l.inSize());
+                boolean bwd = algorithm.winogradBackwardData(l.inChannels(), l.outChannels(), l.inSize());
+                WinogradWeights u = fwd || bwd ? new WinogradWeights(kernel) : null;
+                winogradForward[i] = fwd ? u : null;
+                winogradBackward[i] = bwd ? u : null;
             } else if (l.kind() == LayerKind.FC) {
                 weights[i] = new FcWeights(model.weights().kernel(l.name()), l.bias() ? model.weights().bias(l.name()) : null);
             }

@@ -79,16 +79,9 @@ final class LayerOps {
             int local0 = s % p;
             float[] row = rowScratch(n);
             for (int c = 0; c < cout; c++) {
-                float b = w.bias[c];
                 int base = c * span + s;
                 dst.get(base, row, 0, n);
-                // branch-free (a data-dependent branch here mispredicts on half the values)
-                if (relu) {
-                    for (int j = 0; j < n; j++) row[j] = Math.max(row[j] + b, 0f);
-                } else {
-                    for (int j = 0; j < n; j++) row[j] += b;
-                }
-                zeroBorders(row, n, local0, p, w2);
+                biasReluBorders(row, n, w.bias[c], relu, local0, p, w2);
                 dst.put(base, row, 0, n);
             }
         });
@@ -196,6 +189,21 @@ final class LayerOps {
         float[][] h = rows.get();
         if (h[0].length < n) h[0] = new float[n];
         return h[0];
+    }
+
+    /**
+     * The end of every forward convolution (direct and Winograd): adds the bias to a run of n values of one
+     * output channel, applies the ReLU if asked, and zeroes the border positions of the run, which starts at
+     * plane offset local0 (see {@link #zeroBorders}).
+     */
+    static void biasReluBorders(float[] row, int n, float bias, boolean relu, int local0, int p, int w2) {
+        // branch-free (a data-dependent branch here mispredicts on half the values)
+        if (relu) {
+            for (int j = 0; j < n; j++) row[j] = Math.max(row[j] + bias, 0f);
+        } else {
+            for (int j = 0; j < n; j++) row[j] += bias;
+        }
+        zeroBorders(row, n, local0, p, w2);
     }
 
     /**

@@ -1,0 +1,54 @@
+package org.gradcam4j.backend.cpu;
+
+import java.nio.FloatBuffer;
+import org.gradcam4j.tensor.Tensor;
+
+/**
+ * A 3x3 convolution's kernel in the Winograd F(2x2, 3x3) domain, computed once at load:
+ * {@code U = G g G^T} for every (output, input) channel pair, stored like {@link ConvWeights#taps} as
+ * 16 (cout x cin) matrices, one per transform position xi = 4a + b. G is the 4x3 kernel transform of
+ * Lavin and Gray, "Fast Algorithms for Convolutional Neural Networks" (2016).
+ *
+ * <p>The same matrices serve the backward-data convolution. Its kernel is the forward kernel with
+ * input and output channels swapped and both spatial axes reversed; reversing the columns of G is the
+ * same as swapping its rows 0 and 3, so the transformed reversed kernel at position (a, b) is
+ * {@code U} at ({@link #flip}(a), {@link #flip}(b)), transposed.
+ */
+final class WinogradWeights {
+    final int cout, cin;
+    /** (16, cout, cin): U_xi for xi = 4a + b, a and b the row and column of the 4x4 transformed kernel. */
+    final FloatBuffer u;
+
+    private static final double[][] G = {{1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0, 0, 1}};
+
+    /** @param kernel (cout, cin, 3, 3) canonical */
+    WinogradWeights(Tensor kernel) {
+        cout = kernel.dim(0);
+        cin = kernel.dim(1);
+        float[] k = kernel.data();
+        u = Buffers.allocate(16L * cout * cin, "Winograd conv weights");
+        double[] gg = new double[12];   // G g, 4x3
+        for (int o = 0; o < cout; o++) {
+            for (int c = 0; c < cin; c++) {
+                int g0 = (o * cin + c) * 9;
+                for (int a = 0; a < 4; a++) {
+                    for (int j = 0; j < 3; j++) {
+                        gg[a * 3 + j] = G[a][0] * k[g0 + j] + G[a][1] * k[g0 + 3 + j] + G[a][2] * k[g0 + 6 + j];
+                    }
+                }
+                for (int a = 0; a < 4; a++) {
+                    for (int b = 0; b < 4; b++) {
+                        double v = gg[a * 3] * G[b][0] + gg[a * 3 + 1] * G[b][1] + gg[a * 3 + 2] * G[b][2];
+                        u.put(((a * 4 + b) * cout + o) * cin + c, (float) v);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Row/column of the transformed kernel that the spatially reversed kernel maps position i to. */
+    static int flip(int i) { return i == 0 ? 3 : i == 3 ? 0 : i; }
+
+    /** Offset of U_xi in {@link #u}. */
+    int offset(int xi) { return xi * cout * cin; }
+}
