@@ -2,7 +2,6 @@ package org.gradcam4j.explain;
 
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -449,7 +448,4 @@ public final class Explainer implements AutoCloseable {
             lock.unlock();
         }
     }
-
-    @SuppressWarnings("unused")
-    private static Set<String> names(List<?> l) { return new HashSet<>(l.stream().map(Object::toString).toList()); }
 }
