@@ -101,7 +101,7 @@ public final class CpuBenchmark {
         }
         Preprocessor.Batch prepared = new Preprocessor.Batch(x, geoms, names);
         ExplainRequest explain = ExplainRequest.of(List.of("gradcam", "gradcampp", "guided"), Targets.topK(EXPLAIN_TOP_K));
-        try (Explainer ex = Explainer.of(RandomWeights.model(arch, 1),
+        if (o.explainReps() > 0) try (Explainer ex = Explainer.of(RandomWeights.model(arch, 1),
                 Explainer.Options.defaults().withDevice(Device.CPU).withThreads(o.threads()).withMaxBatch(o.batch()))) {
             ours.add(new Row("explain", "Grad-CAM, Grad-CAM++, guided, top-" + EXPLAIN_TOP_K,
                     Timing.median(Timing.measure(() -> ex.explainPrepared(prepared, explain), Math.min(1, o.warmup()), o.explainReps())), 0));
@@ -119,7 +119,7 @@ public final class CpuBenchmark {
             ratio("Grad-CAM vs PyTorch truncated backward", ours.get(1), peer.get("truncated"));
             ratio("Grad-CAM vs PyTorch full loss.backward()", ours.get(1), peer.get("full"));
             ratio("input gradients", ours.get(2), peer.get("input"));
-            ratio("explain path vs pytorch-grad-cam's way", ours.get(3), peer.get("explain"));
+            if (ours.size() > 3) ratio("explain path vs pytorch-grad-cam's way", ours.get(3), peer.get("explain"));
         }
     }
 
@@ -155,16 +155,19 @@ public final class CpuBenchmark {
             out.println("peer: " + script + " not found; PyTorch rows skipped");
             return Map.of();
         }
-        List<String> cmd = List.of(o.python(), script.toString(), "--arch", o.arch(), "--batch", String.valueOf(o.batch()),
-                "--threads", String.valueOf(o.threads()), "--reps", String.valueOf(o.reps()), "--warmup", String.valueOf(o.warmup()),
-                "--rows", "forward,truncated,full,input", "--topk", String.valueOf(EXPLAIN_TOP_K));
-        List<String> explainCmd = List.of(o.python(), script.toString(), "--arch", o.arch(), "--batch", String.valueOf(o.batch()),
-                "--threads", String.valueOf(o.threads()), "--reps", String.valueOf(o.explainReps()), "--warmup", "0",
-                "--rows", "explain", "--topk", String.valueOf(EXPLAIN_TOP_K));
+        List<String> cmd = peerCommand(script, "forward,truncated,full,input", o.reps(), o.warmup());
+        List<String> explainCmd = peerCommand(script, "explain", o.explainReps(), 0);
         Map<String, Row> rows = new LinkedHashMap<>();
         rows.putAll(runPeerCommand(cmd, camFlops, fwdFlops, inputFlops));
         if (o.explainReps() > 0) rows.putAll(runPeerCommand(explainCmd, camFlops, fwdFlops, inputFlops));
         return rows;
+    }
+
+    /** bench_torch.py on the same network, batch and thread count as our rows. */
+    private List<String> peerCommand(Path script, String rows, int reps, int warmup) {
+        return List.of(o.python(), script.toString(), "--arch", o.arch(), "--batch", String.valueOf(o.batch()),
+                "--threads", String.valueOf(o.threads()), "--reps", String.valueOf(reps), "--warmup", String.valueOf(warmup),
+                "--rows", rows, "--topk", String.valueOf(EXPLAIN_TOP_K));
     }
 
     private Map<String, Row> runPeerCommand(List<String> cmd, double camFlops, double fwdFlops, double inputFlops) throws Exception {
