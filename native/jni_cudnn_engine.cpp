@@ -1,12 +1,24 @@
 // JNI entry points of the cuDNN + cuBLAS engine. Compiled only when the build found cuDNN 9 and
-// cuBLAS (GRADCAM4J_HAVE_CUDNN). Today it creates, describes and frees a per-device context;
-// the network calls are designed in cudnn_engine.h and not written yet.
+// cuBLAS (GRADCAM4J_HAVE_CUDNN). One coarse call per step; Java checks shapes before calling and
+// the native side checks them again (a mismatch is an exception, never a stray write).
 //
 //   package org.gradcam4j.backend.cuda;
 //   final class CudnnEngineNative {
 //       static native long createContext(int device);
 //       static native String libraryVersions(long context);
 //       static native void freeContext(long context);   // Java guarantees at most once
+//       static native long createNetwork(long context, int[] table, int inChannels, int inSize,
+//                                        int precision);  // table: 7 ints per layer
+//       static native void upload(long net, int layer, float[] kernel, float[] bias);
+//       static native int forward(long net, float[] input, int n, int keep);
+//       static native void output(long net, int pass, int layer, float[] out);
+//       static native void release(long net, int pass);
+//       static native void backward(long net, int pass, float[] seeds, int m, int[] imageOf,
+//                                   int stop, int rule, int[] capture, float[][] captureOut,
+//                                   int[] weightLayers, float[][] weightOut);
+//       static native long[] memory(long net);
+//       static native String algorithms(long net);
+//       static native void freeNetwork(long net);   // Java guarantees at most once
 //   }
 #ifndef GRADCAM4J_HAVE_CUDNN
 #error "jni_cudnn_engine.cpp needs cuDNN and cuBLAS; the build adds it only when both are found"
@@ -16,9 +28,11 @@
 
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "check.h"
 #include "cudnn_engine.h"
+#include "cudnn_network.h"
 #include "jni_util.h"
 
 namespace gradcam4j {
@@ -66,6 +80,42 @@ gradcam4j::CudnnContext* context_of(jlong handle) {
     return reinterpret_cast<gradcam4j::CudnnContext*>(handle);
 }
 
+gradcam4j::CudnnNetwork* network_of(jlong handle) {
+    if (handle == 0) throw std::invalid_argument("null cuDNN network");
+    return reinterpret_cast<gradcam4j::CudnnNetwork*>(handle);
+}
+
+// Length of a Java array that must not be null.
+jsize length_of(JNIEnv* env, jarray a, const char* what) {
+    if (!a) throw std::invalid_argument(std::string(what) + " is null");
+    return env->GetArrayLength(a);
+}
+
+// Throws (into guarded) when a JNI call left a Java exception pending.
+void check_jni(JNIEnv* env) {
+    if (env->ExceptionCheck()) throw std::runtime_error("JNI call failed");
+}
+
+// A float[] pinned for the duration of a short, JNI-free native section, released on every path.
+class CriticalFloats {
+public:
+    CriticalFloats(JNIEnv* env, jfloatArray a) : env_(env), a_(a) {
+        p_ = a ? static_cast<float*>(env->GetPrimitiveArrayCritical(a, nullptr)) : nullptr;
+        if (a && !p_) throw std::bad_alloc();
+    }
+    ~CriticalFloats() {
+        if (p_) env_->ReleasePrimitiveArrayCritical(a_, p_, JNI_ABORT);  // read only
+    }
+    CriticalFloats(const CriticalFloats&) = delete;
+    CriticalFloats& operator=(const CriticalFloats&) = delete;
+    const float* get() const { return p_; }
+
+private:
+    JNIEnv* env_;
+    jfloatArray a_;
+    float* p_ = nullptr;
+};
+
 }  // namespace
 
 extern "C" {
@@ -88,6 +138,154 @@ JNIEXPORT void JNICALL Java_org_gradcam4j_backend_cuda_CudnnEngineNative_freeCon
     JNIEnv* env, jclass, jlong context) {
     gradcam4j::jni::guarded<int>(env, 0, [&] {
         delete context_of(context);
+        return 0;
+    });
+}
+
+JNIEXPORT jlong JNICALL Java_org_gradcam4j_backend_cuda_CudnnEngineNative_createNetwork(
+    JNIEnv* env, jclass, jlong context, jintArray table, jint in_channels, jint in_size,
+    jint precision) {
+    return gradcam4j::jni::guarded<jlong>(env, 0, [&] {
+        const jsize len = length_of(env, table, "layer table");
+        if (len == 0 || len % 7 != 0) throw std::invalid_argument("layer table needs 7 ints per layer");
+        std::vector<jint> t(static_cast<size_t>(len));
+        env->GetIntArrayRegion(table, 0, len, t.data());
+        check_jni(env);
+        std::vector<gradcam4j::LayerInfo> layers;
+        for (jsize i = 0; i < len; i += 7) {
+            if (t[i] < 0 || t[i] > 3) throw std::invalid_argument("unknown layer kind " + std::to_string(t[i]));
+            layers.push_back({static_cast<gradcam4j::LayerKind>(t[i]), t[i + 1], t[i + 2], t[i + 3],
+                              t[i + 4], t[i + 5] != 0, t[i + 6] != 0});
+        }
+        if (precision < 0 || precision > 1) throw std::invalid_argument("unknown precision " + std::to_string(precision));
+        return reinterpret_cast<jlong>(new gradcam4j::CudnnNetwork(
+            *context_of(context), std::move(layers), in_channels, in_size,
+            static_cast<gradcam4j::Precision>(precision)));
+    });
+}
+
+JNIEXPORT void JNICALL Java_org_gradcam4j_backend_cuda_CudnnEngineNative_upload(
+    JNIEnv* env, jclass, jlong net, jint layer, jfloatArray kernel, jfloatArray bias) {
+    gradcam4j::jni::guarded<int>(env, 0, [&] {
+        gradcam4j::CudnnNetwork* n = network_of(net);
+        if (layer < 0 || layer >= n->layer_count()) throw std::invalid_argument("layer out of range");
+        const jsize kc = length_of(env, kernel, "kernel");
+        const jsize bc = bias ? env->GetArrayLength(bias) : 0;
+        // Critical sections: a one-time copy of up to a few hundred MB without a Java-side copy.
+        CriticalFloats k(env, kernel);
+        CriticalFloats b(env, bias);
+        n->upload(layer, k.get(), kc, b.get(), bc);
+        return 0;
+    });
+}
+
+JNIEXPORT jint JNICALL Java_org_gradcam4j_backend_cuda_CudnnEngineNative_forward(
+    JNIEnv* env, jclass, jlong net, jfloatArray input, jint n, jint keep) {
+    return gradcam4j::jni::guarded<jint>(env, -1, [&] {
+        gradcam4j::CudnnNetwork* nw = network_of(net);
+        const jsize len = length_of(env, input, "input");
+        const gradcam4j::LayerInfo& first = nw->layer(0);
+        const int64_t expected = static_cast<int64_t>(n) * first.in_volume();
+        if (n <= 0 || len != expected) {
+            throw std::invalid_argument("input has " + std::to_string(len) + " values, expected " +
+                                        std::to_string(expected) + " for a batch of " + std::to_string(n));
+        }
+        float* staged = nw->stage(static_cast<size_t>(len));
+        env->GetFloatArrayRegion(input, 0, len, staged);
+        check_jni(env);
+        return nw->forward(staged, n, keep);
+    });
+}
+
+JNIEXPORT void JNICALL Java_org_gradcam4j_backend_cuda_CudnnEngineNative_output(
+    JNIEnv* env, jclass, jlong net, jint pass, jint layer, jfloatArray out) {
+    gradcam4j::jni::guarded<int>(env, 0, [&] {
+        const jsize len = length_of(env, out, "output array");
+        network_of(net)->output(pass, layer, [&](int, const float* data, size_t count) {
+            if (count != static_cast<size_t>(len)) throw std::invalid_argument("output array has the wrong length");
+            env->SetFloatArrayRegion(out, 0, len, data);
+            check_jni(env);
+        });
+        return 0;
+    });
+}
+
+JNIEXPORT void JNICALL Java_org_gradcam4j_backend_cuda_CudnnEngineNative_release(
+    JNIEnv* env, jclass, jlong net, jint pass) {
+    gradcam4j::jni::guarded<int>(env, 0, [&] {
+        network_of(net)->release(pass);
+        return 0;
+    });
+}
+
+JNIEXPORT void JNICALL Java_org_gradcam4j_backend_cuda_CudnnEngineNative_backward(
+    JNIEnv* env, jclass, jlong net, jint pass, jfloatArray seeds, jint m, jintArray image_of,
+    jint stop, jint rule, jintArray capture, jobjectArray capture_out, jintArray weight_layers,
+    jobjectArray weight_out) {
+    gradcam4j::jni::guarded<int>(env, 0, [&] {
+        gradcam4j::CudnnNetwork* nw = network_of(net);
+        const int classes = nw->layer(nw->layer_count() - 1).cout;
+        const jsize seeds_len = length_of(env, seeds, "seeds");
+        if (m <= 0 || seeds_len != static_cast<jsize>(m) * classes) throw std::invalid_argument("seeds must be (m x classes)");
+        if (length_of(env, image_of, "imageOf") != m) throw std::invalid_argument("imageOf needs m entries");
+        if (rule < 0 || rule > 2) throw std::invalid_argument("unknown ReLU rule " + std::to_string(rule));
+        std::vector<float> s(static_cast<size_t>(seeds_len));
+        env->GetFloatArrayRegion(seeds, 0, seeds_len, s.data());
+        std::vector<int> rows(static_cast<size_t>(m));
+        env->GetIntArrayRegion(image_of, 0, m, reinterpret_cast<jint*>(rows.data()));
+        const jsize nc = length_of(env, capture, "capture");
+        std::vector<int> cap(static_cast<size_t>(nc));
+        env->GetIntArrayRegion(capture, 0, nc, reinterpret_cast<jint*>(cap.data()));
+        const jsize nw_layers = length_of(env, weight_layers, "weightLayers");
+        std::vector<int> wl(static_cast<size_t>(nw_layers));
+        env->GetIntArrayRegion(weight_layers, 0, nw_layers, reinterpret_cast<jint*>(wl.data()));
+        check_jni(env);
+        if (length_of(env, capture_out, "captureOut") != nc) throw std::invalid_argument("captureOut needs one array per capture");
+        if (length_of(env, weight_out, "weightOut") != 2 * nw_layers) throw std::invalid_argument("weightOut needs two arrays per layer");
+        nw->backward(pass, s.data(), m, rows.data(), stop, static_cast<gradcam4j::ReluRule>(rule), cap, wl,
+                     [&](int slot, const float* data, size_t count) {
+                         jobjectArray table = slot >= 1000 ? weight_out : capture_out;
+                         const jsize index = slot >= 1000 ? slot - 1000 : slot;
+                         auto target = static_cast<jfloatArray>(env->GetObjectArrayElement(table, index));
+                         check_jni(env);
+                         if (!target || static_cast<size_t>(env->GetArrayLength(target)) != count) {
+                             throw std::invalid_argument("result array " + std::to_string(index) +
+                                                         " is missing or has the wrong length (need " +
+                                                         std::to_string(count) + ")");
+                         }
+                         env->SetFloatArrayRegion(target, 0, static_cast<jsize>(count), data);
+                         env->DeleteLocalRef(target);
+                         check_jni(env);
+                     });
+        return 0;
+    });
+}
+
+JNIEXPORT jlongArray JNICALL Java_org_gradcam4j_backend_cuda_CudnnEngineNative_memory(
+    JNIEnv* env, jclass, jlong net) {
+    return gradcam4j::jni::guarded<jlongArray>(env, nullptr, [&] {
+        const gradcam4j::MemoryStats s = network_of(net)->memory();
+        const jlong v[6] = {static_cast<jlong>(s.parameters), static_cast<jlong>(s.arenas),
+                            static_cast<jlong>(s.scratch), static_cast<jlong>(s.workspace),
+                            static_cast<jlong>(s.device_free), static_cast<jlong>(s.device_total)};
+        jlongArray r = env->NewLongArray(6);
+        if (!r) throw std::bad_alloc();
+        env->SetLongArrayRegion(r, 0, 6, v);
+        return r;
+    });
+}
+
+JNIEXPORT jstring JNICALL Java_org_gradcam4j_backend_cuda_CudnnEngineNative_algorithms(
+    JNIEnv* env, jclass, jlong net) {
+    return gradcam4j::jni::guarded<jstring>(env, nullptr, [&] {
+        return gradcam4j::jni::new_string(env, network_of(net)->describe_algorithms());
+    });
+}
+
+JNIEXPORT void JNICALL Java_org_gradcam4j_backend_cuda_CudnnEngineNative_freeNetwork(
+    JNIEnv* env, jclass, jlong net) {
+    gradcam4j::jni::guarded<int>(env, 0, [&] {
+        delete network_of(net);
         return 0;
     });
 }

@@ -1,6 +1,7 @@
 package org.gradcam4j.cli;
 
 import java.nio.file.Path;
+import org.gradcam4j.backend.cuda.CudaPrecision;
 import org.gradcam4j.explain.Device;
 import org.gradcam4j.explain.Explainer;
 import org.gradcam4j.image.ImageException;
@@ -25,6 +26,11 @@ final class ModelOptions {
     @Option(names = "--device", defaultValue = "auto", paramLabel = "D", description = "auto, cpu or cuda (default: ${DEFAULT-VALUE})")
     String device;
 
+    @Option(names = "--precision", defaultValue = "tf32", paramLabel = "P",
+            description = "CUDA backend arithmetic: tf32 (tensor cores, the GPU default) or fp32 (strict float32, the parity "
+                    + "mode); ignored on the CPU (default: ${DEFAULT-VALUE})")
+    String precision;
+
     @Option(names = "--batch", defaultValue = "8", paramLabel = "N", description = "images per forward pass (default: ${DEFAULT-VALUE})")
     int batch;
 
@@ -42,7 +48,7 @@ final class ModelOptions {
     Explainer.Options explainerOptions() {
         if (batch < 1) throw new IllegalArgumentException("--batch must be >= 1, got " + batch);
         if (threads < 0) throw new IllegalArgumentException("--threads must be >= 0, got " + threads);
-        return new Explainer.Options(Device.parse(device), threads, batch, ResizeMode.parse(resize));
+        return new Explainer.Options(Device.parse(device), threads, batch, ResizeMode.parse(resize), CudaPrecision.parse(precision));
     }
 
     Model loadModel() {

@@ -19,6 +19,8 @@ import org.gradcam4j.backend.ReluRule;
 import org.gradcam4j.backend.cpu.CpuBackend;
 import org.gradcam4j.backend.cuda.CudaBackend;
 import org.gradcam4j.backend.cuda.CudaException;
+import org.gradcam4j.backend.cuda.CudaOutOfMemoryException;
+import org.gradcam4j.backend.cuda.CudaPrecision;
 import org.gradcam4j.backend.cuda.CudaUnavailableException;
 import org.gradcam4j.image.InputGeometry;
 import org.gradcam4j.image.LoadedImage;
@@ -59,22 +61,30 @@ public final class Explainer implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Explainer.class.getName());
 
     /**
-     * @param device   auto, cpu or cuda
-     * @param threads  CPU threads (0: all cores)
-     * @param maxBatch images per forward pass; larger requests are split
-     * @param resize   how images become network inputs (crop, squash, none)
+     * @param device    auto, cpu or cuda
+     * @param threads   CPU threads (0: all cores)
+     * @param maxBatch  images per forward pass; larger requests are split (and a batch the GPU has no memory
+     *                  for is split in halves and retried)
+     * @param resize    how images become network inputs (crop, squash, none)
+     * @param precision arithmetic of the CUDA backend (ignored on the CPU)
      */
-    public record Options(Device device, int threads, int maxBatch, ResizeMode resize) {
+    public record Options(Device device, int threads, int maxBatch, ResizeMode resize, CudaPrecision precision) {
         public Options {
             if (threads < 0) throw new IllegalArgumentException("threads must be >= 0");
             if (maxBatch < 1) throw new IllegalArgumentException("maxBatch must be >= 1");
+            java.util.Objects.requireNonNull(precision, "precision");
+        }
+
+        public Options(Device device, int threads, int maxBatch, ResizeMode resize) {
+            this(device, threads, maxBatch, resize, CudaPrecision.fromProperty());
         }
 
         public static Options defaults() { return new Options(Device.AUTO, 0, 8, ResizeMode.CROP); }
-        public Options withDevice(Device d) { return new Options(d, threads, maxBatch, resize); }
-        public Options withThreads(int t) { return new Options(device, t, maxBatch, resize); }
-        public Options withMaxBatch(int b) { return new Options(device, threads, b, resize); }
-        public Options withResize(ResizeMode r) { return new Options(device, threads, maxBatch, r); }
+        public Options withDevice(Device d) { return new Options(d, threads, maxBatch, resize, precision); }
+        public Options withThreads(int t) { return new Options(device, t, maxBatch, resize, precision); }
+        public Options withMaxBatch(int b) { return new Options(device, threads, b, resize, precision); }
+        public Options withResize(ResizeMode r) { return new Options(device, threads, maxBatch, r, precision); }
+        public Options withPrecision(CudaPrecision p) { return new Options(device, threads, maxBatch, resize, p); }
     }
 
     private final Model model;
@@ -85,17 +95,25 @@ public final class Explainer implements AutoCloseable {
     private final ReentrantLock lock = new ReentrantLock();
     private volatile boolean closed;
 
-    private Explainer(Model model, Options options) {
+    private Explainer(Model model, Options options, Prepared prepared) {
         this.model = model;
         this.options = options;
-        Prepared prepared = prepare(model, options);
         this.backend = prepared.backend();
         this.network = prepared.network();
         this.preprocessor = new Preprocessor(model.preprocessing(), model.architecture().inputSize(), options.resize());
     }
 
     /** An explainer for a model already loaded. */
-    public static Explainer of(Model model, Options options) { return new Explainer(model, options); }
+    public static Explainer of(Model model, Options options) { return new Explainer(model, options, prepare(model, options)); }
+
+    /**
+     * An explainer on a backend the caller chose (a CUDA device other than 0, a CPU backend with its own thread
+     * count...); {@code options.device()} and {@code threads} are then unused. The explainer owns the backend
+     * from here on and closes it with itself.
+     */
+    public static Explainer of(Model model, Backend backend, Options options) {
+        return new Explainer(model, options, loadOn(backend, model));
+    }
 
     private record Prepared(Backend backend, Network network) {}
 
@@ -108,16 +126,16 @@ public final class Explainer implements AutoCloseable {
         switch (o.device()) {
             case CUDA -> {
                 try {
-                    return loadOn(CudaBackend.open(), model);
-                } catch (CudaUnavailableException | UnsupportedOperationException e) {
+                    return loadOn(CudaBackend.open(0, o.precision()), model);
+                } catch (CudaUnavailableException e) {
                     throw new IllegalArgumentException("device cuda: " + e.getMessage()
                             + " (see `gradcam4j info`); use --device cpu or auto", e);
                 }
             }
             case AUTO -> {
                 try {
-                    return loadOn(CudaBackend.open(), model);
-                } catch (CudaUnavailableException | UnsupportedOperationException e) {
+                    return loadOn(CudaBackend.open(0, o.precision()), model);
+                } catch (CudaUnavailableException e) {
                     LOG.fine(() -> "device auto: using the CPU: " + e.getMessage());
                 } catch (CudaException e) {
                     LOG.warning(() -> "device auto: the CUDA backend failed, using the CPU: " + e.getMessage());
@@ -148,13 +166,17 @@ public final class Explainer implements AutoCloseable {
         List<List<Prediction>> out = new ArrayList<>();
         for (int s = 0; s < images.size(); s += options.maxBatch()) {
             List<LoadedImage> chunk = images.subList(s, Math.min(images.size(), s + options.maxBatch()));
-            Preprocessor.Batch batch = preprocessor.prepareBatch(chunk);
-            locked(() -> {
-                try (ForwardPass pass = network.forward(batch.input(), null)) {
-                    Tensor logits = pass.logits();
-                    for (int i = 0; i < chunk.size(); i++) out.add(topK(logits, i, k));
-                }
-            });
+            out.addAll(splittingOnOutOfMemory(chunk, 0, (part, offset) -> {
+                Preprocessor.Batch batch = preprocessor.prepareBatch(part);
+                List<List<Prediction>> r = new ArrayList<>();
+                locked(() -> {
+                    try (ForwardPass pass = network.forward(batch.input(), null)) {
+                        Tensor logits = pass.logits();
+                        for (int i = 0; i < part.size(); i++) r.add(topK(logits, i, k));
+                    }
+                });
+                return r;
+            }));
         }
         return out;
     }
@@ -165,13 +187,39 @@ public final class Explainer implements AutoCloseable {
         List<ImageExplanation> out = new ArrayList<>();
         for (int s = 0; s < images.size(); s += options.maxBatch()) {
             List<LoadedImage> chunk = images.subList(s, Math.min(images.size(), s + options.maxBatch()));
-            Preprocessor.Batch batch = preprocessor.prepareBatch(chunk);
-            Targets targets = request.targets();
-            int offset = s;
-            Targets shifted = targets.isTopK() ? targets : perImageSlice(targets, offset, chunk.size());
-            locked(() -> out.addAll(explainBatch(batch, plan, shifted, request)));
+            out.addAll(splittingOnOutOfMemory(chunk, s, (part, offset) -> {
+                Preprocessor.Batch batch = preprocessor.prepareBatch(part);
+                Targets targets = request.targets();
+                Targets shifted = targets.isTopK() ? targets : perImageSlice(targets, offset, part.size());
+                List<ImageExplanation> r = new ArrayList<>();
+                locked(() -> r.addAll(explainBatch(batch, plan, shifted, request)));
+                return r;
+            }));
         }
         return out;
+    }
+
+    /** Work on a run of images starting at {@code offset} of the caller's list. */
+    private interface BatchWork<T> {
+        List<T> run(List<LoadedImage> images, int offset);
+    }
+
+    /**
+     * Runs {@code work} on the images; when the device runs out of memory, runs it on each half instead (down to
+     * single images, whose failure is the caller's). Results keep the images' order.
+     */
+    private <T> List<T> splittingOnOutOfMemory(List<LoadedImage> images, int offset, BatchWork<T> work) {
+        try {
+            return work.run(images, offset);
+        } catch (CudaOutOfMemoryException e) {
+            if (images.size() == 1) throw e;
+            int half = images.size() / 2;
+            LOG.warning(() -> "the GPU ran out of memory on a batch of " + images.size() + " images; retrying as "
+                    + half + " + " + (images.size() - half) + " (use a smaller --batch to avoid the retries)");
+            List<T> out = new ArrayList<>(splittingOnOutOfMemory(images.subList(0, half), offset, work));
+            out.addAll(splittingOnOutOfMemory(images.subList(half, images.size()), offset + half, work));
+            return out;
+        }
     }
 
     /**

@@ -6,6 +6,7 @@ import java.util.Map;
 import org.gradcam4j.backend.BackwardRequest;
 import org.gradcam4j.backend.ForwardPass;
 import org.gradcam4j.backend.Gradients;
+import org.gradcam4j.backend.PassChecks;
 import org.gradcam4j.model.Architecture;
 import org.gradcam4j.model.LayerKind;
 import org.gradcam4j.model.LayerSpec;
@@ -172,28 +173,10 @@ final class CpuForwardPass implements ForwardPass {
     public Gradients backward(BackwardRequest req) {
         checkOpen();
         Architecture arch = net.arch;
-        if (arch.numClasses() == 0) throw new IllegalStateException(arch.name() + " has no classifier head: nothing to backpropagate from");
+        int stop = PassChecks.backward(arch, batch, keepIndex, req);
         Tensor seeds = req.seeds();
-        if (seeds.dim(1) != arch.numClasses()) {
-            throw new IllegalArgumentException("seeds have " + seeds.dim(1) + " columns, the model has " + arch.numClasses() + " classes");
-        }
         int m = seeds.dim(0);
         int[] imageOf = req.imageOf();
-        for (int r : imageOf) if (r < 0 || r >= batch) throw new IllegalArgumentException("imageOf entry " + r + " outside the batch of " + batch);
-        int stop = Architecture.INPUT.equals(req.stopAt()) ? -1 : arch.indexOf(req.stopAt());
-        if (stop < keepIndex) {
-            throw new IllegalStateException("backward to '" + req.stopAt() + "' needs the forward pass to keep from there (keepFrom was "
-                    + (keepIndex == -1 ? "input" : keepIndex >= net.layers.size() ? "none" : net.layers.get(keepIndex).name()) + ")");
-        }
-        for (String c : req.capture()) {
-            int ci = Architecture.INPUT.equals(c) ? -1 : arch.indexOf(c);
-            if (ci < stop) throw new IllegalArgumentException("capture layer '" + c + "' lies below stopAt '" + req.stopAt() + "'");
-        }
-        for (String w : req.weightGradLayers()) {
-            int wi = arch.indexOf(w);
-            if (!net.layers.get(wi).hasWeights()) throw new IllegalArgumentException("layer '" + w + "' has no weights");
-            if (wi <= stop) throw new IllegalArgumentException("weight gradients of '" + w + "' need backward below it (stopAt '" + req.stopAt() + "')");
-        }
 
         Map<String, Tensor> grads = new HashMap<>();
         Map<String, Tensor> wgrads = new HashMap<>();

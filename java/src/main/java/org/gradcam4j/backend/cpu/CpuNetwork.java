@@ -3,6 +3,7 @@ package org.gradcam4j.backend.cpu;
 import java.util.List;
 import org.gradcam4j.backend.ForwardPass;
 import org.gradcam4j.backend.Network;
+import org.gradcam4j.backend.PassChecks;
 import org.gradcam4j.model.Architecture;
 import org.gradcam4j.model.LayerKind;
 import org.gradcam4j.model.LayerSpec;
@@ -56,12 +57,7 @@ final class CpuNetwork implements Network {
     @Override
     public ForwardPass forward(Tensor input, String keepFrom) {
         if (closed) throw new IllegalStateException("network is closed");
-        int s = arch.inputSize();
-        if (input.rank() != 4 || input.dim(1) != arch.inputChannels() || input.dim(2) != s || input.dim(3) != s) {
-            throw new IllegalArgumentException("input must be (N x " + arch.inputChannels() + " x " + s + " x " + s + "), got " + input);
-        }
-        if (input.dim(0) == 0) throw new IllegalArgumentException("empty batch");
-        int keepIndex = keepFrom == null ? layers.size() : keepFrom.equals(Architecture.INPUT) ? -1 : arch.indexOf(keepFrom);
+        int keepIndex = PassChecks.forward(arch, input, keepFrom);
         CpuForwardPass pass = new CpuForwardPass(this, input.dim(0), keepIndex);
         try {
             pass.run(input);

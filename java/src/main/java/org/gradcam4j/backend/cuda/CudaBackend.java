@@ -1,36 +1,54 @@
 package org.gradcam4j.backend.cuda;
 
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Supplier;
 import org.gradcam4j.backend.Backend;
 import org.gradcam4j.backend.Network;
 import org.gradcam4j.model.Model;
 
 /**
  * The CUDA backend: the cuDNN engine on one device. It opens only where the native library loads, the device
- * exists and the library was built with the cuDNN engine; otherwise {@link #open} says why. The engine's network
- * calls (upload weights, forward, backward from seeds) are designed in {@code native/cudnn_engine.h} but not
- * written yet, so {@link #load} refuses: there is no stand-in forward pass.
+ * exists and the library was built with the cuDNN engine; otherwise {@link #open} says why.
+ *
+ * <p>Before the first model is loaded the engine is checked against the CPU backend on a small network
+ * ({@link CudaSelfCheck}: logits, layer and input gradients under every ReLU rule, weight gradients); a device
+ * whose results disagree is refused with the numbers, so a wrong GPU result never reaches a user.
+ *
+ * <p>Failures: a CUDA, cuDNN or cuBLAS error other than out-of-memory marks the backend failed, and every later
+ * call fails fast with the first error (a kernel fault leaves the CUDA context unusable). Out-of-memory
+ * ({@link CudaOutOfMemoryException}) leaves it usable: the caller may retry with a smaller batch.
+ *
+ * <p>Thread-safety: all native calls on one backend are serialised (one stream and one set of library handles).
  */
 public final class CudaBackend implements Backend {
     private final CudaRuntime.Device device;
     private final CudnnContext context;
     private final String libraries;
     private final String driver;
+    private final CudaPrecision precision;
+    private volatile CudaException failure;
+    private volatile boolean checked;
+    private final Set<CudaNetwork> networks = Collections.synchronizedSet(Collections.newSetFromMap(new IdentityHashMap<>()));
 
-    private CudaBackend(CudaRuntime.Device device, CudnnContext context, String libraries, String driver) {
+    private CudaBackend(CudaRuntime.Device device, CudnnContext context, String libraries, String driver, CudaPrecision precision) {
         this.device = device;
         this.context = context;
         this.libraries = libraries;
         this.driver = driver;
+        this.precision = precision;
     }
 
-    /** The backend on device 0. */
-    public static CudaBackend open() { return open(0); }
+    /** The backend on device 0 in the default precision ({@link CudaPrecision#fromProperty()}). */
+    public static CudaBackend open() { return open(0, CudaPrecision.fromProperty()); }
 
     /**
      * @throws CudaUnavailableException with {@link CudaRuntime.Status#reason()} (or a missing device index) as its message
      * @throws CudaException            when creating the engine context fails on an available device
      */
-    public static CudaBackend open(int device) {
+    public static CudaBackend open(int device, CudaPrecision precision) {
         CudaRuntime.Status s = CudaRuntime.status();
         if (!s.available()) throw new CudaUnavailableException(s.reason());
         if (device < 0 || device >= s.devices().size()) {
@@ -39,7 +57,8 @@ public final class CudaBackend implements Backend {
         CudnnContext context = CudnnContext.create(device);
         try {
             return new CudaBackend(s.devices().get(device), context, context.versions(),
-                    "driver CUDA " + CudaRuntime.version(s.driverVersion()) + ", runtime " + CudaRuntime.version(s.runtimeVersion()));
+                    "driver CUDA " + CudaRuntime.version(s.driverVersion()) + ", runtime " + CudaRuntime.version(s.runtimeVersion()),
+                    precision);
         } catch (RuntimeException e) {
             context.close();
             throw e;
@@ -51,17 +70,87 @@ public final class CudaBackend implements Backend {
 
     @Override
     public String description() {
-        return "CUDA device " + device.describe() + "; " + libraries + "; " + driver;
+        return "CUDA device " + device.describe() + "; " + precision.label() + "; " + libraries + "; " + driver;
     }
 
     public CudaRuntime.Device device() { return device; }
 
+    public CudaPrecision precision() { return precision; }
+
+    /**
+     * Uploads the model. The first call runs the self-check against the CPU backend.
+     *
+     * @throws CudaException when the device fails or disagrees with the CPU backend
+     */
     @Override
     public Network load(Model model) {
         context.handle();  // closed backend: IllegalStateException first
-        throw new UnsupportedOperationException("the cuDNN engine's forward/backward are not implemented yet");
+        if (!checked) {
+            synchronized (this) {
+                if (!checked) {
+                    CudaSelfCheck.Report r = CudaSelfCheck.run(this);
+                    if (!r.passed()) {
+                        CudaException e = new CudaException("the CUDA engine on " + device.describe()
+                                + " disagrees with the CPU backend on its self-check network: " + r.summary());
+                        failure = e;
+                        throw e;
+                    }
+                    checked = true;
+                }
+            }
+        }
+        return loadUnchecked(model, precision);
     }
 
+    /** Uploads without the self-check (the self-check itself, and tests that compare backends directly). */
+    CudaNetwork loadUnchecked(Model model, CudaPrecision p) {
+        CudaNetwork n = new CudaNetwork(this, model, p);
+        networks.add(n);
+        return n;
+    }
+
+    void closed(CudaNetwork n) { networks.remove(n); }
+
+    long contextHandle() { return context.handle(); }
+
+    /** Runs a native call: fails fast after an earlier device failure, records a new one. */
+    synchronized <T> T call(Supplier<T> nativeCall) {
+        CudaException f = failure;
+        if (f != null) throw new CudaException("CUDA device " + device.index() + " failed earlier: " + f.getMessage(), f);
+        try {
+            return nativeCall.get();
+        } catch (CudaOutOfMemoryException e) {
+            throw e;
+        } catch (CudaException e) {
+            if (e.api().isPresent()) failure = e;  // a library error; argument errors have no api part
+            throw e;
+        }
+    }
+
+    void run(Runnable nativeCall) {
+        call(() -> {
+            nativeCall.run();
+            return null;
+        });
+    }
+
+    /** For releasing native resources: runs even after a failure, and never throws. */
+    synchronized void runEvenIfFailed(Runnable nativeCall) {
+        try {
+            nativeCall.run();
+        } catch (RuntimeException ignored) {
+            // freeing after a device failure may itself fail; the memory goes with the process
+        }
+    }
+
+    /** Closes the networks still open on this backend, then the device context. */
     @Override
-    public void close() { context.close(); }
+    public void close() {
+        List<CudaNetwork> open;
+        synchronized (networks) {
+            open = List.copyOf(networks);
+        }
+        for (CudaNetwork n : open) n.close();
+        context.close();
+    }
 }

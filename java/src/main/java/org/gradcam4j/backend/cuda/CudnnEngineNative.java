@@ -4,7 +4,7 @@ package org.gradcam4j.backend.cuda;
  * The native methods of {@code native/jni_cudnn_engine.cpp}, present in the library only when it was built with
  * cuDNN 9 and cuBLAS ({@link CudaRuntime.Status#cudnnEngineBuilt()}); calling them otherwise fails with
  * {@link UnsatisfiedLinkError}. A context (stream + cuDNN + cuBLAS handles on one device) is owned by exactly one
- * {@link CudnnContext}.
+ * {@link CudnnContext}, a network by exactly one {@link CudaNetwork}. Callers serialise all calls on one context.
  */
 final class CudnnEngineNative {
     private CudnnEngineNative() {}
@@ -17,4 +17,42 @@ final class CudnnEngineNative {
 
     /** Frees the context; Java guarantees at most once per handle. */
     static native void freeContext(long context);
+
+    /**
+     * A network on the context's device. {@code table}: 7 ints per layer (kind ordinal, in channels, in size,
+     * out channels, out size, relu 0/1, bias 0/1). {@code precision}: {@link CudaPrecision} ordinal.
+     */
+    static native long createNetwork(long context, int[] table, int inChannels, int inSize, int precision);
+
+    /** One layer's canonical kernel and bias ({@code null} when it has none). */
+    static native void upload(long network, int layer, float[] kernel, float[] bias);
+
+    /**
+     * A batch forward; {@code keep}: lowest layer whose output later calls need (-1: the input too, layer count:
+     * none). Returns the pass id.
+     */
+    static native int forward(long network, float[] input, int n, int keep);
+
+    /** Output of {@code layer} (-1: the input) of a pass into {@code out} (n x volume). */
+    static native void output(long network, int pass, int layer, float[] out);
+
+    /** Frees the pass's arena for reuse. */
+    static native void release(long network, int pass);
+
+    /**
+     * Backward from {@code seeds} (m x classes). Fills {@code captureOut[i]} (m x volume of {@code capture[i]},
+     * -1 the input) and {@code weightOut[2i]}, {@code weightOut[2i+1]} (kernel and bias gradients of
+     * {@code weightLayers[i]}; the bias entry may be null for layers without one).
+     */
+    static native void backward(long network, int pass, float[] seeds, int m, int[] imageOf, int stop, int rule,
+                                int[] capture, float[][] captureOut, int[] weightLayers, float[][] weightOut);
+
+    /** Bytes: parameters, arenas, scratch, workspace, device free, device total. */
+    static native long[] memory(long network);
+
+    /** The cuDNN algorithm chosen per layer, direction and batch so far, one per line. */
+    static native String algorithms(long network);
+
+    /** Frees the network; Java guarantees at most once per handle. */
+    static native void freeNetwork(long network);
 }

@@ -1,0 +1,100 @@
+package org.gradcam4j.backend.cuda;
+
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import org.gradcam4j.backend.ForwardPass;
+import org.gradcam4j.backend.Network;
+import org.gradcam4j.backend.PassChecks;
+import org.gradcam4j.model.Architecture;
+import org.gradcam4j.model.LayerSpec;
+import org.gradcam4j.model.Model;
+import org.gradcam4j.tensor.Tensor;
+
+/**
+ * A model on the cuDNN engine: parameters uploaded once at construction; activations of each forward pass in a
+ * device arena reused by later passes. The one owner of its native handle. Thread-safe: native calls are
+ * serialised on the backend (one stream and one set of library handles per device).
+ */
+final class CudaNetwork implements Network {
+    private final CudaBackend backend;
+    private final Architecture arch;
+    private final CudaPrecision precision;
+    private final AtomicLong handle;
+
+    CudaNetwork(CudaBackend backend, Model model, CudaPrecision precision) {
+        this.backend = backend;
+        this.arch = model.architecture();
+        this.precision = precision;
+        List<LayerSpec> layers = arch.layers();
+        int[] table = new int[layers.size() * 7];
+        for (int i = 0; i < layers.size(); i++) {
+            LayerSpec l = layers.get(i);
+            int[] row = {l.kind().ordinal(), l.inChannels(), l.inSize(), l.outChannels(), l.outSize(), l.relu() ? 1 : 0, l.bias() ? 1 : 0};
+            System.arraycopy(row, 0, table, i * 7, 7);
+        }
+        long h = backend.call(() -> CudnnEngineNative.createNetwork(backend.contextHandle(), table, arch.inputChannels(),
+                arch.inputSize(), precision.ordinal()));
+        this.handle = new AtomicLong(h);
+        try {
+            for (int i = 0; i < layers.size(); i++) {
+                LayerSpec l = layers.get(i);
+                if (!l.hasWeights()) continue;
+                float[] kernel = model.weights().kernel(l.name()).data();
+                float[] bias = l.bias() ? model.weights().bias(l.name()).data() : null;
+                int layer = i;
+                backend.run(() -> CudnnEngineNative.upload(h, layer, kernel, bias));
+            }
+        } catch (RuntimeException | Error e) {
+            close();
+            throw e;
+        }
+    }
+
+    @Override public Architecture architecture() { return arch; }
+
+    CudaBackend backend() { return backend; }
+
+    CudaPrecision precision() { return precision; }
+
+    long handle() {
+        long h = handle.get();
+        if (h == 0) throw new IllegalStateException("network is closed");
+        return h;
+    }
+
+    @Override
+    public ForwardPass forward(Tensor input, String keepFrom) {
+        long h = handle();
+        int keep = PassChecks.forward(arch, input, keepFrom);
+        int n = input.dim(0);
+        int pass = backend.call(() -> CudnnEngineNative.forward(h, input.data(), n, keep));
+        return new CudaForwardPass(this, n, keep, pass);
+    }
+
+    /** Device memory held by this network and the device's free / total, for logs and benchmarks. */
+    public MemoryUse memory() {
+        long h = handle();
+        long[] m = backend.call(() -> CudnnEngineNative.memory(h));
+        return new MemoryUse(m[0], m[1], m[2], m[3], m[4], m[5]);
+    }
+
+    /** The cuDNN algorithm chosen for each layer, direction and batch size so far. */
+    public String algorithms() {
+        long h = handle();
+        return backend.call(() -> CudnnEngineNative.algorithms(h));
+    }
+
+    /** Bytes. */
+    public record MemoryUse(long parameters, long arenas, long scratch, long workspace, long deviceFree, long deviceTotal) {
+        public long total() { return parameters + arenas + scratch + workspace; }
+    }
+
+    @Override
+    public void close() {
+        long h = handle.getAndSet(0);
+        if (h != 0) {
+            backend.runEvenIfFailed(() -> CudnnEngineNative.freeNetwork(h));
+            backend.closed(this);
+        }
+    }
+}

@@ -1,0 +1,35 @@
+package org.gradcam4j.backend.cuda;
+
+import java.util.Locale;
+
+/**
+ * Arithmetic of the CUDA backend's convolutions and fully-connected products. The ordinal is passed to native
+ * code ({@code native/cudnn_network.h}, enum Precision).
+ */
+public enum CudaPrecision {
+    /** Strict float32 on FMA units, no TF32 tensor cores: the parity mode, checked against the CPU backend. */
+    FP32,
+    /**
+     * TF32 tensor cores (inputs rounded to a 10-bit mantissa, float32 accumulation) for convolutions and fc
+     * products; everything else float32.
+     */
+    TF32;
+
+    /** {@code -Dgradcam4j.cuda.precision}, else {@link #TF32}. */
+    public static CudaPrecision fromProperty() {
+        String p = System.getProperty("gradcam4j.cuda.precision");
+        return p == null || p.isBlank() ? TF32 : parse(p);
+    }
+
+    public static CudaPrecision parse(String s) {
+        return switch (s.trim().toLowerCase(Locale.ROOT)) {
+            case "fp32" -> FP32;
+            case "tf32" -> TF32;
+            case "fp16", "bf16" -> throw new IllegalArgumentException("precision '" + s
+                    + "' is not implemented by the CUDA engine yet (available: fp32, tf32)");
+            default -> throw new IllegalArgumentException("unknown precision '" + s + "' (expected fp32 or tf32)");
+        };
+    }
+
+    public String label() { return name().toLowerCase(Locale.ROOT); }
+}

@@ -1,0 +1,641 @@
+// The cuDNN engine's network: see cudnn_network.h.
+#ifndef GRADCAM4J_HAVE_CUDNN
+#error "cudnn_network.cpp needs cuDNN and cuBLAS; the build adds it only when both are found"
+#endif
+
+#include "cudnn_network.h"
+
+#include <algorithm>
+#include <sstream>
+#include <stdexcept>
+
+#include "check.h"
+#include "engine_ops.cuh"
+
+namespace gradcam4j {
+namespace {
+
+constexpr int64_t kAlignFloats = 64;                      // 256-byte aligned regions
+constexpr size_t kMaxWorkspace = size_t{2} << 30;         // never ask cuDNN for more than 2 GiB
+constexpr int64_t kMaxElements = (int64_t{1} << 31) - 1;  // cuDNN 4-d descriptors are int-sized
+
+int64_t align(int64_t floats) { return (floats + kAlignFloats - 1) / kAlignFloats * kAlignFloats; }
+
+const char* direction_name(int d) {
+    return d == 0 ? "fwd" : d == 1 ? "bwd-data" : "bwd-filter";
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// Buffers
+
+DeviceBuffer::~DeviceBuffer() {
+    if (ptr_) (void)cudaFree(ptr_);
+}
+
+void DeviceBuffer::reserve(size_t bytes) {
+    if (bytes <= bytes_) return;
+    if (ptr_) {
+        CUDA_CHECK(cudaFree(ptr_));
+        ptr_ = nullptr;
+        bytes_ = 0;
+    }
+    CUDA_CHECK(cudaMalloc(&ptr_, bytes));
+    bytes_ = bytes;
+}
+
+PinnedBuffer::~PinnedBuffer() {
+    if (ptr_) (void)cudaFreeHost(ptr_);
+}
+
+void PinnedBuffer::reserve(size_t bytes) {
+    if (bytes <= bytes_) return;
+    if (ptr_) {
+        CUDA_CHECK(cudaFreeHost(ptr_));
+        ptr_ = nullptr;
+        bytes_ = 0;
+    }
+    CUDA_CHECK(cudaHostAlloc(&ptr_, bytes, cudaHostAllocDefault));
+    bytes_ = bytes;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Construction
+
+CudnnNetwork::CudnnNetwork(CudnnContext& context, std::vector<LayerInfo> layers,
+                           int in_channels, int in_size, Precision precision)
+    : ctx_(context), layers_(std::move(layers)), in_channels_(in_channels), in_size_(in_size),
+      precision_(precision) {
+    if (layers_.empty()) throw std::invalid_argument("a network needs at least one layer");
+    if (in_channels <= 0 || in_size <= 0) throw std::invalid_argument("bad input shape");
+    // The table must chain: each layer's input is the previous layer's output.
+    int c = in_channels, s = in_size;
+    for (size_t i = 0; i < layers_.size(); ++i) {
+        const LayerInfo& l = layers_[i];
+        if (l.cin != c || l.in_size != s) {
+            throw std::invalid_argument("layer " + std::to_string(i) + " does not chain: input " +
+                                        std::to_string(l.cin) + "x" + std::to_string(l.in_size) +
+                                        " after " + std::to_string(c) + "x" + std::to_string(s));
+        }
+        switch (l.kind) {
+            case LayerKind::kConv3x3:
+                if (l.out_size != l.in_size) throw std::invalid_argument("conv changes size");
+                break;
+            case LayerKind::kMaxPool2:
+                if (l.cout != l.cin || l.out_size != l.in_size / 2 || l.relu || l.has_bias)
+                    throw std::invalid_argument("bad max-pool row");
+                break;
+            case LayerKind::kGap:
+                if (l.cout != l.cin || l.out_size != 1 || l.relu || l.has_bias)
+                    throw std::invalid_argument("bad GAP row");
+                break;
+            case LayerKind::kFc:
+                if (l.out_size != 1) throw std::invalid_argument("fc output must be 1x1");
+                break;
+            default:
+                throw std::invalid_argument("unknown layer kind " +
+                                            std::to_string(static_cast<int>(l.kind)));
+        }
+        c = l.cout;
+        s = l.out_size;
+    }
+
+    CUDA_CHECK(cudaSetDevice(ctx_.device()));
+    int64_t total = 0;
+    for (const LayerInfo& l : layers_) total += align(l.kernel_count()) + align(l.bias_count());
+    params_.reserve(sizeof(float) * static_cast<size_t>(std::max<int64_t>(total, 1)));
+    int64_t pos = 0;
+    for (const LayerInfo& l : layers_) {
+        kernel_.push_back(l.kernel_count() ? params_.f() + pos : nullptr);
+        pos += align(l.kernel_count());
+        bias_.push_back(l.bias_count() ? params_.f() + pos : nullptr);
+        pos += align(l.bias_count());
+        uploaded_.push_back(l.kernel_count() == 0);
+    }
+    try {
+        CUDNN_CHECK(cudnnCreateTensorDescriptor(&x_desc_));
+        CUDNN_CHECK(cudnnCreateTensorDescriptor(&y_desc_));
+        CUDNN_CHECK(cudnnCreateTensorDescriptor(&bias_desc_));
+        CUDNN_CHECK(cudnnCreateFilterDescriptor(&w_desc_));
+        CUDNN_CHECK(cudnnCreateConvolutionDescriptor(&conv_desc_));
+    } catch (...) {
+        if (conv_desc_) (void)cudnnDestroyConvolutionDescriptor(conv_desc_);
+        if (w_desc_) (void)cudnnDestroyFilterDescriptor(w_desc_);
+        if (bias_desc_) (void)cudnnDestroyTensorDescriptor(bias_desc_);
+        if (y_desc_) (void)cudnnDestroyTensorDescriptor(y_desc_);
+        if (x_desc_) (void)cudnnDestroyTensorDescriptor(x_desc_);
+        throw;
+    }
+}
+
+CudnnNetwork::~CudnnNetwork() {
+    (void)cudaSetDevice(ctx_.device());
+    (void)cudaStreamSynchronize(ctx_.stream());  // nothing may still use the buffers
+    if (conv_desc_) (void)cudnnDestroyConvolutionDescriptor(conv_desc_);
+    if (w_desc_) (void)cudnnDestroyFilterDescriptor(w_desc_);
+    if (bias_desc_) (void)cudnnDestroyTensorDescriptor(bias_desc_);
+    if (y_desc_) (void)cudnnDestroyTensorDescriptor(y_desc_);
+    if (x_desc_) (void)cudnnDestroyTensorDescriptor(x_desc_);
+}
+
+void CudnnNetwork::upload(int layer, const float* kernel, int64_t kernel_count, const float* bias,
+                          int64_t bias_count) {
+    const LayerInfo& l = this->layer(layer);
+    if (kernel_count != l.kernel_count() || bias_count != l.bias_count()) {
+        throw std::invalid_argument("layer " + std::to_string(layer) + ": got " +
+                                    std::to_string(kernel_count) + " kernel / " +
+                                    std::to_string(bias_count) + " bias values, expected " +
+                                    std::to_string(l.kernel_count()) + " / " +
+                                    std::to_string(l.bias_count()));
+    }
+    if (kernel_count == 0) return;
+    CUDA_CHECK(cudaSetDevice(ctx_.device()));
+    // Synchronous copies from pageable memory: weights go up once, and the caller's arrays may
+    // be reused as soon as this returns.
+    CUDA_CHECK(cudaMemcpy(kernel_[layer], kernel, sizeof(float) * kernel_count,
+                          cudaMemcpyHostToDevice));
+    if (bias_count) {
+        CUDA_CHECK(cudaMemcpy(bias_[layer], bias, sizeof(float) * bias_count,
+                              cudaMemcpyHostToDevice));
+    }
+    uploaded_[layer] = true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Arenas
+
+bool CudnnNetwork::kept(int layer, int keep, int count) { return layer >= keep || layer == count - 1; }
+
+int64_t CudnnNetwork::volume(int layer) const {
+    if (layer < 0) return static_cast<int64_t>(in_channels_) * in_size_ * in_size_;
+    return layers_[layer].out_volume();
+}
+
+CudnnNetwork::Arena& CudnnNetwork::arena_for(int pass) {
+    if (pass < 0 || pass >= static_cast<int>(arenas_.size()) || !arenas_[pass]->in_use) {
+        throw std::invalid_argument("forward pass " + std::to_string(pass) + " is not open");
+    }
+    return *arenas_[pass];
+}
+
+const float* CudnnNetwork::arena_ptr(const Arena& a, int layer) const {
+    return a.buffer.f() + a.offset[static_cast<size_t>(layer + 1)];
+}
+
+float* CudnnNetwork::arena_ptr(Arena& a, int layer) {
+    return a.buffer.f() + a.offset[static_cast<size_t>(layer + 1)];
+}
+
+// ---------------------------------------------------------------------------------------------
+// cuDNN plans
+
+void CudnnNetwork::set_conv_descriptors(int layer, int batch, int math) {
+    const LayerInfo& l = layers_[layer];
+    CUDNN_CHECK(cudnnSetTensor4dDescriptor(x_desc_, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, batch,
+                                           l.cin, l.in_size, l.in_size));
+    CUDNN_CHECK(cudnnSetTensor4dDescriptor(y_desc_, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, batch,
+                                           l.cout, l.out_size, l.out_size));
+    CUDNN_CHECK(cudnnSetTensor4dDescriptor(bias_desc_, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, 1,
+                                           l.cout, 1, 1));
+    CUDNN_CHECK(cudnnSetFilter4dDescriptor(w_desc_, CUDNN_DATA_FLOAT, CUDNN_TENSOR_NCHW, l.cout,
+                                           l.cin, 3, 3));
+    CUDNN_CHECK(cudnnSetConvolution2dDescriptor(conv_desc_, 1, 1, 1, 1, 1, 1,
+                                                CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT));
+    CUDNN_CHECK(cudnnSetConvolutionMathType(conv_desc_, static_cast<cudnnMathType_t>(math)));
+}
+
+namespace {
+
+// fp32 mode accepts only algorithms that run on FMA units (the convolution descriptor is set to
+// CUDNN_FMA_MATH as well): no TF32 tensor cores. No mode ever accepts down-conversion of float32
+// data to half precision.
+bool math_allowed(cudnnMathType_t math, Precision precision) {
+    if (math == CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION) return false;
+    if (precision == Precision::kTf32) return true;
+    return math == CUDNN_FMA_MATH || math == CUDNN_DEFAULT_MATH;
+}
+
+template <typename Perf>
+const Perf* choose(const std::vector<Perf>& perf, int returned, size_t limit, Precision precision) {
+    // Results come sorted fastest first (heuristics' estimate).
+    for (int i = 0; i < returned; ++i) {
+        const Perf& p = perf[static_cast<size_t>(i)];
+        if (p.status == CUDNN_STATUS_SUCCESS && p.memory <= limit && math_allowed(p.mathType, precision))
+            return &p;
+    }
+    return nullptr;
+}
+
+}  // namespace
+
+const CudnnNetwork::ConvPlan& CudnnNetwork::plan(int layer, Direction dir, int batch) {
+    const auto key = std::make_tuple(layer, static_cast<int>(dir), batch);
+    auto it = plans_.find(key);
+    if (it != plans_.end()) return it->second;
+
+    const int base_math = precision_ == Precision::kFp32 ? CUDNN_FMA_MATH : CUDNN_DEFAULT_MATH;
+    set_conv_descriptors(layer, batch, base_math);
+    size_t free_bytes = 0, total_bytes = 0;
+    CUDA_CHECK(cudaMemGetInfo(&free_bytes, &total_bytes));
+    const size_t limit = std::min(kMaxWorkspace, free_bytes / 2 + workspace_.bytes());
+
+    cudnnHandle_t h = ctx_.cudnn();
+    ConvPlan p;
+    int count = 0, returned = 0;
+    auto fail = [&](const char* what) {
+        throw std::runtime_error(std::string("cuDNN offers no ") + what + " algorithm for layer " +
+                                 std::to_string(layer) + " at batch " + std::to_string(batch) +
+                                 " within a " + std::to_string(limit >> 20) + " MiB workspace" +
+                                 (precision_ == Precision::kFp32 ? " without TF32" : ""));
+    };
+    switch (dir) {
+        case Direction::kForward: {
+            CUDNN_CHECK(cudnnGetConvolutionForwardAlgorithmMaxCount(h, &count));
+            std::vector<cudnnConvolutionFwdAlgoPerf_t> perf(static_cast<size_t>(std::max(count, 1)));
+            CUDNN_CHECK(cudnnGetConvolutionForwardAlgorithm_v7(h, x_desc_, w_desc_, conv_desc_,
+                                                               y_desc_, count, &returned,
+                                                               perf.data()));
+            const auto* c = choose(perf, returned, limit, precision_);
+            if (!c) fail("forward");
+            p.algo = c->algo;
+            p.math = precision_ == Precision::kFp32 ? base_math : c->mathType;
+            CUDNN_CHECK(cudnnSetConvolutionMathType(conv_desc_, static_cast<cudnnMathType_t>(p.math)));
+            CUDNN_CHECK(cudnnGetConvolutionForwardWorkspaceSize(
+                h, x_desc_, w_desc_, conv_desc_, y_desc_, c->algo, &p.workspace));
+            break;
+        }
+        case Direction::kBackwardData: {
+            CUDNN_CHECK(cudnnGetConvolutionBackwardDataAlgorithmMaxCount(h, &count));
+            std::vector<cudnnConvolutionBwdDataAlgoPerf_t> perf(static_cast<size_t>(std::max(count, 1)));
+            CUDNN_CHECK(cudnnGetConvolutionBackwardDataAlgorithm_v7(h, w_desc_, y_desc_, conv_desc_,
+                                                                    x_desc_, count, &returned,
+                                                                    perf.data()));
+            const auto* c = choose(perf, returned, limit, precision_);
+            if (!c) fail("backward-data");
+            p.algo = c->algo;
+            p.math = precision_ == Precision::kFp32 ? base_math : c->mathType;
+            CUDNN_CHECK(cudnnSetConvolutionMathType(conv_desc_, static_cast<cudnnMathType_t>(p.math)));
+            CUDNN_CHECK(cudnnGetConvolutionBackwardDataWorkspaceSize(
+                h, w_desc_, y_desc_, conv_desc_, x_desc_, c->algo, &p.workspace));
+            break;
+        }
+        case Direction::kBackwardFilter: {
+            CUDNN_CHECK(cudnnGetConvolutionBackwardFilterAlgorithmMaxCount(h, &count));
+            std::vector<cudnnConvolutionBwdFilterAlgoPerf_t> perf(static_cast<size_t>(std::max(count, 1)));
+            CUDNN_CHECK(cudnnGetConvolutionBackwardFilterAlgorithm_v7(h, x_desc_, y_desc_,
+                                                                      conv_desc_, w_desc_, count,
+                                                                      &returned, perf.data()));
+            const auto* c = choose(perf, returned, limit, precision_);
+            if (!c) fail("backward-filter");
+            p.algo = c->algo;
+            p.math = precision_ == Precision::kFp32 ? base_math : c->mathType;
+            CUDNN_CHECK(cudnnSetConvolutionMathType(conv_desc_, static_cast<cudnnMathType_t>(p.math)));
+            CUDNN_CHECK(cudnnGetConvolutionBackwardFilterWorkspaceSize(
+                h, x_desc_, y_desc_, conv_desc_, w_desc_, c->algo, &p.workspace));
+            break;
+        }
+    }
+    return plans_.emplace(key, p).first->second;
+}
+
+std::string CudnnNetwork::describe_algorithms() const {
+    std::ostringstream out;
+    for (const auto& [key, p] : plans_) {
+        out << "layer " << std::get<0>(key) << " " << direction_name(std::get<1>(key)) << " batch "
+            << std::get<2>(key) << ": algo " << p.algo << ", math " << p.math << ", workspace "
+            << p.workspace << " B\n";
+    }
+    return out.str();
+}
+
+void CudnnNetwork::set_blas_math() {
+    CUBLAS_CHECK(cublasSetMathMode(ctx_.cublas(), precision_ == Precision::kFp32
+                                                      ? CUBLAS_DEFAULT_MATH
+                                                      : CUBLAS_TF32_TENSOR_OP_MATH));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Forward
+
+void CudnnNetwork::fc_forward(const LayerInfo& l, const float* x, float* y, int n,
+                              const float* w, const float* b) {
+    // Row-major y (n x out) = x (n x in) * W^T, W (out x in) row-major. cuBLAS is column-major,
+    // where the same memory reads as y' (out x n), x' (in x n), W' (in x out):
+    // y' = W'^T * x'. (A spatial input is NCHW, i.e. already flattened in (c, h, w) order.)
+    const int in = static_cast<int>(l.in_volume());
+    const float one = 1.f, zero = 0.f;
+    set_blas_math();
+    CUBLAS_CHECK(cublasSgemm(ctx_.cublas(), CUBLAS_OP_T, CUBLAS_OP_N, l.cout, n, in, &one, w, in,
+                             x, in, &zero, y, l.cout));
+    CUDA_CHECK(launch_bias_act(y, b, n, l.cout, 1, l.relu, ctx_.stream()));
+}
+
+int CudnnNetwork::forward(const float* input, int n, int keep) {
+    const int count = layer_count();
+    if (n <= 0) throw std::invalid_argument("empty batch");
+    if (keep < -1 || keep > count) throw std::invalid_argument("keep out of range");
+    for (int i = 0; i < count; ++i) {
+        if (!uploaded_[i]) throw std::logic_error("layer " + std::to_string(i) + " has no weights uploaded");
+    }
+    for (int i = -1; i < count; ++i) {
+        if (volume(i) * n > kMaxElements) {
+            throw std::invalid_argument("batch of " + std::to_string(n) +
+                                        " is too large for cuDNN's 32-bit tensor sizes; use a smaller batch");
+        }
+    }
+    CUDA_CHECK(cudaSetDevice(ctx_.device()));
+
+    // Layout: kept outputs get their own region; the rest (a prefix) alternate between two
+    // scratch regions, since layer i only reads layer i-1.
+    std::vector<int64_t> offset(static_cast<size_t>(count) + 1);
+    int64_t pos = 0, scratch = 0;
+    for (int i = -1; i < count; ++i) {
+        if (kept(i, keep, count)) {
+            offset[static_cast<size_t>(i + 1)] = pos;
+            pos += align(volume(i) * n);
+        } else {
+            scratch = std::max(scratch, align(volume(i) * n));
+        }
+    }
+    for (int i = -1; i < count; ++i) {
+        if (!kept(i, keep, count)) offset[static_cast<size_t>(i + 1)] = pos + ((i + 1) % 2) * scratch;
+    }
+    const size_t bytes = sizeof(float) * static_cast<size_t>(pos + 2 * scratch);
+
+    // A free arena, the smallest one that fits; else grow the largest free one; else a new one.
+    int pick = -1;
+    for (size_t a = 0; a < arenas_.size(); ++a) {
+        const Arena& ar = *arenas_[a];
+        if (ar.in_use) continue;
+        if (ar.buffer.bytes() >= bytes && (pick < 0 || ar.buffer.bytes() < arenas_[pick]->buffer.bytes())) pick = static_cast<int>(a);
+    }
+    if (pick < 0) {
+        for (size_t a = 0; a < arenas_.size(); ++a) {
+            if (!arenas_[a]->in_use && (pick < 0 || arenas_[a]->buffer.bytes() > arenas_[pick]->buffer.bytes())) pick = static_cast<int>(a);
+        }
+    }
+    if (pick < 0) {
+        arenas_.push_back(std::make_unique<Arena>());
+        pick = static_cast<int>(arenas_.size()) - 1;
+    }
+    Arena& a = *arenas_[pick];
+    a.buffer.reserve(bytes);
+    a.n = n;
+    a.keep = keep;
+    a.offset = std::move(offset);
+    a.in_use = true;
+
+    try {
+        cudaStream_t stream = ctx_.stream();
+        const size_t in_count = static_cast<size_t>(volume(-1) * n);
+        if (input != staging_.f()) {
+            staging_.reserve(sizeof(float) * in_count);
+            std::copy(input, input + in_count, staging_.f());
+        }
+        CUDA_CHECK(cudaMemcpyAsync(arena_ptr(a, -1), staging_.f(), sizeof(float) * in_count,
+                                   cudaMemcpyHostToDevice, stream));
+        const float one = 1.f, zero = 0.f;
+        for (int i = 0; i < count; ++i) {
+            const LayerInfo& l = layers_[i];
+            const float* x = arena_ptr(a, i - 1);
+            float* y = arena_ptr(a, i);
+            switch (l.kind) {
+                case LayerKind::kConv3x3: {
+                    const ConvPlan& p = plan(i, Direction::kForward, n);
+                    workspace_.reserve(p.workspace);
+                    set_conv_descriptors(i, n, p.math);
+                    CUDNN_CHECK(cudnnConvolutionForward(
+                        ctx_.cudnn(), &one, x_desc_, x, w_desc_, kernel_[i], conv_desc_,
+                        static_cast<cudnnConvolutionFwdAlgo_t>(p.algo), workspace_.get(),
+                        p.workspace, &zero, y_desc_, y));
+                    CUDA_CHECK(launch_bias_act(y, bias_[i], n, l.cout,
+                                               static_cast<int64_t>(l.out_size) * l.out_size,
+                                               l.relu, stream));
+                    break;
+                }
+                case LayerKind::kMaxPool2:
+                    CUDA_CHECK(launch_maxpool2_forward(y, x, n, l.cin, l.in_size, l.in_size, stream));
+                    break;
+                case LayerKind::kGap:
+                    CUDA_CHECK(launch_gap_forward(y, x, n, l.cin, l.in_size * l.in_size, stream));
+                    break;
+                case LayerKind::kFc:
+                    fc_forward(l, x, y, n, kernel_[i], bias_[i]);
+                    break;
+            }
+        }
+        // Surfaces faults of this pass here, and frees the staging buffer for the next call.
+        CUDA_CHECK(cudaStreamSynchronize(stream));
+    } catch (...) {
+        a.in_use = false;
+        throw;
+    }
+    return pick;
+}
+
+float* CudnnNetwork::stage(size_t floats) {
+    CUDA_CHECK(cudaSetDevice(ctx_.device()));
+    staging_.reserve(sizeof(float) * std::max<size_t>(floats, 1));
+    return staging_.f();
+}
+
+void CudnnNetwork::release(int pass) {
+    if (pass >= 0 && pass < static_cast<int>(arenas_.size())) arenas_[pass]->in_use = false;
+}
+
+void CudnnNetwork::to_host(const float* device, size_t count, int slot, const HostSink& sink) {
+    staging_.reserve(sizeof(float) * std::max<size_t>(count, 1));
+    CUDA_CHECK(cudaMemcpyAsync(staging_.f(), device, sizeof(float) * count, cudaMemcpyDeviceToHost,
+                               ctx_.stream()));
+    CUDA_CHECK(cudaStreamSynchronize(ctx_.stream()));
+    sink(slot, staging_.f(), count);
+}
+
+void CudnnNetwork::output(int pass, int layer, const HostSink& sink) {
+    Arena& a = arena_for(pass);
+    if (layer < -1 || layer >= layer_count()) throw std::invalid_argument("layer out of range");
+    if (!kept(layer, a.keep, layer_count())) {
+        throw std::invalid_argument("the output of layer " + std::to_string(layer) + " was not kept");
+    }
+    CUDA_CHECK(cudaSetDevice(ctx_.device()));
+    to_host(arena_ptr(a, layer), static_cast<size_t>(volume(layer) * a.n), 0, sink);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Backward
+
+void CudnnNetwork::backward(int pass, const float* seeds, int m, const int* image_of, int stop,
+                            ReluRule rule, const std::vector<int>& capture,
+                            const std::vector<int>& weight_layers, const HostSink& sink) {
+    Arena& a = arena_for(pass);
+    const int count = layer_count();
+    const int n = a.n;
+    if (m <= 0) throw std::invalid_argument("no seeds");
+    if (stop < -1 || stop >= count) throw std::invalid_argument("stop layer out of range");
+    if (stop < a.keep) throw std::invalid_argument("backward below the kept layers");
+    bool identity = m == n;
+    for (int r = 0; r < m; ++r) {
+        if (image_of[r] < 0 || image_of[r] >= n) throw std::invalid_argument("image_of entry outside the batch");
+        identity = identity && image_of[r] == r;
+    }
+    for (int c : capture) {
+        if (c < stop || c >= count) throw std::invalid_argument("capture layer below stop or out of range");
+    }
+    for (int w : weight_layers) {
+        if (w <= stop || w >= count || layers_[w].kernel_count() == 0)
+            throw std::invalid_argument("bad weight-gradient layer " + std::to_string(w));
+        if (!kept(w - 1, a.keep, count)) throw std::invalid_argument("weight gradients need the layer's input kept");
+    }
+    for (int i = -1; i < count; ++i) {
+        if (volume(i) * m > kMaxElements) throw std::invalid_argument("too many seeds for one backward pass; split them");
+    }
+    CUDA_CHECK(cudaSetDevice(ctx_.device()));
+    cudaStream_t stream = ctx_.stream();
+    const float one = 1.f, zero = 0.f;
+
+    int64_t max_volume = 0;
+    for (int i = -1; i < count; ++i) max_volume = std::max(max_volume, volume(i));
+    for (auto& g : grad_) g.reserve(sizeof(float) * static_cast<size_t>(max_volume * m));
+    const int classes = layers_.back().cout;
+    staging_.reserve(sizeof(float) * static_cast<size_t>(m) * classes);
+    staging_index_.reserve(sizeof(int) * static_cast<size_t>(m));
+    std::copy(seeds, seeds + static_cast<size_t>(m) * classes, staging_.f());
+    std::copy(image_of, image_of + m, staging_index_.i());
+    image_of_.reserve(sizeof(int) * static_cast<size_t>(m));
+    CUDA_CHECK(cudaMemcpyAsync(grad_[0].get(), staging_.f(), sizeof(float) * m * classes,
+                               cudaMemcpyHostToDevice, stream));
+    CUDA_CHECK(cudaMemcpyAsync(image_of_.get(), staging_index_.i(), sizeof(int) * m,
+                               cudaMemcpyHostToDevice, stream));
+    CUDA_CHECK(cudaStreamSynchronize(stream));  // staging is reused by the copies back
+    const int* rows = identity ? nullptr : static_cast<const int*>(image_of_.get());
+
+    auto captured = [&](int layer) {
+        const auto it = std::find(capture.begin(), capture.end(), layer);
+        return it == capture.end() ? -1 : static_cast<int>(it - capture.begin());
+    };
+
+    int cur = 0;
+    bool relu_done = false;  // the fused pool backward below already applied layer i's rule
+    for (int i = count - 1;; --i) {
+        const LayerInfo& l = layers_[i];
+        float* g = grad_[cur].f();
+        float* next = grad_[1 - cur].f();
+        if (!relu_done) {
+            // g is the gradient w.r.t. layer i's output (after its ReLU).
+            const int slot = captured(i);
+            if (slot >= 0) to_host(g, static_cast<size_t>(l.out_volume() * m), slot, sink);
+            if (i == stop) break;
+            if (l.relu) {
+                CUDA_CHECK(launch_relu_backward(g, g, arena_ptr(a, i), rows, m, l.out_volume(),
+                                                rule, stream));
+            }
+        }
+        relu_done = false;
+        // g is now the gradient w.r.t. layer i's pre-activation output.
+        const float* x = arena_ptr(a, i - 1);  // layer i's input (kept where needed)
+        const auto wpos = std::find(weight_layers.begin(), weight_layers.end(), i);
+        if (wpos != weight_layers.end()) {
+            const int slot = 1000 + 2 * static_cast<int>(wpos - weight_layers.begin());
+            const float* xs = x;
+            if (rows) {
+                gathered_.reserve(sizeof(float) * static_cast<size_t>(l.in_volume() * m));
+                CUDA_CHECK(launch_gather_rows(gathered_.f(), x, rows, m, l.in_volume(), stream));
+                xs = gathered_.f();
+            }
+            wgrad_.reserve(sizeof(float) * static_cast<size_t>(l.kernel_count() + l.bias_count()));
+            float* dk = wgrad_.f();
+            float* db = dk + l.kernel_count();
+            if (l.kind == LayerKind::kConv3x3) {
+                const ConvPlan& p = plan(i, Direction::kBackwardFilter, m);
+                workspace_.reserve(p.workspace);
+                set_conv_descriptors(i, m, p.math);
+                CUDNN_CHECK(cudnnConvolutionBackwardFilter(
+                    ctx_.cudnn(), &one, x_desc_, xs, y_desc_, g, conv_desc_,
+                    static_cast<cudnnConvolutionBwdFilterAlgo_t>(p.algo), workspace_.get(),
+                    p.workspace, &zero, w_desc_, dk));
+                if (l.has_bias) {
+                    CUDNN_CHECK(cudnnConvolutionBackwardBias(ctx_.cudnn(), &one, y_desc_, g, &zero,
+                                                             bias_desc_, db));
+                }
+            } else {
+                const int in = static_cast<int>(l.in_volume());
+                set_blas_math();
+                // dW^T (in x out, column-major) = x^T (in x m) * g (m x out)
+                CUBLAS_CHECK(cublasSgemm(ctx_.cublas(), CUBLAS_OP_N, CUBLAS_OP_T, in, l.cout, m,
+                                         &one, xs, in, g, l.cout, &zero, dk, in));
+                if (l.has_bias) {
+                    ones_.reserve(sizeof(float) * static_cast<size_t>(m));
+                    CUDA_CHECK(launch_fill(ones_.f(), m, 1.f, stream));
+                    CUBLAS_CHECK(cublasSgemv(ctx_.cublas(), CUBLAS_OP_N, l.cout, m, &one, g,
+                                             l.cout, ones_.f(), 1, &zero, db, 1));
+                }
+            }
+            to_host(dk, static_cast<size_t>(l.kernel_count()), slot, sink);
+            if (l.has_bias) to_host(db, static_cast<size_t>(l.bias_count()), slot + 1, sink);
+        }
+
+        // Gradient w.r.t. layer i's input, into `next`.
+        switch (l.kind) {
+            case LayerKind::kConv3x3: {
+                const ConvPlan& p = plan(i, Direction::kBackwardData, m);
+                workspace_.reserve(p.workspace);
+                set_conv_descriptors(i, m, p.math);
+                CUDNN_CHECK(cudnnConvolutionBackwardData(
+                    ctx_.cudnn(), &one, w_desc_, kernel_[i], y_desc_, g, conv_desc_,
+                    static_cast<cudnnConvolutionBwdDataAlgo_t>(p.algo), workspace_.get(),
+                    p.workspace, &zero, x_desc_, next));
+                break;
+            }
+            case LayerKind::kMaxPool2: {
+                // Fuse the routing with the ReLU rule of the conv below when nobody needs the
+                // gradient at that conv's output.
+                const bool below_relu = i > 0 && layers_[i - 1].relu;
+                const bool fuse = below_relu && captured(i - 1) < 0 && i - 1 != stop;
+                if (fuse) {
+                    CUDA_CHECK(launch_relu_maxpool_backward(next, g, x, rows, m, l.cin, l.in_size,
+                                                            l.in_size, rule, stream));
+                    relu_done = true;
+                } else {
+                    CUDA_CHECK(launch_maxpool2_backward(next, g, x, rows, m, l.cin, l.in_size,
+                                                        l.in_size, stream));
+                }
+                break;
+            }
+            case LayerKind::kGap:
+                CUDA_CHECK(launch_gap_backward(next, g, m, l.cin, l.in_size * l.in_size, stream));
+                break;
+            case LayerKind::kFc: {
+                const int in = static_cast<int>(l.in_volume());
+                set_blas_math();
+                // dx^T (in x m) = W^T (in x out) * g^T (out x m), all column-major views
+                CUBLAS_CHECK(cublasSgemm(ctx_.cublas(), CUBLAS_OP_N, CUBLAS_OP_N, in, m, l.cout,
+                                         &one, kernel_[i], in, g, l.cout, &zero, next, in));
+                break;
+            }
+        }
+        cur = 1 - cur;
+        if (i == 0) {
+            const int slot = captured(-1);
+            if (slot >= 0) to_host(grad_[cur].f(), static_cast<size_t>(volume(-1) * m), slot, sink);
+            break;
+        }
+    }
+    CUDA_CHECK(cudaStreamSynchronize(stream));
+}
+
+// ---------------------------------------------------------------------------------------------
+
+MemoryStats CudnnNetwork::memory() const {
+    MemoryStats s;
+    s.parameters = params_.bytes();
+    for (const auto& a : arenas_) s.arenas += a->buffer.bytes();
+    s.scratch = grad_[0].bytes() + grad_[1].bytes() + gathered_.bytes() + ones_.bytes() +
+                image_of_.bytes() + wgrad_.bytes();
+    s.workspace = workspace_.bytes();
+    (void)cudaSetDevice(ctx_.device());
+    (void)cudaMemGetInfo(&s.device_free, &s.device_total);
+    return s;
+}
+
+}  // namespace gradcam4j

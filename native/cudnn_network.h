@@ -1,0 +1,190 @@
+// A VGG-family network on one device: parameters uploaded once, batched forward passes whose
+// kept activations live in reusable arenas, and backward passes from per-seed logit gradients
+// under a ReLU rule, with optional weight gradients. The same layer table as the Java side
+// (org.gradcam4j.model.Architecture): 3x3 convolutions (pad 1, stride 1, bias, optional ReLU),
+// 2x2 max-pools, global average pooling and fully-connected layers.
+//
+// Semantics are those of the CPU backend (the reference): cuDNN does the convolutions (cross-
+// correlation, as PyTorch and Keras), cuBLAS the fc products; pooling, bias + ReLU, GAP and the
+// ReLU backward rules are the hand-written kernels of kernels/engine_ops.cuh and
+// kernels/relu_backward.cuh, whose tie rules match the CPU backend's.
+//
+// Threading: not thread-safe. The Java owner (CudaNetwork) serialises every call.
+#pragma once
+
+#ifdef GRADCAM4J_HAVE_CUDNN
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "cudnn_engine.h"
+#include "relu_backward.cuh"
+
+namespace gradcam4j {
+
+// Ordinals of the Java enum org.gradcam4j.model.LayerKind.
+enum class LayerKind : int { kConv3x3 = 0, kMaxPool2 = 1, kGap = 2, kFc = 3 };
+
+// fp32: strict float32 everywhere (no TF32 tensor cores): the parity mode.
+// tf32: TF32 tensor cores for convolutions and fc products (10-bit mantissa inputs, float32
+//       accumulation), the usual GPU default.
+enum class Precision : int { kFp32 = 0, kTf32 = 1 };
+
+struct LayerInfo {
+    LayerKind kind;
+    int cin, in_size, cout, out_size;
+    bool relu, has_bias;
+
+    int64_t in_volume() const { return static_cast<int64_t>(cin) * in_size * in_size; }
+    int64_t out_volume() const { return static_cast<int64_t>(cout) * out_size * out_size; }
+    int64_t kernel_count() const {
+        switch (kind) {
+            case LayerKind::kConv3x3: return static_cast<int64_t>(cout) * cin * 9;
+            case LayerKind::kFc: return static_cast<int64_t>(cout) * in_volume();
+            default: return 0;
+        }
+    }
+    int64_t bias_count() const { return has_bias ? cout : 0; }
+};
+
+// One cudaMalloc, freed by the destructor (errors ignored there). Grows, never shrinks.
+class DeviceBuffer {
+public:
+    DeviceBuffer() = default;
+    ~DeviceBuffer();
+    DeviceBuffer(const DeviceBuffer&) = delete;
+    DeviceBuffer& operator=(const DeviceBuffer&) = delete;
+    // At least `bytes`; contents are lost when it grows.
+    void reserve(size_t bytes);
+    void* get() const { return ptr_; }
+    float* f() const { return static_cast<float*>(ptr_); }
+    size_t bytes() const { return bytes_; }
+
+private:
+    void* ptr_ = nullptr;
+    size_t bytes_ = 0;
+};
+
+// Page-locked host memory for transfers, same growth rule.
+class PinnedBuffer {
+public:
+    PinnedBuffer() = default;
+    ~PinnedBuffer();
+    PinnedBuffer(const PinnedBuffer&) = delete;
+    PinnedBuffer& operator=(const PinnedBuffer&) = delete;
+    void reserve(size_t bytes);
+    float* f() const { return static_cast<float*>(ptr_); }
+    int* i() const { return static_cast<int*>(ptr_); }
+
+private:
+    void* ptr_ = nullptr;
+    size_t bytes_ = 0;
+};
+
+// Receives one result tensor in host memory: (slot, data, count). Valid only during the call.
+using HostSink = std::function<void(int slot, const float* data, size_t count)>;
+
+struct MemoryStats {
+    size_t parameters = 0;   // bytes of uploaded weights
+    size_t arenas = 0;       // bytes held by activation arenas
+    size_t scratch = 0;      // backward gradient buffers, gathers, seeds
+    size_t workspace = 0;    // cuDNN workspace
+    size_t device_free = 0;  // cudaMemGetInfo
+    size_t device_total = 0;
+};
+
+class CudnnNetwork {
+public:
+    CudnnNetwork(CudnnContext& context, std::vector<LayerInfo> layers, int in_channels,
+                 int in_size, Precision precision);
+    ~CudnnNetwork();
+    CudnnNetwork(const CudnnNetwork&) = delete;
+    CudnnNetwork& operator=(const CudnnNetwork&) = delete;
+
+    int layer_count() const { return static_cast<int>(layers_.size()); }
+    const LayerInfo& layer(int i) const { return layers_.at(static_cast<size_t>(i)); }
+
+    // Copies one layer's canonical kernel (conv (cout, cin, 3, 3), fc (out, in) with inputs in
+    // (c, h, w) order) and bias (nullptr when it has none) from host memory to the device.
+    void upload(int layer, const float* kernel, int64_t kernel_count, const float* bias,
+                int64_t bias_count);
+
+    // Page-locked room for `floats` input values; a forward() given this pointer reads the
+    // input from there without another host copy (the JNI layer fills it straight from Java).
+    float* stage(size_t floats);
+
+    // Runs a batch forward. keep: the lowest layer whose output a later backward needs (-1 for
+    // the input too, layer_count() for none). Returns a pass id for the calls below; the pass
+    // holds its arena until release().
+    int forward(const float* input, int n, int keep);
+    void release(int pass);
+
+    // Output of `layer` (-1: the input) of a pass, (n x volume) row-major, to the sink (slot 0).
+    void output(int pass, int layer, const HostSink& sink);
+
+    // Backward from seeds (m x classes, host) for rows image_of (m, host). Delivers to the sink
+    // the gradient w.r.t. the output of every layer in `capture` (slot = its position there;
+    // -1 means the input) and, for each layer in `weight_layers`, its kernel gradient (slot
+    // 1000 + 2*position) and bias gradient (slot 1001 + 2*position), summed over seeds.
+    void backward(int pass, const float* seeds, int m, const int* image_of, int stop,
+                  ReluRule rule, const std::vector<int>& capture,
+                  const std::vector<int>& weight_layers, const HostSink& sink);
+
+    MemoryStats memory() const;
+    std::string describe_algorithms() const;  // chosen cuDNN algorithms, for logs
+
+private:
+    struct Arena {
+        DeviceBuffer buffer;
+        int n = 0, keep = 0;
+        std::vector<int64_t> offset;  // floats; index layer + 1 (0 = input)
+        bool in_use = false;
+    };
+    struct ConvPlan {
+        int algo = 0;
+        int math = 0;  // cudnnMathType_t
+        size_t workspace = 0;
+    };
+    enum class Direction : int { kForward = 0, kBackwardData = 1, kBackwardFilter = 2 };
+
+    Arena& arena_for(int pass);
+    const float* arena_ptr(const Arena& a, int layer) const;  // layer -1 = input
+    float* arena_ptr(Arena& a, int layer);
+    static bool kept(int layer, int keep, int count);
+    int64_t volume(int layer) const;  // layer -1 = input
+
+    const ConvPlan& plan(int layer, Direction dir, int batch);
+    void set_conv_descriptors(int layer, int batch, int math);
+    void fc_forward(const LayerInfo& l, const float* x, float* y, int n, const float* w,
+                    const float* b);
+    void set_blas_math();
+    void to_host(const float* device, size_t count, int slot, const HostSink& sink);
+
+    CudnnContext& ctx_;
+    std::vector<LayerInfo> layers_;
+    int in_channels_, in_size_;
+    Precision precision_;
+
+    DeviceBuffer params_;
+    std::vector<float*> kernel_, bias_;
+    std::vector<bool> uploaded_;
+
+    std::vector<std::unique_ptr<Arena>> arenas_;
+    DeviceBuffer grad_[2], gathered_, ones_, image_of_, wgrad_, workspace_;
+    PinnedBuffer staging_, staging_index_;
+
+    cudnnTensorDescriptor_t x_desc_ = nullptr, y_desc_ = nullptr, bias_desc_ = nullptr;
+    cudnnFilterDescriptor_t w_desc_ = nullptr;
+    cudnnConvolutionDescriptor_t conv_desc_ = nullptr;
+    std::map<std::tuple<int, int, int>, ConvPlan> plans_;  // (layer, direction, batch)
+};
+
+}  // namespace gradcam4j
+
+#endif  // GRADCAM4J_HAVE_CUDNN
