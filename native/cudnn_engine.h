@@ -1,31 +1,11 @@
-// The cuDNN + cuBLAS engine: what exists today and what it is for.
+// The cuDNN + cuBLAS engine's per-device context (handles and stream). The network itself is
+// native/cudnn_network.h; the JNI calls are listed in native/jni_cudnn_engine.cpp.
 //
-// Status: only the per-device context (handles and stream) exists. The network itself (VGG
-// forward, backward from seeds, the explanation methods) is not written yet; nothing below
-// pretends otherwise, and the library exposes no entry point for it.
-//
-// Design (the JNI class org.gradcam4j.backend.cuda.CudnnEngineNative, handle-based, one coarse
-// call per step; data crosses as direct ByteBuffers whose shapes Java has already checked):
-//
-//   long   createContext(int device)                 [exists]  handles + stream on `device`
-//   String libraryVersions(long ctx)                 [exists]  cuDNN / cuBLAS versions in use
-//   void   freeContext(long ctx)                     [exists]  idempotent on the Java side
-//   long   uploadWeights(long ctx, layer table, ByteBuffer weights)
-//          one device allocation for all parameters, pointers carved from the layer table;
-//          conv kernels re-laid out to (cout x cin x 3 x 3), fc1 rows permuted to (c, h, w).
-//   void   forwardBatch(long net, ByteBuffer input /* N x 3 x H x W */, int N,
-//                       ByteBuffer logits /* N x 1000 */, String[] keep)
-//          cuDNN convolution forward + bias + ReLU, max-pool, cuBLAS SGEMM for fc layers;
-//          activations of the `keep` layers stay on the device for the backward pass. One
-//          activation arena sized once per (N, H, W); plans cached by shape.
-//   void   backwardFromSeeds(long net, ByteBuffer seeds /* M x 1000 */, int[] imageOf /* M */,
-//                            String stopAt, int reluRule, String[] capture)
-//          cuDNN data-gradient convolutions and SGEMMs; ReLU rules and pool routing by
-//          kernels/relu_backward.cuh; no weight gradients.
-//   void   runMethod(long net, int method, ..., ByteBuffer maps /* M x H x W */)
-//          the CAM family from kernels/grad_pool, gradcampp, cam_combine, upsample,
-//          guided_product on the captured tensors.
-//   void   freeNetwork(long net)
+// Status: written and compiled against the cuDNN 9 and cuBLAS 12 headers, NOT yet run on a GPU
+// (no GPU machine has been available to this project so far). The Java side never trusts it
+// blindly: CudaBackend runs CudaSelfCheck (every layer kind, every ReLU rule, weight gradients,
+// against the CPU backend) before the first model is loaded and refuses the device if they
+// disagree; under --device auto that falls back to the CPU with a warning.
 #pragma once
 
 #include <cuda_runtime_api.h>

@@ -10,6 +10,7 @@
 //       static native String deviceName(int device);
 //       static native int[] computeCapability(int device);  // {major, minor}
 //       static native long totalMemory(int device);    // bytes of device memory
+//       static native long[] memoryInfo(int device);   // {free, total} bytes now (cudaMemGetInfo)
 //       static native int driverVersion();             // e.g. 13000 for 13.0; 0 without driver
 //       static native int runtimeVersion();            // CUDA runtime linked into this library
 //       static native String selfTest(int device, boolean quick);  // report, see below
@@ -126,6 +127,22 @@ JNIEXPORT jlong JNICALL Java_org_gradcam4j_backend_cuda_CudaNative_totalMemory(J
         cudaDeviceProp prop{};
         CUDA_CHECK(cudaGetDeviceProperties(&prop, device));
         return static_cast<jlong>(prop.totalGlobalMem);
+    });
+}
+
+// cudaMemGetInfo: creates the device's context if this process has none yet.
+JNIEXPORT jlongArray JNICALL Java_org_gradcam4j_backend_cuda_CudaNative_memoryInfo(JNIEnv* env, jclass,
+                                                                                  jint device) {
+    return guarded<jlongArray>(env, nullptr, [&] {
+        check_device_index(device);
+        CUDA_CHECK(cudaSetDevice(device));
+        size_t free_bytes = 0, total_bytes = 0;
+        CUDA_CHECK(cudaMemGetInfo(&free_bytes, &total_bytes));
+        const jlong v[2] = {static_cast<jlong>(free_bytes), static_cast<jlong>(total_bytes)};
+        jlongArray r = env->NewLongArray(2);
+        if (!r) throw std::bad_alloc();
+        env->SetLongArrayRegion(r, 0, 2, v);
+        return r;
     });
 }
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""PyTorch CPU peer for `gradcam4j bench cpu`: times the same work on the same thread count.
+"""PyTorch peer for `gradcam4j bench cpu` (same thread count) and `gradcam4j bench cuda` (same GPU, cuDNN,
+same precision): times the same work as our rows.
 
 Rows (VGG16/VGG19 with random weights, batch B, 224x224):
   forward     torch.no_grad() forward
@@ -8,6 +9,7 @@ Rows (VGG16/VGG19 with random weights, batch B, 224x224):
   full        Grad-CAM as pytorch-grad-cam runs it: parameters require grad, a hook keeps the target
               activation, loss.backward() computes every weight gradient too
   input       gradient w.r.t. the input (vanilla saliency), parameters frozen
+  guided      guided backpropagation to the input, batched (guided ReLU backward), parameters frozen
   explain     the whole explain path as pytorch-grad-cam runs it: Grad-CAM, Grad-CAM++ and guided
               backprop for the top-3 classes, done the way that library does it (it cannot be installed
               on these machines, so its steps are reproduced here): per class, one CAM call per method
@@ -15,7 +17,10 @@ Rows (VGG16/VGG19 with random weights, batch B, 224x224):
               and gradients copied to numpy, weights/maps/min-max scaling/resize on the host), and guided
               backprop per image and class with a guided ReLU model on single images, as its
               GuidedBackpropReLUModel does.
-Prints one line per row: `row <name> <median seconds> <all seconds comma separated>`.
+Prints one line per row: `row <name> <median seconds> <all seconds comma separated>`; on CUDA also
+`peak <name> <bytes>` (torch.cuda.max_memory_allocated during that row). --precision fp32 turns TF32 off for
+cuDNN convolutions and matmuls (torch.backends.cudnn.allow_tf32 / torch.backends.cuda.matmul.allow_tf32), tf32
+turns it on, so both sides do the same arithmetic.
 """
 import argparse
 import contextlib
@@ -113,13 +118,15 @@ class Vgg(nn.Module):
         return x, kept
 
 
-def timeit(fn, reps, warmup):
+def timeit(fn, reps, warmup, sync=lambda: None):
     for _ in range(warmup):
         fn()
+    sync()
     ts = []
     for _ in range(reps):
         t0 = time.perf_counter()
         fn()
+        sync()
         ts.append(time.perf_counter() - t0)
     return ts
 
@@ -133,14 +140,24 @@ def main():
     ap.add_argument("--warmup", type=int, default=1)
     ap.add_argument("--rows", default="forward,truncated,full,input")
     ap.add_argument("--topk", type=int, default=3, help="classes per image for the explain row")
+    ap.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
+    ap.add_argument("--precision", default="fp32", choices=["fp32", "tf32"], help="CUDA only")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
-    net = Vgg(args.arch).eval()
+    dev = torch.device(args.device)
+    cuda = args.device == "cuda"
+    if cuda:
+        tf32 = args.precision == "tf32"
+        torch.backends.cudnn.allow_tf32 = tf32
+        torch.backends.cuda.matmul.allow_tf32 = tf32
+        torch.backends.cudnn.benchmark = True
+    sync = torch.cuda.synchronize if cuda else (lambda: None)
+    net = Vgg(args.arch).eval().to(dev)
     target = [l["name"] for l in net.table if l["kind"] == "conv"][-1]
-    x = torch.randn(args.batch, 3, 224, 224)
-    cls = torch.arange(args.batch) % 1000
-    idx = torch.arange(args.batch)
+    x = torch.randn(args.batch, 3, 224, 224, device=dev)
+    cls = torch.arange(args.batch, device=dev) % 1000
+    idx = torch.arange(args.batch, device=dev)
 
     def freeze(flag):
         for p in net.parameters():
@@ -168,6 +185,13 @@ def main():
         (g,) = torch.autograd.grad(logits[idx, cls].sum(), xi)
         return g
 
+    def guided():
+        net.guided = True
+        try:
+            return input_grad()
+        finally:
+            net.guided = False
+
     def explain():
         with torch.no_grad():
             top = net(x)[0].topk(args.topk, dim=1).indices
@@ -190,21 +214,24 @@ def main():
             finally:
                 net.guided = False
 
-    print(f"torch {torch.__version__} threads {torch.get_num_threads()} mkldnn {torch.backends.mkldnn.is_available()}", flush=True)
+    if cuda:
+        print(f"torch {torch.__version__} cuda {torch.version.cuda} cudnn {torch.backends.cudnn.version()} "
+              f"device {torch.cuda.get_device_name(0)} precision {args.precision}", flush=True)
+    else:
+        print(f"torch {torch.__version__} threads {torch.get_num_threads()} mkldnn {torch.backends.mkldnn.is_available()}", flush=True)
+    rows = {"forward": (forward, False), "truncated": (truncated, False), "full": (full, True),
+            "input": (input_grad, False), "guided": (guided, False), "explain": (explain, True)}
     for row in args.rows.split(","):
-        if row == "forward":
-            freeze(False); ts = timeit(forward, args.reps, args.warmup)
-        elif row == "truncated":
-            freeze(False); ts = timeit(truncated, args.reps, args.warmup)
-        elif row == "full":
-            freeze(True); ts = timeit(full, args.reps, args.warmup)
-        elif row == "input":
-            freeze(False); ts = timeit(input_grad, args.reps, args.warmup)
-        elif row == "explain":
-            freeze(True); ts = timeit(explain, args.reps, args.warmup)
-        else:
+        if row not in rows:
             raise SystemExit(f"unknown row {row}")
+        fn, params_need_grad = rows[row]
+        freeze(params_need_grad)
+        if cuda:
+            torch.cuda.reset_peak_memory_stats()
+        ts = timeit(fn, args.reps, args.warmup, sync)
         print(f"row {row} {statistics.median(ts):.6f} {','.join(f'{t:.6f}' for t in ts)}", flush=True)
+        if cuda:
+            print(f"peak {row} {torch.cuda.max_memory_allocated()}", flush=True)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,8 @@
 #   3. builds the native code with CMake for this GPU's architecture;
 #   4. runs the CPU reference check, the kernel harness (parity suite, then --bench if it passed);
 #   5. runs the gpu-tagged JUnit tests with the kit's runtime and console launcher;
-#   6. runs the CLI's `info` and `bench kernels --jni` (and `bench cuda` once that exists).
+#   6. runs the CLI's `info`, `bench kernels --jni`, `bench cuda` (fp32 and tf32, against the Python environment's
+#      PyTorch, raw JSON, then a 2000-image soak) and a short `train --device cuda` on generated canvases.
 # Every step writes OUTDIR/<step>.log; OUTDIR/results.txt gets one line per step (PASS, FAIL or SKIP, seconds,
 # detail) and a final "overall:" line. A failed step does not stop later ones that do not depend on it.
 #
@@ -180,11 +181,17 @@ cli=("$java" "${java_opts[@]}" -cp "$classpath" org.gradcam4j.cli.Main)
 step cli-info "gradcam4j info" "${cli[@]}" info
 if [[ $built -eq 1 ]]; then
   step cli-bench-kernels "gradcam4j bench kernels --jni (full parity suite through JNI)" "${cli[@]}" bench kernels --jni
-  if "${cli[@]}" bench --help 2>/dev/null | grep -qE '^ +cuda\b'; then
-    step cli-bench-cuda "gradcam4j bench cuda" "${cli[@]}" bench cuda
-  else
-    record cli-bench-cuda SKIP 0 "no \`bench cuda\` command in this build"
+  step cli-bench-cuda-fp32 "gradcam4j bench cuda --precision fp32 (vs PyTorch + cuDNN)" "${cli[@]}" bench cuda \
+    --precision fp32 --python "$python" --tools "$root/tools" --json "$outdir/bench-cuda-fp32.json"
+  step cli-bench-cuda-tf32 "gradcam4j bench cuda --precision tf32, then a 2000-image soak" "${cli[@]}" bench cuda \
+    --precision tf32 --python "$python" --tools "$root/tools" --json "$outdir/bench-cuda-tf32.json" --soak 2000
+  canvases="$outdir/canvases"
+  if [[ ! -d /usr/share/datasets/fashion-mnist ]]; then
+    record cli-train-cuda SKIP 0 "no Fashion-MNIST here (Debian dataset-fashion-mnist); GPU training is checked by TrainerGpuTest"
+  elif step cli-canvases "gradcam4j canvases (small set for the GPU training smoke run)" "${cli[@]}" canvases \
+       --out "$canvases" --train 2000 --test 400 --seed 1; then
+    step cli-train-cuda "gradcam4j train --device cuda (from scratch, 2 epochs)" "${cli[@]}" train --device cuda \
+      --data "$canvases/train" --val "$canvases/test" --out "$outdir/train-cuda.h5" --epochs 2 --batch 64
   fi
 fi
-
 finish

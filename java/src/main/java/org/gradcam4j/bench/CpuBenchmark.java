@@ -1,9 +1,6 @@
 package org.gradcam4j.bench;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -171,36 +168,23 @@ public final class CpuBenchmark {
     }
 
     private Map<String, Row> runPeerCommand(List<String> cmd, double camFlops, double fwdFlops, double inputFlops) throws Exception {
-        Process p;
-        try {
-            p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        } catch (java.io.IOException e) {
-            out.println("peer: cannot start " + o.python() + " (" + e.getMessage() + "); PyTorch rows skipped");
-            return Map.of();
+        TorchPeer.Result r = TorchPeer.run(cmd);
+        if (r.header() != null && !peerNamed) {
+            out.println("peer: PyTorch " + r.header());
+            peerNamed = true;
         }
+        if (r.problem() != null) out.println("peer: " + r.problem() + (r.seconds().isEmpty() ? "; PyTorch rows skipped" : ""));
         Map<String, Row> rows = new LinkedHashMap<>();
-        StringBuilder log = new StringBuilder();
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-            for (String line; (line = r.readLine()) != null; ) {
-                log.append(line).append('\n');
-                if (line.startsWith("torch ") && !peerNamed) {
-                    out.println("peer: PyTorch " + line.substring(6));
-                    peerNamed = true;
-                }
-                if (!line.startsWith("row ")) continue;
-                String[] f = line.split(" ");
-                double s = Double.parseDouble(f[2]);
-                switch (f[1]) {
-                    case "forward" -> rows.put("forward", new Row("forward", "no_grad forward", s, fwdFlops));
-                    case "truncated" -> rows.put("truncated", new Row("truncated", "autograd.grad to the layer", s, camFlops));
-                    case "full" -> rows.put("full", new Row("full", "loss.backward(), weight grads too", s, camFlops));
-                    case "input" -> rows.put("input", new Row("input", "autograd.grad to the input", s, inputFlops));
-                    case "explain" -> rows.put("explain", new Row("explain", "same work, pytorch-grad-cam's way", s, 0));
-                    default -> { }
-                }
+        r.seconds().forEach((name, s) -> {
+            switch (name) {
+                case "forward" -> rows.put("forward", new Row("forward", "no_grad forward", s, fwdFlops));
+                case "truncated" -> rows.put("truncated", new Row("truncated", "autograd.grad to the layer", s, camFlops));
+                case "full" -> rows.put("full", new Row("full", "loss.backward(), weight grads too", s, camFlops));
+                case "input" -> rows.put("input", new Row("input", "autograd.grad to the input", s, inputFlops));
+                case "explain" -> rows.put("explain", new Row("explain", "same work, pytorch-grad-cam's way", s, 0));
+                default -> { }
             }
-        }
-        if (p.waitFor() != 0) out.println("peer: PyTorch exited with " + p.exitValue() + ":\n" + log);
+        });
         return rows;
     }
 }

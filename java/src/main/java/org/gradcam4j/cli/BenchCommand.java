@@ -10,10 +10,12 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.gradcam4j.backend.cuda.CudaPrecision;
 import org.gradcam4j.backend.cuda.CudaRuntime;
 import org.gradcam4j.bench.AugmentedBenchmark;
 import org.gradcam4j.backend.cpu.ConvBenchmark;
 import org.gradcam4j.bench.CpuBenchmark;
+import org.gradcam4j.bench.GpuBenchmark;
 import org.gradcam4j.bench.MachineInfo;
 import org.gradcam4j.model.Architecture;
 import picocli.CommandLine.Command;
@@ -23,7 +25,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code gradcam4j bench ...}: benchmarks that print a table and compare with a peer in the same run. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks (tables with img/s, GFLOP/s and ratios against a peer).",
-        subcommands = {BenchCommand.Cpu.class, BenchCommand.Conv.class, BenchCommand.Kernels.class, BenchCommand.Augmented.class})
+        subcommands = {BenchCommand.Cpu.class, BenchCommand.Cuda.class, BenchCommand.Conv.class, BenchCommand.Kernels.class, BenchCommand.Augmented.class})
 final class BenchCommand {
 
     @Command(name = "cpu", mixinStandardHelpOptions = true,
@@ -54,6 +56,46 @@ final class BenchCommand {
             if (reps < 1) throw new IllegalArgumentException("--reps must be >= 1");
             int t = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
             new CpuBenchmark(new CpuBenchmark.Options(arch, batch, t, warmup, reps, explainReps, python, !noPeer, tools), System.out).run();
+            return Main.EXIT_OK;
+        }
+    }
+
+    @Command(name = "cuda", mixinStandardHelpOptions = true,
+            description = {"CUDA backend vs PyTorch with cuDNN on the same GPU and precision, per batch size: forward, Grad-CAM",
+                    "(vs PyTorch's truncated autograd.grad and full loss.backward()), guided backprop; img/s, ms/image, device",
+                    "memory, ratios. --soak N then explains N images and reports device memory along the way."})
+    static final class Cuda implements Callable<Integer> {
+        @Option(names = "--arch", defaultValue = "vgg16", description = "vgg16 or vgg19 (default: ${DEFAULT-VALUE})")
+        String arch;
+        @Option(names = "--batches", defaultValue = "1,16,64,256", split = ",", description = "batch sizes (default: ${DEFAULT-VALUE})")
+        List<Integer> batches;
+        @Option(names = "--precision", defaultValue = "tf32", description = "fp32 or tf32, for both sides (default: ${DEFAULT-VALUE})")
+        String precision;
+        @Option(names = "--warmup", defaultValue = "2") int warmup;
+        @Option(names = "--reps", defaultValue = "5", description = "timed runs per row; the median is reported (default: ${DEFAULT-VALUE})")
+        int reps;
+        @Option(names = "--python", defaultValue = "python3", description = "Python with PyTorch (CUDA) for the peer rows (default: ${DEFAULT-VALUE})")
+        String python;
+        @Option(names = "--no-peer", description = "skip the PyTorch rows") boolean noPeer;
+        @Option(names = "--tools", defaultValue = "tools", description = "folder holding bench_torch.py (default: ${DEFAULT-VALUE})")
+        Path tools;
+        @Option(names = "--json", paramLabel = "FILE", description = "also write the raw numbers as JSON")
+        Path json;
+        @Option(names = "--soak", defaultValue = "0", paramLabel = "N", description = "then explain N images, sampling device memory (default: ${DEFAULT-VALUE})")
+        int soak;
+        @Spec CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            if (reps < 1) throw new IllegalArgumentException("--reps must be >= 1");
+            for (int b : batches) if (b < 1) throw new IllegalArgumentException("--batches must be >= 1, got " + b);
+            CudaRuntime.Status s = CudaRuntime.status();
+            if (!s.available()) {
+                spec.commandLine().getOut().println("bench cuda: skipped - the CUDA backend is unavailable here: " + s.reason());
+                return Main.EXIT_OK;
+            }
+            new GpuBenchmark(new GpuBenchmark.Options(arch, batches, CudaPrecision.parse(precision), warmup, reps, python, !noPeer,
+                    tools, json, soak), System.out).run();
             return Main.EXIT_OK;
         }
     }

@@ -10,7 +10,10 @@ import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
-import org.gradcam4j.backend.cpu.CpuBackend;
+import org.gradcam4j.backend.Backend;
+import org.gradcam4j.backend.cuda.CudaPrecision;
+import org.gradcam4j.explain.Backends;
+import org.gradcam4j.explain.Device;
 import org.gradcam4j.image.Preprocessor;
 import org.gradcam4j.image.ResizeMode;
 import org.gradcam4j.io.NpyArray;
@@ -107,6 +110,14 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--threads", defaultValue = "0", paramLabel = "N", description = "CPU threads (default: all cores)")
     int threads;
 
+    @Option(names = "--device", defaultValue = "cpu", paramLabel = "D",
+            description = "cpu, cuda or auto (default: ${DEFAULT-VALUE}; the CUDA backend re-uploads the weights after every step)")
+    String device;
+
+    @Option(names = "--precision", defaultValue = "fp32", paramLabel = "P",
+            description = "CUDA arithmetic: fp32 or tf32 (default: ${DEFAULT-VALUE}); ignored on the CPU")
+    String precision;
+
     @Option(names = "--log-every", defaultValue = "25", paramLabel = "N", description = "progress line every N steps (default: ${DEFAULT-VALUE})")
     int logEvery;
 
@@ -143,14 +154,14 @@ final class TrainCommand implements Callable<Integer> {
             case "adam" -> new Optimizer.Adam(lr, 0.9, 0.999, 1e-8, weightDecay);
             default -> throw new IllegalArgumentException("unknown --optimizer '" + optimizer + "' (expected sgd or adam)");
         };
-        int threadCount = threads == 0 ? Runtime.getRuntime().availableProcessors() : threads;
         Preprocessor pre = new Preprocessor(start.preprocessing(), arch.inputSize(), ResizeMode.CROP);
         FolderDataset train = FolderDataset.load(data, labels, pre, limit);
         FolderDataset held = val == null ? null : FolderDataset.load(val, labels, pre, 0);
         err.printf(Locale.ROOT, "train: %s, %d images, %d classes; %s; trainable: %s%n", arch, train.count(), labels.size(),
                 opt.describe(), trainable);
 
-        try (CpuBackend backend = new CpuBackend(threadCount)) {
+        try (Backend backend = Backends.open(Device.parse(device), threads, CudaPrecision.parse(precision))) {
+            err.println("train: backend " + backend.description());
             Trainer t = new Trainer(backend, start, trainable, opt);
             int epoch = 0, batchInEpoch = 0;
             if (resuming) {

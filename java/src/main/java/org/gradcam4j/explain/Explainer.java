@@ -16,12 +16,10 @@ import org.gradcam4j.backend.ForwardPass;
 import org.gradcam4j.backend.Gradients;
 import org.gradcam4j.backend.Network;
 import org.gradcam4j.backend.ReluRule;
-import org.gradcam4j.backend.cpu.CpuBackend;
 import org.gradcam4j.backend.cuda.CudaBackend;
 import org.gradcam4j.backend.cuda.CudaException;
 import org.gradcam4j.backend.cuda.CudaOutOfMemoryException;
 import org.gradcam4j.backend.cuda.CudaPrecision;
-import org.gradcam4j.backend.cuda.CudaUnavailableException;
 import org.gradcam4j.image.InputGeometry;
 import org.gradcam4j.image.LoadedImage;
 import org.gradcam4j.image.Preprocessor;
@@ -118,33 +116,20 @@ public final class Explainer implements AutoCloseable {
     private record Prepared(Backend backend, Network network) {}
 
     /**
-     * {@code cuda}: the CUDA backend or an error saying why it cannot run here. {@code auto}: CUDA when it opens and
-     * can load the model, otherwise the CPU, with the reason logged at FINE (a CUDA failure on a device that is
-     * present is logged as a warning).
+     * The backend {@link Backends#open} picks; under {@code auto}, a CUDA backend that fails to load the model (too
+     * little device memory for its weights, say) gives way to the CPU with a warning.
      */
     private static Prepared prepare(Model model, Options o) {
-        switch (o.device()) {
-            case CUDA -> {
-                try {
-                    return loadOn(CudaBackend.open(0, o.precision()), model);
-                } catch (CudaUnavailableException e) {
-                    throw new IllegalArgumentException("device cuda: " + e.getMessage()
-                            + " (see `gradcam4j info`); use --device cpu or auto", e);
-                }
+        Backend backend = Backends.open(o.device(), o.threads(), o.precision());
+        if (backend instanceof CudaBackend && o.device() == Device.AUTO) {
+            try {
+                return loadOn(backend, model);
+            } catch (CudaException e) {
+                LOG.warning(() -> "device auto: the CUDA backend could not load the model, using the CPU: " + e.getMessage());
+                return loadOn(Backends.cpu(o.threads()), model);
             }
-            case AUTO -> {
-                try {
-                    return loadOn(CudaBackend.open(0, o.precision()), model);
-                } catch (CudaUnavailableException e) {
-                    LOG.fine(() -> "device auto: using the CPU: " + e.getMessage());
-                } catch (CudaException e) {
-                    LOG.warning(() -> "device auto: the CUDA backend failed, using the CPU: " + e.getMessage());
-                }
-            }
-            default -> { }
         }
-        int threads = o.threads() == 0 ? Runtime.getRuntime().availableProcessors() : o.threads();
-        return loadOn(new CpuBackend(threads), model);
+        return loadOn(backend, model);
     }
 
     private static Prepared loadOn(Backend backend, Model model) {

@@ -77,29 +77,39 @@ public final class CudaBackend implements Backend {
 
     public CudaPrecision precision() { return precision; }
 
+    /** {free, total} bytes of this device's memory now. */
+    public long[] deviceMemory() { return call(() -> CudaNative.memoryInfo(device.index())); }
+
     /**
-     * Uploads the model. The first call runs the self-check against the CPU backend.
+     * Uploads the model. The first call runs the self-check against the CPU backend ({@link #verify()}).
      *
      * @throws CudaException when the device fails or disagrees with the CPU backend
      */
     @Override
     public Network load(Model model) {
-        context.handle();  // closed backend: IllegalStateException first
-        if (!checked) {
-            synchronized (this) {
-                if (!checked) {
-                    CudaSelfCheck.Report r = CudaSelfCheck.run(this);
-                    if (!r.passed()) {
-                        CudaException e = new CudaException("the CUDA engine on " + device.describe()
-                                + " disagrees with the CPU backend on its self-check network: " + r.summary());
-                        failure = e;
-                        throw e;
-                    }
-                    checked = true;
-                }
-            }
-        }
+        verify();
         return loadUnchecked(model, precision);
+    }
+
+    /**
+     * Runs the self-check against the CPU backend once per backend (later calls return at once).
+     *
+     * @throws CudaException when the device fails or disagrees with the CPU backend; the backend is then failed
+     */
+    public void verify() {
+        context.handle();  // closed backend: IllegalStateException first
+        if (checked) return;
+        synchronized (this) {
+            if (checked) return;
+            CudaSelfCheck.Report r = CudaSelfCheck.run(this);
+            if (!r.passed()) {
+                CudaException e = new CudaException("the CUDA engine on " + device.describe()
+                        + " disagrees with the CPU backend on its self-check network: " + r.summary());
+                failure = e;
+                throw e;
+            }
+            checked = true;
+        }
     }
 
     /** Uploads without the self-check (the self-check itself, and tests that compare backends directly). */

@@ -26,6 +26,9 @@ final class CudaNative {
     static native long totalMemory(int device);
 
     /** CUDA version the driver supports, e.g. 13000 for 13.0; 0 without a driver. */
+    /** {free, total} bytes of device memory now. */
+    static native long[] memoryInfo(int device);
+
     static native int driverVersion();
 
     /** CUDA runtime linked into the library (statically), e.g. 13000. */

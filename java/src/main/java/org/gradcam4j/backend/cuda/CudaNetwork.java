@@ -15,7 +15,7 @@ import org.gradcam4j.tensor.Tensor;
  * device arena reused by later passes. The one owner of its native handle. Thread-safe: native calls are
  * serialised on the backend (one stream and one set of library handles per device).
  */
-final class CudaNetwork implements Network {
+public final class CudaNetwork implements Network {
     private final CudaBackend backend;
     private final Architecture arch;
     private final CudaPrecision precision;

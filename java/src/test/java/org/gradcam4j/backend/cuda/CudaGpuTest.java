@@ -60,14 +60,16 @@ class CudaGpuTest {
     }
 
     @Test
-    void theBackendOpensButDoesNotFakeAForwardPass() {
+    void theEngineAgreesWithTheCpuBackendOnItsSelfCheck() {
         assumeTrue(status.available(), () -> status.reason());
-        Architecture arch = Architecture.custom("tiny", 32, new int[] {1, 1, 1, 1, 1}, new int[] {4, 4, 8, 8, 8},
-                new int[] {16, 12}, 10, Head.FC, 0);
-        try (CudaBackend b = CudaBackend.open()) {
+        try (CudaBackend b = CudaBackend.open(0, CudaPrecision.FP32)) {
             assertEquals("cuda", b.name());
             assertTrue(b.description().contains("cuDNN"), b.description());
-            assertThrows(UnsupportedOperationException.class, () -> b.load(RandomWeights.model(arch, 1)));
+            CudaSelfCheck.Report r = CudaSelfCheck.run(b);
+            assertTrue(r.passed(), r.summary());
+            Architecture arch = Architecture.custom("tiny", 32, new int[] {1, 1, 1, 1, 1}, new int[] {4, 4, 8, 8, 8},
+                    new int[] {16, 12}, 10, Head.FC, 0);
+            b.load(RandomWeights.model(arch, 1)).close();
         }
     }
 }

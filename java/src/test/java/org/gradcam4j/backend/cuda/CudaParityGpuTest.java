@@ -1,0 +1,164 @@
+package org.gradcam4j.backend.cuda;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.awt.image.BufferedImage;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+import org.gradcam4j.backend.BackwardRequest;
+import org.gradcam4j.backend.ForwardPass;
+import org.gradcam4j.backend.Gradients;
+import org.gradcam4j.backend.Network;
+import org.gradcam4j.backend.ReluRule;
+import org.gradcam4j.backend.cpu.CpuBackend;
+import org.gradcam4j.explain.ClassExplanation;
+import org.gradcam4j.explain.ExplainRequest;
+import org.gradcam4j.explain.Explainer;
+import org.gradcam4j.explain.ImageExplanation;
+import org.gradcam4j.explain.Targets;
+import org.gradcam4j.image.LoadedImage;
+import org.gradcam4j.model.Architecture;
+import org.gradcam4j.model.Model;
+import org.gradcam4j.model.RandomWeights;
+import org.gradcam4j.tensor.Tensor;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The GPU parity suite (tagged gpu; skipped without a usable device): the cuDNN engine against the CPU backend on
+ * full-size VGG16 and VGG19 with seeded He-normal weights, batches 1 and 8.
+ * <ul>
+ *   <li>fp32: logits and the target layer's activation within 1e-4 relative L2; gradients at the target layer
+ *       1e-4; input gradients under every ReLU rule 1e-3 (below five max-pools a float32 near-tie may route a
+ *       window's gradient differently on the two backends); weight gradients 1e-3;</li>
+ *   <li>every facade method (CAM family maps, gradient family images) within 1e-4 (maps) / 1e-3 (gradients);</li>
+ *   <li>tf32: logits within 1e-2, Grad-CAM maps within 2e-2 (TF32 rounds convolution inputs to 10 mantissa
+ *       bits, ~5e-4 relative per product; through 16 layers that compounds to ~1e-3..1e-2).</li>
+ * </ul>
+ * Every comparison is printed, so a GPU session's log holds the measured errors.
+ */
+@Tag("gpu")
+class CudaParityGpuTest {
+    private static final CudaRuntime.Status status = CudaRuntime.status();
+    private static CpuBackend cpu;
+
+    @BeforeAll
+    static void cpu() { cpu = new CpuBackend(); }
+
+    @AfterAll
+    static void close() { if (cpu != null) cpu.close(); }
+
+    @BeforeEach
+    void device() { assumeTrue(status.available(), status::reason); }
+
+    static Stream<Arguments> cases() {
+        return Stream.of(Arguments.of("vgg16", 1), Arguments.of("vgg16", 8), Arguments.of("vgg19", 1), Arguments.of("vgg19", 8));
+    }
+
+    private static Tensor input(int n, int seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        float[] x = new float[n * 3 * 224 * 224];
+        for (int i = 0; i < x.length; i++) x[i] = (float) (r.nextDouble() * 200 - 100);  // Keras caffe-style range
+        return new Tensor(x, n, 3, 224, 224);
+    }
+
+    private static void check(String what, Tensor got, Tensor want, double tol) {
+        double e = CudaSelfCheck.relL2(got, want);
+        System.out.printf(Locale.ROOT, "gpu-parity %-58s rel.L2 %.3e (bound %.0e)%n", what, e, tol);
+        assertTrue(e <= tol, what + ": relative L2 " + e + " > " + tol);
+    }
+
+    @ParameterizedTest(name = "{0} batch {1} fp32")
+    @MethodSource("cases")
+    void networkOpsMatchTheCpuBackend(String archName, int batch) {
+        Model model = RandomWeights.model(Architecture.byName(archName), 5);
+        String target = model.architecture().defaultTargetLayer();
+        Tensor x = input(batch, 3);
+        int[] classes = new int[batch];
+        for (int i = 0; i < batch; i++) classes[i] = (i * 131 + 7) % 1000;
+        Tensor seeds = BackwardRequest.oneHot(classes, 1000);
+        String tag = archName + " b" + batch + " ";
+        try (CudaBackend gpu = CudaBackend.open(0, CudaPrecision.FP32);
+             Network ref = cpu.load(model); Network dev = gpu.loadUnchecked(model, CudaPrecision.FP32);
+             ForwardPass a = ref.forward(x, Architecture.INPUT); ForwardPass b = dev.forward(x, Architecture.INPUT)) {
+            check(tag + "logits", b.logits(), a.logits(), 1e-4);
+            check(tag + target + " activation", b.activation(target), a.activation(target), 1e-4);
+            for (ReluRule rule : ReluRule.values()) {
+                String t = tag + rule.name().toLowerCase(Locale.ROOT) + " ";
+                Set<String> wg = rule == ReluRule.GRADIENT ? Set.of("block4_conv1", "fc2") : Set.of();
+                BackwardRequest req = new BackwardRequest(seeds, BackwardRequest.perImage(seeds, target, rule).imageOf(),
+                        Architecture.INPUT, rule, Set.of(target, "fc1"), wg);
+                Gradients ga = a.backward(req), gb = b.backward(req);
+                check(t + "fc1 gradient", gb.at("fc1"), ga.at("fc1"), 1e-4);
+                check(t + target + " gradient", gb.at(target), ga.at(target), 1e-4);
+                check(t + "input gradient", gb.at(Architecture.INPUT), ga.at(Architecture.INPUT), 1e-3);
+                for (String k : ga.weightGrads().keySet()) check(t + k + " gradient", gb.weightGrads().get(k), ga.weightGrads().get(k), 1e-3);
+            }
+            System.out.println("gpu-parity " + tag + "memory " + ((CudaNetwork) dev).memory());
+        }
+    }
+
+    private static List<LoadedImage> images(int n) {
+        List<LoadedImage> l = new ArrayList<>();
+        SplittableRandom r = new SplittableRandom(9);
+        for (int i = 0; i < n; i++) {
+            BufferedImage img = new BufferedImage(256, 240, BufferedImage.TYPE_INT_RGB);
+            for (int y = 0; y < img.getHeight(); y++) for (int xx = 0; xx < img.getWidth(); xx++) img.setRGB(xx, y, r.nextInt(1 << 24));
+            l.add(new LoadedImage(img, "noise" + i, "PNG", 1));
+        }
+        return l;
+    }
+
+    @ParameterizedTest(name = "{0} batch {1}: every method")
+    @MethodSource("cases")
+    void everyFacadeMethodMatchesTheCpuBackend(String archName, int batch) {
+        Model model = RandomWeights.model(Architecture.byName(archName), 6);
+        List<String> methods = new ArrayList<>();
+        for (String m : ExplainRequest.allMethods(false)) if (!m.startsWith("augmented")) methods.add(m);
+        ExplainRequest req = ExplainRequest.of(methods, Targets.topK(2));
+        List<LoadedImage> imgs = images(batch);
+        Explainer.Options opts = Explainer.Options.defaults().withMaxBatch(batch).withPrecision(CudaPrecision.FP32);
+        List<ImageExplanation> want, got;
+        try (Explainer ex = Explainer.of(model, new CpuBackend(), opts)) { want = ex.explain(imgs, req); }
+        try (Explainer ex = Explainer.of(model, CudaBackend.open(0, CudaPrecision.FP32), opts)) { got = ex.explain(imgs, req); }
+        for (int i = 0; i < batch; i++) {
+            for (int c = 0; c < 2; c++) {
+                ClassExplanation a = want.get(i).classes().get(c), b = got.get(i).classes().get(c);
+                assertEquals(a.classIndex(), b.classIndex(), "image " + i + " class rank " + c);
+                String t = archName + " b" + batch + " image " + i + " class " + a.classIndex() + " ";
+                for (String m : a.maps().keySet()) check(t + m + " map", b.maps().get(m).map(), a.maps().get(m).map(), 1e-4);
+                for (String m : a.gradients().keySet()) check(t + m, b.gradients().get(m).values(), a.gradients().get(m).values(), 1e-3);
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "{0} batch {1} tf32")
+    @MethodSource("cases")
+    void tf32StaysWithinItsDocumentedBounds(String archName, int batch) {
+        Model model = RandomWeights.model(Architecture.byName(archName), 5);
+        ExplainRequest req = ExplainRequest.gradCam();
+        List<LoadedImage> imgs = images(batch);
+        Explainer.Options opts = Explainer.Options.defaults().withMaxBatch(batch);
+        List<ImageExplanation> want, got;
+        try (Explainer ex = Explainer.of(model, CudaBackend.open(0, CudaPrecision.FP32), opts)) { want = ex.explain(imgs, req); }
+        try (Explainer ex = Explainer.of(model, CudaBackend.open(0, CudaPrecision.TF32), opts)) { got = ex.explain(imgs, req); }
+        for (int i = 0; i < batch; i++) {
+            ClassExplanation a = want.get(i).classes().get(0), b = got.get(i).classes().get(0);
+            String t = archName + " b" + batch + " tf32 image " + i + " ";
+            float[] la = {a.logit()}, lb = {b.logit()};
+            check(t + "top logit", new Tensor(lb, 1), new Tensor(la, 1), 1e-2);
+            if (a.classIndex() == b.classIndex()) check(t + "gradcam map", b.maps().get("gradcam").map(), a.maps().get("gradcam").map(), 2e-2);
+        }
+    }
+}
