@@ -241,60 +241,59 @@ const CudnnNetwork::ConvPlan& CudnnNetwork::plan(int layer, Direction dir, int b
     const size_t limit = std::min(kMaxWorkspace, free_bytes / 2 + workspace_.bytes());
 
     cudnnHandle_t h = ctx_.cudnn();
-    ConvPlan p;
-    int count = 0, returned = 0;
-    auto fail = [&](const char* what) {
-        throw std::runtime_error(std::string("cuDNN offers no ") + what + " algorithm for layer " +
-                                 std::to_string(layer) + " at batch " + std::to_string(batch) +
-                                 " within a " + std::to_string(limit >> 20) + " MiB workspace" +
-                                 (precision_ == Precision::kFp32 ? " without TF32" : ""));
+    // The three directions differ only in which cuDNN calls they make.
+    auto make = [&](const char* what, auto perf_type, auto max_count, auto query, auto workspace_of) {
+        using Perf = decltype(perf_type);
+        int count = 0, returned = 0;
+        CUDNN_CHECK(max_count(&count));
+        std::vector<Perf> perf(static_cast<size_t>(std::max(count, 1)));
+        CUDNN_CHECK(query(count, &returned, perf.data()));
+        const Perf* c = choose(perf, returned, limit, precision_);
+        if (!c) {
+            throw std::runtime_error(std::string("cuDNN offers no ") + what + " algorithm for layer " +
+                                     std::to_string(layer) + " at batch " + std::to_string(batch) +
+                                     " within a " + std::to_string(limit >> 20) + " MiB workspace" +
+                                     (precision_ == Precision::kFp32 ? " without TF32" : ""));
+        }
+        ConvPlan p;
+        p.algo = static_cast<int>(c->algo);
+        p.math = precision_ == Precision::kFp32 ? base_math : static_cast<int>(c->mathType);
+        CUDNN_CHECK(cudnnSetConvolutionMathType(conv_desc_, static_cast<cudnnMathType_t>(p.math)));
+        CUDNN_CHECK(workspace_of(c->algo, &p.workspace));
+        return p;
     };
+    ConvPlan p;
     switch (dir) {
-        case Direction::kForward: {
-            CUDNN_CHECK(cudnnGetConvolutionForwardAlgorithmMaxCount(h, &count));
-            std::vector<cudnnConvolutionFwdAlgoPerf_t> perf(static_cast<size_t>(std::max(count, 1)));
-            CUDNN_CHECK(cudnnGetConvolutionForwardAlgorithm_v7(h, x_desc_, w_desc_, conv_desc_,
-                                                               y_desc_, count, &returned,
-                                                               perf.data()));
-            const auto* c = choose(perf, returned, limit, precision_);
-            if (!c) fail("forward");
-            p.algo = c->algo;
-            p.math = precision_ == Precision::kFp32 ? base_math : c->mathType;
-            CUDNN_CHECK(cudnnSetConvolutionMathType(conv_desc_, static_cast<cudnnMathType_t>(p.math)));
-            CUDNN_CHECK(cudnnGetConvolutionForwardWorkspaceSize(
-                h, x_desc_, w_desc_, conv_desc_, y_desc_, c->algo, &p.workspace));
+        case Direction::kForward:
+            p = make("forward", cudnnConvolutionFwdAlgoPerf_t{},
+                     [&](int* n) { return cudnnGetConvolutionForwardAlgorithmMaxCount(h, n); },
+                     [&](int n, int* r, cudnnConvolutionFwdAlgoPerf_t* out) {
+                         return cudnnGetConvolutionForwardAlgorithm_v7(h, x_desc_, w_desc_, conv_desc_, y_desc_, n, r, out);
+                     },
+                     [&](cudnnConvolutionFwdAlgo_t algo, size_t* bytes) {
+                         return cudnnGetConvolutionForwardWorkspaceSize(h, x_desc_, w_desc_, conv_desc_, y_desc_, algo, bytes);
+                     });
             break;
-        }
-        case Direction::kBackwardData: {
-            CUDNN_CHECK(cudnnGetConvolutionBackwardDataAlgorithmMaxCount(h, &count));
-            std::vector<cudnnConvolutionBwdDataAlgoPerf_t> perf(static_cast<size_t>(std::max(count, 1)));
-            CUDNN_CHECK(cudnnGetConvolutionBackwardDataAlgorithm_v7(h, w_desc_, y_desc_, conv_desc_,
-                                                                    x_desc_, count, &returned,
-                                                                    perf.data()));
-            const auto* c = choose(perf, returned, limit, precision_);
-            if (!c) fail("backward-data");
-            p.algo = c->algo;
-            p.math = precision_ == Precision::kFp32 ? base_math : c->mathType;
-            CUDNN_CHECK(cudnnSetConvolutionMathType(conv_desc_, static_cast<cudnnMathType_t>(p.math)));
-            CUDNN_CHECK(cudnnGetConvolutionBackwardDataWorkspaceSize(
-                h, w_desc_, y_desc_, conv_desc_, x_desc_, c->algo, &p.workspace));
+        case Direction::kBackwardData:
+            p = make("backward-data", cudnnConvolutionBwdDataAlgoPerf_t{},
+                     [&](int* n) { return cudnnGetConvolutionBackwardDataAlgorithmMaxCount(h, n); },
+                     [&](int n, int* r, cudnnConvolutionBwdDataAlgoPerf_t* out) {
+                         return cudnnGetConvolutionBackwardDataAlgorithm_v7(h, w_desc_, y_desc_, conv_desc_, x_desc_, n, r, out);
+                     },
+                     [&](cudnnConvolutionBwdDataAlgo_t algo, size_t* bytes) {
+                         return cudnnGetConvolutionBackwardDataWorkspaceSize(h, w_desc_, y_desc_, conv_desc_, x_desc_, algo, bytes);
+                     });
             break;
-        }
-        case Direction::kBackwardFilter: {
-            CUDNN_CHECK(cudnnGetConvolutionBackwardFilterAlgorithmMaxCount(h, &count));
-            std::vector<cudnnConvolutionBwdFilterAlgoPerf_t> perf(static_cast<size_t>(std::max(count, 1)));
-            CUDNN_CHECK(cudnnGetConvolutionBackwardFilterAlgorithm_v7(h, x_desc_, y_desc_,
-                                                                      conv_desc_, w_desc_, count,
-                                                                      &returned, perf.data()));
-            const auto* c = choose(perf, returned, limit, precision_);
-            if (!c) fail("backward-filter");
-            p.algo = c->algo;
-            p.math = precision_ == Precision::kFp32 ? base_math : c->mathType;
-            CUDNN_CHECK(cudnnSetConvolutionMathType(conv_desc_, static_cast<cudnnMathType_t>(p.math)));
-            CUDNN_CHECK(cudnnGetConvolutionBackwardFilterWorkspaceSize(
-                h, x_desc_, y_desc_, conv_desc_, w_desc_, c->algo, &p.workspace));
+        case Direction::kBackwardFilter:
+            p = make("backward-filter", cudnnConvolutionBwdFilterAlgoPerf_t{},
+                     [&](int* n) { return cudnnGetConvolutionBackwardFilterAlgorithmMaxCount(h, n); },
+                     [&](int n, int* r, cudnnConvolutionBwdFilterAlgoPerf_t* out) {
+                         return cudnnGetConvolutionBackwardFilterAlgorithm_v7(h, x_desc_, y_desc_, conv_desc_, w_desc_, n, r, out);
+                     },
+                     [&](cudnnConvolutionBwdFilterAlgo_t algo, size_t* bytes) {
+                         return cudnnGetConvolutionBackwardFilterWorkspaceSize(h, x_desc_, y_desc_, conv_desc_, w_desc_, algo, bytes);
+                     });
             break;
-        }
     }
     return plans_.emplace(key, p).first->second;
 }

@@ -102,9 +102,9 @@ final class EvalCommand implements Callable<Integer> {
         for (String m : methods) scores.put(m.trim(), new Score());
         int correct = 0;
         ImageLoader loader = new ImageLoader();
-        long t0 = System.nanoTime();
         try (Explainer ex = Explainer.of(model, options);
-             Network net = ex.backend().load(model)) {
+             Network net = ex.backend().load(model);
+             Progress progress = Progress.start("eval", items.size(), false, err)) {
             for (int from = 0; from < items.size(); from += options.maxBatch()) {
                 List<Item> chunk = items.subList(from, Math.min(items.size(), from + options.maxBatch()));
                 List<LoadedImage> images = new ArrayList<>();
@@ -138,12 +138,9 @@ final class EvalCommand implements Callable<Integer> {
                         if (fidelity) fidelity(net, model.preprocessing(), pixels, netMap, it.label(), sc);
                     }
                 }
-                err.printf(Locale.ROOT, "\reval: %d/%d images (%.1f s)", Math.min(items.size(), from + chunk.size()), items.size(),
-                        (System.nanoTime() - t0) / 1e9);
-                err.flush();
+                for (int i = 0; i < chunk.size(); i++) progress.step();
             }
         }
-        err.println();
         out.printf(Locale.ROOT, "model: %s%ndata: %s, %d images; classification accuracy %.4f; box threshold %.2f of max; fidelity on %d images, %d steps%n",
                 model.source(), data, items.size(), correct / (double) items.size(), threshold, Math.min(fidelityImages, items.size()), steps);
         out.println("| method | loc acc (GT-known, IoU>=0.5) | top-1 loc acc | mean IoU | pointing game | empty maps | Average Drop % | Increase in Confidence % | deletion AUC (lower better) | insertion AUC (higher better) |");

@@ -81,7 +81,7 @@ final class ExplainCommand implements Callable<Integer> {
     @Option(names = {"-o", "--out"}, defaultValue = "gradcam4j-out", paramLabel = "DIR", description = "output folder (default: ./${DEFAULT-VALUE})")
     Path out;
 
-    @Option(names = "--resume", description = "skip images whose summary.json exists and lists files that all exist")
+    @Option(names = "--resume", description = "skip images whose summary.json exists, lists files that all exist and was made with the same --method list")
     boolean resume;
 
     @Option(names = "--panel", description = "also write panel-c<class>.png: image | heat map | overlay | gradient")
@@ -176,7 +176,7 @@ final class ExplainCommand implements Callable<Integer> {
                 for (int i = 0; i < files.size(); i++) {
                     Path file = files.get(i);
                     Path dir = out.resolve(names.get(file.toAbsolutePath().normalize()));
-                    if (resume && ExplanationWriter.isComplete(dir, file)) {
+                    if (resume && ExplanationWriter.isComplete(dir, file, methodTokens)) {
                         skipped++;
                         progress.step();
                     } else {

@@ -68,14 +68,33 @@ final class ExplanationWriter {
 
     /**
      * Whether {@code dir} holds a complete result for {@code source}: a readable summary.json, made from the same
-     * file (absolute path), all of whose listed files exist.
+     * file (absolute path) with the same method list, all of whose listed files exist.
      */
-    static boolean isComplete(Path dir, Path source) {
+    /** The plain file names an existing summary.json in {@code dir} lists (none when it is missing or unreadable). */
+    private static List<String> listedFiles(Path dir) {
+        List<String> names = new ArrayList<>();
+        Path summary = dir.resolve(SUMMARY);
+        if (!Files.isRegularFile(summary)) return names;
+        try {
+            for (JsonNode f : Json.MAPPER.readTree(summary.toFile()).path("files")) {
+                String name = f.asText("");
+                if (!name.isEmpty() && !name.contains("/") && !name.contains("\\") && !name.equals(SUMMARY)) names.add(name);
+            }
+        } catch (IOException | RuntimeException e) {
+            // not ours or damaged: leave the folder's other files alone
+        }
+        return names;
+    }
+
+    static boolean isComplete(Path dir, Path source, List<String> methods) {
         Path summary = dir.resolve(SUMMARY);
         if (!Files.isRegularFile(summary)) return false;
         try {
             JsonNode root = Json.MAPPER.readTree(summary.toFile());
             if (!root.path("imagePath").asText("").equals(source.toAbsolutePath().normalize().toString())) return false;
+            List<String> done = new ArrayList<>();
+            root.path("methods").forEach(m -> done.add(m.asText("")));
+            if (!done.equals(methods)) return false;  // another method list: the outputs differ, so redo the image
             JsonNode files = root.path("files");
             if (!files.isArray()) return false;
             for (JsonNode f : files) {
@@ -97,6 +116,7 @@ final class ExplanationWriter {
      */
     List<String> write(Path dir, Path source, LoadedImage image, ImageExplanation r) {
         List<String> files = new ArrayList<>();
+        List<String> previous = listedFiles(dir);
         try {
             Files.deleteIfExists(dir.resolve(SUMMARY));
         } catch (IOException e) {
@@ -140,6 +160,16 @@ final class ExplanationWriter {
                 }
             }
             if (settings.panel()) png(dir, "panel" + c + ".png", panel(view, firstMap, firstGradient), files);
+        }
+        // Outputs of an earlier run of this image that this run did not rewrite (another method list or classes)
+        // would otherwise linger beside the new ones; only files that run listed are touched.
+        for (String name : previous) {
+            if (files.contains(name)) continue;
+            try {
+                Files.deleteIfExists(dir.resolve(name));
+            } catch (IOException e) {
+                throw new OutputException(dir.resolve(name), e);
+            }
         }
         if (settings.save().contains("json")) {
             Path summary = dir.resolve(SUMMARY);

@@ -76,6 +76,18 @@ class ExplainCommandTest {
         CliRun third = explain(withResume(FULL));
         assertTrue(third.out().contains("4 images: 1 explained, 2 skipped (complete), 1 failed"), third.toString());
         assertTrue(Files.exists(victim));
+
+        // another method list: nothing is complete for it, every image is redone with the new methods
+        String[] other = FULL.clone();
+        other[1] = "gradcam,guided";
+        CliRun fourth = explain(withResume(other));
+        assertTrue(fourth.out().contains("4 images: 3 explained, 0 skipped (complete), 1 failed"), fourth.toString());
+        JsonNode redone = Json.MAPPER.readTree(out.resolve("a/summary.json").toFile());
+        assertEquals("[\"gradcam\",\"guided\"]", redone.get("methods").toString());
+        Set<String> listed = new TreeSet<>();
+        redone.get("files").forEach(f -> listed.add(f.asText()));
+        listed.add("summary.json");
+        assertEquals(listed, listNames(out.resolve("a")), "the earlier run's hirescam files are gone");
     }
 
     private static String[] withResume(String[] args) {

@@ -30,11 +30,20 @@ public final class Reference {
         return p;
     }
 
-    /** Runs tools/{script} with args unless {@code marker} exists; returns the output directory. */
+    /**
+     * Runs tools/{script} with args unless the output directory holds a complete run made by the same tools/*.py
+     * and arguments (the {@code .complete} marker records their hash, so an edited script regenerates);
+     * returns the output directory.
+     */
     public static Path generate(String name, String script, String... args) {
         Path dir = ROOT.resolve("target/ref").resolve(name);
         Path done = dir.resolve(".complete");
-        if (Files.exists(done)) return dir;
+        String stamp = stamp(script, args);
+        try {
+            if (Files.exists(done) && Files.readString(done).equals(stamp)) return dir;
+        } catch (IOException e) {
+            // unreadable marker: generate again
+        }
         List<String> cmd = new ArrayList<>(List.of(python(), ROOT.resolve("tools").resolve(script).toString()));
         cmd.addAll(List.of(args));
         cmd.addAll(List.of("--out", dir.toString()));
@@ -44,11 +53,25 @@ public final class Reference {
             Assumptions.abort("PyTorch reference unavailable: " + why);
         }
         try {
-            Files.writeString(done, "ok");
+            Files.writeString(done, stamp);
         } catch (IOException e) {
             throw new AssertionError(e);
         }
         return dir;
+    }
+
+    /** Hash of every tools/*.py (scripts import each other) and the arguments. */
+    private static String stamp(String script, String... args) {
+        try {
+            java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+            md.update((script + " " + String.join(" ", args)).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            try (var files = Files.list(ROOT.resolve("tools"))) {
+                for (Path f : files.filter(f -> f.toString().endsWith(".py")).sorted().toList()) md.update(Files.readAllBytes(f));
+            }
+            return java.util.HexFormat.of().formatHex(md.digest());
+        } catch (IOException | java.security.NoSuchAlgorithmException e) {
+            throw new AssertionError(e);
+        }
     }
 
     private static String run(List<String> cmd) {

@@ -6,16 +6,28 @@ import org.gradcam4j.tensor.Tensor;
 /** A 3x3 convolution's parameters rearranged once for the CPU kernels. */
 final class ConvWeights {
     final int cout, cin;
-    /** (9, cout, cin): one (cout x cin) matrix per tap t = kh*3 + kw. */
+    /** (9, cout, cin): one (cout x cin) matrix per tap t = kh*3 + kw; null for a layer that runs only Winograd. */
     final FloatBuffer taps;
     /** (cout, 9*cin) with column t*cin + c, for the im2col path (small cin); null otherwise. */
     final FloatBuffer cols;
     final float[] bias;
 
     /** @param kernel (cout, cin, 3, 3) canonical; @param bias (cout) */
-    ConvWeights(Tensor kernel, Tensor bias) {
+    ConvWeights(Tensor kernel, Tensor bias) { this(kernel, bias, true); }
+
+    /**
+     * @param direct whether the direct (shifted-GEMM) kernels will use this layer; when not (Winograd both ways),
+     *               only the bias is kept, which saves a copy of the kernel (59 MB for VGG16)
+     */
+    ConvWeights(Tensor kernel, Tensor bias, boolean direct) {
         cout = kernel.dim(0);
         cin = kernel.dim(1);
+        this.bias = bias.data().clone();
+        if (!direct) {
+            taps = null;
+            cols = null;
+            return;
+        }
         float[] k = kernel.data();
         taps = Buffers.allocate(9L * cout * cin, "conv weights");
         for (int o = 0; o < cout; o++) {
@@ -33,6 +45,5 @@ final class ConvWeights {
         } else {
             cols = null;
         }
-        this.bias = bias.data().clone();
     }
 }

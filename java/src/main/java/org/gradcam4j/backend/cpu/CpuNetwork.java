@@ -40,9 +40,9 @@ final class CpuNetwork implements Network {
             LayerSpec l = layers.get(i);
             if (l.kind() == LayerKind.CONV3X3) {
                 Tensor kernel = model.weights().kernel(l.name());
-                weights[i] = new ConvWeights(kernel, model.weights().bias(l.name()));
                 boolean fwd = algorithm.winogradForward(l.inChannels(), l.outChannels(), l.inSize());
                 boolean bwd = algorithm.winogradBackwardData(l.inChannels(), l.outChannels(), l.inSize());
+                weights[i] = new ConvWeights(kernel, model.weights().bias(l.name()), !(fwd && bwd));
                 WinogradWeights u = fwd || bwd ? new WinogradWeights(kernel) : null;
                 winogradForward[i] = fwd ? u : null;
                 winogradBackward[i] = bwd ? u : null;
