@@ -17,6 +17,15 @@ public interface Network extends AutoCloseable {
      */
     ForwardPass forward(Tensor input, String keepFrom);
 
+    /**
+     * Replaces one layer's parameters (canonical layout, as in {@link org.gradcam4j.model.ModelWeights}) in place,
+     * so that a training loop need not prepare the whole network again after every step. Forward passes already
+     * open keep what they computed. Returns false where a backend cannot; the caller then loads the model afresh.
+     *
+     * @param bias null for a layer without one
+     */
+    default boolean updateParameters(String layer, Tensor kernel, Tensor bias) { return false; }
+
     @Override
     void close();
 }

@@ -111,7 +111,7 @@ final class TrainCommand implements Callable<Integer> {
     int threads;
 
     @Option(names = "--device", defaultValue = "cpu", paramLabel = "D",
-            description = "cpu, cuda or auto (default: ${DEFAULT-VALUE}; the CUDA backend re-uploads the weights after every step)")
+            description = "cpu, cuda or auto (default: ${DEFAULT-VALUE})")
     String device;
 
     @Option(names = "--precision", defaultValue = "fp32", paramLabel = "P",
@@ -160,9 +160,9 @@ final class TrainCommand implements Callable<Integer> {
         err.printf(Locale.ROOT, "train: %s, %d images, %d classes; %s; trainable: %s%n", arch, train.count(), labels.size(),
                 opt.describe(), trainable);
 
-        try (Backend backend = Backends.open(Device.parse(device), threads, CudaPrecision.parse(precision))) {
+        try (Backend backend = Backends.open(Device.parse(device), threads, CudaPrecision.parse(precision));
+             Trainer t = new Trainer(backend, start, trainable, opt)) {
             err.println("train: backend " + backend.description());
-            Trainer t = new Trainer(backend, start, trainable, opt);
             int epoch = 0, batchInEpoch = 0;
             if (resuming) {
                 int[] pos = restore(state, t, opt);
@@ -285,6 +285,7 @@ final class TrainCommand implements Callable<Integer> {
             }
         }
         opt.restore(optState, progress[2]);
+        t.parametersChanged();
         return new int[] {progress[0], progress[1]};
     }
 }

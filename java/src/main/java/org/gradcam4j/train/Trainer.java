@@ -27,10 +27,11 @@ import org.gradcam4j.tensor.Tensor;
  * the backend returns the weight and bias gradients summed over the rows, which is exactly {@code dLoss/dW}.
  * Layers not in {@link #trainable()} are frozen: backward stops just below the lowest trainable layer.
  *
- * <p>The backend keeps its own rearranged copy of the weights, so the network is prepared afresh from the
- * updated parameters at each step (for the small networks trained here this costs far less than the step).
+ * <p>The backend keeps its own rearranged (or uploaded) copy of the weights: after each step the trainable layers'
+ * new parameters are pushed into the prepared network ({@link Network#updateParameters}), or, on a backend that
+ * cannot do that, the network is prepared afresh. Close the trainer to release the network.
  */
-public final class Trainer {
+public final class Trainer implements AutoCloseable {
     /** Loss and accuracy of one batch. */
     public record StepResult(double loss, int correct, int count) {}
 
@@ -40,6 +41,7 @@ public final class Trainer {
     private final Set<String> trainable;
     private final Optimizer optimizer;
     private final String stopAt;
+    private Network network;  // prepared lazily, kept in step with params
 
     /**
      * @param initial   the starting model (architecture, preprocessing, labels, parameters; copied)
@@ -102,7 +104,49 @@ public final class Trainer {
         Map<String, float[]> grads = new LinkedHashMap<>();
         StepResult r = gradients(input, labels, grads);
         optimizer.step(params, grads);
+        pushParameters();
         return r;
+    }
+
+    /** The prepared network, in step with {@link #parameters()}. */
+    private Network network() {
+        if (network == null) network = backend.load(model("training"));
+        return network;
+    }
+
+    /** After an update: the trainable layers' parameters into the prepared network, else prepare it afresh. */
+    private void pushParameters() {
+        if (network == null) return;
+        Map<String, Tensor> shapes = template.weights().all();
+        for (String layer : trainable) {
+            String k = ModelWeights.kernelKey(layer), b = ModelWeights.biasKey(layer);
+            Tensor kernel = new Tensor(params.get(k), shapes.get(k).shape());
+            Tensor bias = params.containsKey(b) ? new Tensor(params.get(b), shapes.get(b).shape()) : null;
+            if (!network.updateParameters(layer, kernel, bias)) {
+                network.close();
+                network = null;
+                return;
+            }
+        }
+    }
+
+    /**
+     * Tells the trainer that {@link #parameters()} were changed from outside (a restored checkpoint), so the
+     * prepared network is refreshed before the next step.
+     */
+    public void parametersChanged() {
+        if (network != null) {
+            network.close();
+            network = null;
+        }
+    }
+
+    @Override
+    public void close() {
+        if (network != null) {
+            network.close();
+            network = null;
+        }
     }
 
     /** Loss and the gradients of the mean loss w.r.t. every trainable parameter, without updating. */
@@ -110,8 +154,7 @@ public final class Trainer {
         int n = input.dim(0);
         if (labels.length != n) throw new IllegalArgumentException(labels.length + " labels for " + n + " images");
         int classes = template.architecture().numClasses();
-        try (Network net = backend.load(model("training"));
-             ForwardPass pass = net.forward(input, stopAt)) {
+        try (ForwardPass pass = network().forward(input, stopAt)) {
             float[] logits = pass.logits().data();
             float[] seeds = new float[n * classes];
             double loss = 0;
@@ -157,8 +200,7 @@ public final class Trainer {
     /** Predicted classes of a batch (forward only). */
     public int[] predict(Tensor input) {
         int classes = template.architecture().numClasses();
-        try (Network net = backend.load(model("evaluation"));
-             ForwardPass pass = net.forward(input, null)) {
+        try (ForwardPass pass = network().forward(input, null)) {
             float[] logits = pass.logits().data();
             int[] out = new int[input.dim(0)];
             for (int i = 0; i < out.length; i++) {

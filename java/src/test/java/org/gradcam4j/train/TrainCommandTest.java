@@ -74,8 +74,8 @@ class TrainCommandTest {
         Path full = dir.resolve("full.h5");
         run(args(train, full, 6));
         Model m = CanonicalModelFile.read(full);
-        try (CpuBackend cpu = new CpuBackend(2)) {
-            Trainer t = new Trainer(cpu, m, Trainer.allLayers(m.architecture()), new Optimizer.Sgd(1, 0, 0));
+        try (CpuBackend cpu = new CpuBackend(2);
+             Trainer t = new Trainer(cpu, m, Trainer.allLayers(m.architecture()), new Optimizer.Sgd(1, 0, 0))) {
             FolderDataset held = FolderDataset.load(test, FolderDataset.classesOf(test),
                     new Preprocessor(m.preprocessing(), 16, ResizeMode.CROP), 0);
             int[] order = new int[held.count()];

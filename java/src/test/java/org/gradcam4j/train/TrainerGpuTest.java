@@ -45,8 +45,8 @@ class TrainerGpuTest {
             for (Architecture arch : archs) {
                 Model m = RandomWeights.model(arch, 9);
                 for (boolean adam : new boolean[] {false, true}) {
-                    Trainer a = new Trainer(cpu, m, Trainer.allLayers(arch), optimizer(adam));
-                    Trainer b = new Trainer(gpu, m, Trainer.allLayers(arch), optimizer(adam));
+                    try (Trainer a = new Trainer(cpu, m, Trainer.allLayers(arch), optimizer(adam));
+                         Trainer b = new Trainer(gpu, m, Trainer.allLayers(arch), optimizer(adam))) {
                     for (int step = 0; step < 3; step++) {
                         Trainer.StepResult ra = a.step(input, labels), rb = b.step(input, labels);
                         assertEquals(ra.loss(), rb.loss(), 1e-4 * Math.abs(ra.loss()), arch.name() + " step " + step + " loss");
@@ -55,6 +55,7 @@ class TrainerGpuTest {
                         double e = Errors.relativeL2(b.parameters().get(k), a.parameters().get(k));
                         System.out.printf(Locale.ROOT, "gpu-train %-4s %-5s %-24s rel.L2 %.3e%n", arch.name(), adam ? "adam" : "sgd", k, e);
                         assertTrue(e <= TOLERANCE, arch.name() + " " + k + ": " + e);
+                    }
                     }
                 }
             }

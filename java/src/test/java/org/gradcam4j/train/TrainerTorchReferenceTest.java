@@ -50,8 +50,8 @@ class TrainerTorchReferenceTest {
         Tensor x = ref.tensor("x");
         int[] y = ref.ints("y");
 
-        try (CpuBackend backend = new CpuBackend(2)) {
-            Trainer t = new Trainer(backend, model, Trainer.allLayers(arch), new Optimizer.Sgd(0.1, 0.9, 1e-3));
+        try (CpuBackend backend = new CpuBackend(2);
+             Trainer t = new Trainer(backend, model, Trainer.allLayers(arch), new Optimizer.Sgd(0.1, 0.9, 1e-3))) {
             Map<String, float[]> grads = new LinkedHashMap<>();
             Trainer.StepResult s = t.gradients(x, y, grads);
             assertEquals(ref.tensor("loss").data()[0], s.loss(), 1e-5 * Math.abs(s.loss()), "loss");
@@ -60,9 +60,10 @@ class TrainerTorchReferenceTest {
             for (int i = 0; i < 2; i++) t.step(x, y);
             for (String k : init.keySet()) check("sgd " + k, t.parameters().get(k), ref.tensor("sgd." + k.replace('/', '.')).data());
 
-            Trainer a = new Trainer(backend, model, Trainer.allLayers(arch), new Optimizer.Adam(0.01, 0.9, 0.999, 1e-8, 1e-3));
-            for (int i = 0; i < 2; i++) a.step(x, y);
-            for (String k : init.keySet()) check("adam " + k, a.parameters().get(k), ref.tensor("adam." + k.replace('/', '.')).data());
+            try (Trainer a = new Trainer(backend, model, Trainer.allLayers(arch), new Optimizer.Adam(0.01, 0.9, 0.999, 1e-8, 1e-3))) {
+                for (int i = 0; i < 2; i++) a.step(x, y);
+                for (String k : init.keySet()) check("adam " + k, a.parameters().get(k), ref.tensor("adam." + k.replace('/', '.')).data());
+            }
         }
     }
 

@@ -22,6 +22,7 @@ final class CpuNetwork implements Network {
     /** Per conv layer, the Winograd-domain kernel where that direction runs Winograd, else null (direct). */
     final WinogradWeights[] winogradForward, winogradBackward;
     final LayerOps ops;
+    private final ConvAlgorithm algorithm;
     final WinogradConv winograd;
     final Buffers buffers = new Buffers();
     private volatile boolean closed;
@@ -33,23 +34,43 @@ final class CpuNetwork implements Network {
         this.layers = arch.layers();
         this.ops = new LayerOps(workers, gemm);
         this.winograd = new WinogradConv(workers, gemm);
+        this.algorithm = algorithm;
         this.weights = new Object[layers.size()];
         this.winogradForward = new WinogradWeights[layers.size()];
         this.winogradBackward = new WinogradWeights[layers.size()];
         for (int i = 0; i < layers.size(); i++) {
             LayerSpec l = layers.get(i);
-            if (l.kind() == LayerKind.CONV3X3) {
-                Tensor kernel = model.weights().kernel(l.name());
-                boolean fwd = algorithm.winogradForward(l.inChannels(), l.outChannels(), l.inSize());
-                boolean bwd = algorithm.winogradBackwardData(l.inChannels(), l.outChannels(), l.inSize());
-                weights[i] = new ConvWeights(kernel, model.weights().bias(l.name()), !(fwd && bwd));
-                WinogradWeights u = fwd || bwd ? new WinogradWeights(kernel) : null;
-                winogradForward[i] = fwd ? u : null;
-                winogradBackward[i] = bwd ? u : null;
-            } else if (l.kind() == LayerKind.FC) {
-                weights[i] = new FcWeights(model.weights().kernel(l.name()), l.bias() ? model.weights().bias(l.name()) : null);
-            }
+            if (l.hasWeights()) prepare(i, model.weights().kernel(l.name()), l.bias() ? model.weights().bias(l.name()) : null);
         }
+    }
+
+    /** Rearranges one layer's canonical parameters for the CPU kernels. */
+    private void prepare(int i, Tensor kernel, Tensor bias) {
+        LayerSpec l = layers.get(i);
+        if (l.kind() == LayerKind.CONV3X3) {
+            boolean fwd = algorithm.winogradForward(l.inChannels(), l.outChannels(), l.inSize());
+            boolean bwd = algorithm.winogradBackwardData(l.inChannels(), l.outChannels(), l.inSize());
+            WinogradWeights u = fwd || bwd ? new WinogradWeights(kernel) : null;
+            winogradForward[i] = fwd ? u : null;
+            winogradBackward[i] = bwd ? u : null;
+            weights[i] = new ConvWeights(kernel, bias, !(fwd && bwd));
+        } else if (l.kind() == LayerKind.FC) {
+            weights[i] = new FcWeights(kernel, bias);
+        }
+    }
+
+    /** Training: replaces one layer's prepared weights. Not for use while another thread runs a pass. */
+    @Override
+    public boolean updateParameters(String layer, Tensor kernel, Tensor bias) {
+        checkOpen();
+        int i = arch.indexOf(layer);
+        LayerSpec l = layers.get(i);
+        if (!l.hasWeights()) throw new IllegalArgumentException("layer '" + layer + "' has no parameters");
+        if (!java.util.Arrays.equals(kernel.shape(), l.kernelShape()) || (bias == null) == l.bias()) {
+            throw new IllegalArgumentException("parameters of the wrong shape for '" + layer + "'");
+        }
+        prepare(i, kernel, bias);
+        return true;
     }
 
     @Override public Architecture architecture() { return arch; }

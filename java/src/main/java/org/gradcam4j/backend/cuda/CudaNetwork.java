@@ -71,6 +71,21 @@ public final class CudaNetwork implements Network {
         return new CudaForwardPass(this, n, keep, pass);
     }
 
+    /** Uploads one layer's new parameters into the existing device allocation (training). */
+    @Override
+    public boolean updateParameters(String layer, Tensor kernel, Tensor bias) {
+        long h = handle();
+        int i = arch.indexOf(layer);
+        LayerSpec l = arch.layers().get(i);
+        if (!l.hasWeights()) throw new IllegalArgumentException("layer '" + layer + "' has no parameters");
+        if (!java.util.Arrays.equals(kernel.shape(), l.kernelShape()) || (bias == null) == l.bias()) {
+            throw new IllegalArgumentException("parameters of the wrong shape for '" + layer + "'");
+        }
+        float[] k = kernel.data(), b = bias == null ? null : bias.data();
+        backend.run(() -> CudnnEngineNative.upload(h, i, k, b));
+        return true;
+    }
+
     /** Device memory held by this network and the device's free / total, for logs and benchmarks. */
     public MemoryUse memory() {
         long h = handle();
