@@ -73,5 +73,14 @@ void guided_product(float* out,           // M x C x HW
                     const float* map,     // M x HW
                     int M, int C, int64_t HW);
 
+// engine_ops (the cuDNN engine's layer kernels)
+void bias_act(float* y, const float* bias, int N, int C, int64_t inner, bool relu);
+void maxpool2_forward(float* out, const float* in, int N, int C, int H, int W);
+void maxpool2_backward(float* grad_in, const float* grad_out, const float* in,
+                       const int* image_of, int M, int C, int H, int W);
+void gap_forward(float* out, const float* in, int N, int C, int HW);
+void gap_backward(float* grad_in, const float* grad_out, int M, int C, int HW);
+void gather_rows(float* out, const float* in, const int* image_of, int M, int64_t per_row);
+
 }  // namespace reference
 }  // namespace gradcam4j

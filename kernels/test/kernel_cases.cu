@@ -14,6 +14,7 @@
 #include "cam_combine.cuh"
 #include "check.h"
 #include "device_buffer.h"
+#include "engine_ops.cuh"
 #include "grad_pool.cuh"
 #include "gradcampp.cuh"
 #include "guided_product.cuh"
@@ -430,6 +431,70 @@ void check_guided_product(Recorder& rec, const ProductCase& cs, uint32_t seed) {
             rel_l2((cs.inplace ? d_g : d_out).download(), ref), kTolExact);
 }
 
+// ---------------------------------------------------------------------------------------------
+// engine_ops: the cuDNN engine's layer kernels (the PoolCase shapes)
+
+void check_engine_ops(Recorder& rec, const PoolCase& cs, uint32_t seed) {
+    Rng rng(seed);
+    const int M = cs.M, N = cs.N, C = cs.C, H = cs.H, W = cs.W, HW = H * W;
+    const int Ho = H / 2, Wo = W / 2;
+    const std::string shape = dims(cs.name, {M, N, C, H, W});
+    // Values on a 0.5 grid, half of them clamped to 0: ties for the first-maximum rule.
+    std::vector<float> x = normal_vector(rng, static_cast<size_t>(N) * C * HW);
+    for (auto& v : x) v = std::max(std::round(v * 2.f) / 2.f, 0.f);
+    const std::vector<float> bias = normal_vector(rng, static_cast<size_t>(C));
+    const std::vector<float> dP = normal_vector(rng, static_cast<size_t>(M) * C * Ho * Wo);
+    const std::vector<float> dG = normal_vector(rng, static_cast<size_t>(M) * C);
+    const std::vector<int> img = cs.gather ? gathered_images(M, N) : std::vector<int>();
+    const int* img_host = cs.gather ? img.data() : nullptr;
+    DeviceBuffer<float> d_x(x), d_bias(bias), d_dP(dP), d_dG(dG);
+    DeviceBuffer<int> d_img(img);
+    const int* img_dev = cs.gather ? d_img.get() : nullptr;
+
+    for (bool relu : {false, true}) {
+        std::vector<float> y = normal_vector(rng, x.size()), ref = y;
+        DeviceBuffer<float> d_y(y);
+        CUDA_CHECK(launch_bias_act(d_y.get(), d_bias.get(), N, C, HW, relu, nullptr));
+        reference::bias_act(ref.data(), bias.data(), N, C, HW, relu);
+        rec.add("engine_ops", relu ? "bias_relu" : "bias", shape, rel_l2(d_y.download(), ref), kTolExact);
+    }
+    {
+        DeviceBuffer<float> d_out(static_cast<size_t>(N) * C * Ho * Wo);
+        std::vector<float> ref(d_out.size());
+        CUDA_CHECK(launch_maxpool2_forward(d_out.get(), d_x.get(), N, C, H, W, nullptr));
+        reference::maxpool2_forward(ref.data(), x.data(), N, C, H, W);
+        rec.add("engine_ops", "maxpool2_forward", shape, rel_l2(d_out.download(), ref), kTolExact);
+    }
+    {
+        DeviceBuffer<float> d_out(static_cast<size_t>(M) * C * HW);
+        std::vector<float> ref(d_out.size());
+        CUDA_CHECK(launch_maxpool2_backward(d_out.get(), d_dP.get(), d_x.get(), img_dev, M, C, H, W, nullptr));
+        reference::maxpool2_backward(ref.data(), dP.data(), x.data(), img_host, M, C, H, W);
+        rec.add("engine_ops", "maxpool2_backward", shape, rel_l2(d_out.download(), ref), kTolExact);
+    }
+    {
+        DeviceBuffer<float> d_out(static_cast<size_t>(N) * C);
+        std::vector<float> ref(d_out.size());
+        CUDA_CHECK(launch_gap_forward(d_out.get(), d_x.get(), N, C, HW, nullptr));
+        reference::gap_forward(ref.data(), x.data(), N, C, HW);
+        rec.add("engine_ops", "gap_forward", shape, rel_l2(d_out.download(), ref), kTolReduce);
+    }
+    {
+        DeviceBuffer<float> d_out(static_cast<size_t>(M) * C * HW);
+        std::vector<float> ref(d_out.size());
+        CUDA_CHECK(launch_gap_backward(d_out.get(), d_dG.get(), M, C, HW, nullptr));
+        reference::gap_backward(ref.data(), dG.data(), M, C, HW);
+        rec.add("engine_ops", "gap_backward", shape, rel_l2(d_out.download(), ref), kTolExact);
+    }
+    if (cs.gather) {
+        DeviceBuffer<float> d_out(static_cast<size_t>(M) * C * HW);
+        std::vector<float> ref(d_out.size());
+        CUDA_CHECK(launch_gather_rows(d_out.get(), d_x.get(), d_img.get(), M, static_cast<int64_t>(C) * HW, nullptr));
+        reference::gather_rows(ref.data(), x.data(), img.data(), M, static_cast<int64_t>(C) * HW);
+        rec.add("engine_ops", "gather_rows", shape, rel_l2(d_out.download(), ref), kTolExact);
+    }
+}
+
 }  // namespace
 
 std::vector<CheckLine> run_kernel_checks(const CheckOptions& options) {
@@ -441,6 +506,8 @@ std::vector<CheckLine> run_kernel_checks(const CheckOptions& options) {
         if (!(options.quick && cs.large)) check_relu_backward(rec, cs, seed++);
     for (const auto& cs : kPoolCases)
         if (!(options.quick && cs.large)) check_relu_maxpool(rec, cs, seed++);
+    for (const auto& cs : kPoolCases)
+        if (!(options.quick && cs.large)) check_engine_ops(rec, cs, seed++);
     for (const auto& cs : kUpsampleCases)
         if (!(options.quick && cs.large)) check_upsample(rec, cs, seed++);
     for (const auto& cs : kNormaliseCases)

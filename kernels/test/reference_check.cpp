@@ -146,6 +146,39 @@ void check_guided_product() {
 
 }  // namespace
 
+void check_engine_ops() {
+    // One 2x3 plane (odd width: the last column belongs to no window): window (2, 5; 5, 1) has a
+    // tie, the first maximum (row-major) wins.
+    const std::vector<float> x = {2, 5, 9, 5, 1, 9};
+    std::vector<float> p(1), g(6);
+    reference::maxpool2_forward(p.data(), x.data(), 1, 1, 2, 3);
+    expect("maxpool2_forward: window max", p, {5.0});
+    const std::vector<float> dp = {7};
+    reference::maxpool2_backward(g.data(), dp.data(), x.data(), nullptr, 1, 1, 2, 3);
+    expect("maxpool2_backward: first maximum, odd column 0", g, {0, 7, 0, 0, 0, 0});
+    const int img[2] = {0, 0};  // two seed rows on one image
+    const std::vector<float> dp2 = {1, -2};
+    std::vector<float> g2(12);
+    reference::maxpool2_backward(g2.data(), dp2.data(), x.data(), img, 2, 1, 2, 3);
+    expect("maxpool2_backward: gathered rows", g2, {0, 1, 0, 0, 0, 0, 0, -2, 0, 0, 0, 0});
+    std::vector<float> m(1);
+    reference::gap_forward(m.data(), x.data(), 1, 1, 6);
+    expect("gap_forward: mean", m, {31.0 / 6.0});
+    std::vector<float> gb(3);
+    const std::vector<float> go = {3};
+    reference::gap_backward(gb.data(), go.data(), 1, 1, 3);
+    expect("gap_backward: g / HW", gb, {1.0, 1.0, 1.0});
+    std::vector<float> y = {-1, 2, -3, 4};  // N = 1, C = 2, inner = 2
+    const std::vector<float> b = {0.5f, -5};
+    reference::bias_act(y.data(), b.data(), 1, 2, 2, true);
+    expect("bias_act: per-channel bias then ReLU", y, {0, 2.5, 0, 0});
+    std::vector<float> rows(4);
+    const std::vector<float> src = {1, 2, 3, 4};  // two rows of two
+    const int which[2] = {1, 1};
+    reference::gather_rows(rows.data(), src.data(), which, 2, 2);
+    expect("gather_rows", rows, {3, 4, 3, 4});
+}
+
 int main() {
     check_grad_pool();
     check_gradcampp();
@@ -153,6 +186,7 @@ int main() {
     check_relu();
     check_upsample();
     check_guided_product();
+    check_engine_ops();
     std::printf("%s (%d failed)\n", g_failures ? "FAIL" : "PASS", g_failures);
     return g_failures ? 1 : 0;
 }
