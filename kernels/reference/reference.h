@@ -82,5 +82,18 @@ void gap_forward(float* out, const float* in, int N, int C, int HW);
 void gap_backward(float* grad_in, const float* grad_out, int M, int C, int HW);
 void gather_rows(float* out, const float* in, const int* image_of, int M, int64_t per_row);
 
+// tv_solver (the super-resolution solver's steps, as the Java solvers compute them; B planes)
+void tv_spmv(double* out, int rows, int cols, const int* row_start, const int* column,
+             const float* weight, const double* x, const double* g, int B, double scale);
+void fgp_iterate(double* qx_out, double* qy_out, double* px, double* py, const double* qx_in,
+                 const double* qy_in, const double* u, double alpha, double beta, int S, int B);
+void tv_primal(double* out, const double* u, const double* px, const double* py, int S, int B);
+void fgp_gap(double* gap, const double* w, const double* px, const double* py, double alpha,
+             int S, int B);
+void tv_value(double* tv, const double* v, int S, int B);
+void seed_adam_step(double* v_out, double* m, double* s, const double* v, const double* data_grad,
+                    double lambda_tv, double lambda_e, double lr_t, double beta1, double beta2,
+                    double eps, int S, int B);
+
 }  // namespace reference
 }  // namespace gradcam4j

@@ -15,6 +15,7 @@
 #include "check.h"
 #include "device_buffer.h"
 #include "engine_ops.cuh"
+#include "tv_solver.cuh"
 #include "grad_pool.cuh"
 #include "gradcampp.cuh"
 #include "guided_product.cuh"
@@ -495,6 +496,160 @@ void check_engine_ops(Recorder& rec, const PoolCase& cs, uint32_t seed) {
     }
 }
 
+// ---------------------------------------------------------------------------------------------
+// tv_solver: the super-resolution solver's steps in double (the Java solvers' arithmetic)
+
+double rel_l2d(const std::vector<double>& gpu, const std::vector<double>& ref) {
+    double diff = 0.0, norm = 0.0;
+    for (size_t i = 0; i < ref.size(); ++i) {
+        if (!std::isfinite(gpu[i])) return INFINITY;
+        diff += (gpu[i] - ref[i]) * (gpu[i] - ref[i]);
+        norm += ref[i] * ref[i];
+    }
+    return norm == 0.0 ? std::sqrt(diff) : std::sqrt(diff / norm);
+}
+
+// Same expressions in the same order as the references: bit-identical. Reductions (gap, TV,
+// dot) sum in another order: double rounding, far below this bound.
+constexpr double kTolDoubleReduce = 1e-12;
+
+struct TvCase {
+    const char* name;
+    int S, cells, copies, B;
+    bool large;
+};
+
+const TvCase kTvCases[] = {
+    {"S32_cells4_copies3_B2", 32, 4, 3, 2, false},
+    {"S224_cells14_copies100_B4", 224, 14, 100, 4, true},
+};
+
+void check_tv_solver(Recorder& rec, const TvCase& cs, uint32_t seed) {
+    Rng rng(seed);
+    const int S = cs.S, B = cs.B, n = S * S, rows = cs.copies * cs.cells * cs.cells;
+    const std::string shape = dims(cs.name, {B, S, S, rows});
+    // A random sparse operator shaped like D T_l: each row reads a jittered block of pixels.
+    std::vector<int> row_start(1, 0), column;
+    std::vector<float> weight;
+    const int block = S / cs.cells;
+    for (int r = 0; r < rows; ++r) {
+        const int cell = r % (cs.cells * cs.cells), cy = cell / cs.cells, cx = cell % cs.cells;
+        const int oy = static_cast<int>(rng.uniform() * 5) - 2, ox = static_cast<int>(rng.uniform() * 5) - 2;
+        for (int dy = 0; dy < block; dy += 2)
+            for (int dx = 0; dx < block; dx += 2) {
+                const int y = std::min(S - 1, std::max(0, cy * block + dy + oy));
+                const int x = std::min(S - 1, std::max(0, cx * block + dx + ox));
+                column.push_back(y * S + x);
+                weight.push_back(rng.uniform() / (block * block));
+            }
+        row_start.push_back(static_cast<int>(column.size()));
+    }
+    std::vector<int> t_start, t_col;
+    std::vector<float> t_w;
+    tv_transpose_csr(rows, n, row_start, column, weight, t_start, t_col, t_w);
+    DeviceBuffer<int> d_start(row_start), d_col(column), d_tstart(t_start), d_tcol(t_col);
+    DeviceBuffer<float> d_w(weight), d_tw(t_w);
+    const CsrMatrix a{rows, n, d_start.get(), d_col.get(), d_w.get()};
+    const CsrMatrix at{n, rows, d_tstart.get(), d_tcol.get(), d_tw.get()};
+
+    auto normal_d = [&](size_t count, double sd) {
+        std::vector<double> v(count);
+        for (auto& x : v) x = sd * rng.normal();
+        return v;
+    };
+    const std::vector<double> v = normal_d(size_t(n) * B, 1.0), g = normal_d(size_t(rows) * B, 1.0);
+    DeviceBuffer<double> d_v(v), d_g(g), d_r(size_t(rows) * B), d_adj(size_t(n) * B);
+
+    // A v - g, scaled by 2 (the seed's data gradient), then A* of it
+    std::vector<double> ref_r(size_t(rows) * B), ref_adj(size_t(n) * B, 0.0);
+    CUDA_CHECK(launch_tv_spmv(d_r.get(), a, d_v.get(), d_g.get(), B, 2.0, nullptr));
+    reference::tv_spmv(ref_r.data(), rows, n, row_start.data(), column.data(), weight.data(),
+                       v.data(), g.data(), B, 2.0);
+    rec.add("tv_solver", "spmv 2(Av-g)", shape, rel_l2d(d_r.download(), ref_r), 0.0);
+    CUDA_CHECK(launch_tv_spmv(d_adj.get(), at, d_r.get(), nullptr, B, 1.0, nullptr));
+    for (int b = 0; b < B; ++b)  // ObservationOperator.adjoint: scatter in row order
+        for (int r = 0; r < rows; ++r)
+            for (int k = row_start[r]; k < row_start[r + 1]; ++k)
+                ref_adj[size_t(b) * n + column[k]] += double(weight[k]) * ref_r[size_t(b) * rows + r];
+    rec.add("tv_solver", "spmv adjoint (transposed)", shape, rel_l2d(d_adj.download(), ref_adj), 0.0);
+
+    // FGP iterations from a random dual (the last column / row of px / py zero, as the solver keeps them)
+    const double alpha = 0.02, beta = 0.4;
+    std::vector<double> px = normal_d(size_t(n) * B, 0.01), py = normal_d(size_t(n) * B, 0.01);
+    for (int b = 0; b < B; ++b)
+        for (int i = 0; i < n; ++i) {
+            if (i % S == S - 1) px[size_t(b) * n + i] = 0.0;
+            if (i / S == S - 1) py[size_t(b) * n + i] = 0.0;
+        }
+    std::vector<double> qx = px, qy = py, ref_qx(px.size()), ref_qy(py.size()), ref_px = px, ref_py = py;
+    DeviceBuffer<double> d_px(px), d_py(py), d_qx(qx), d_qy(qy), d_qx2(qx.size()), d_qy2(qy.size());
+    CUDA_CHECK(launch_fgp_iterate(d_qx2.get(), d_qy2.get(), d_px.get(), d_py.get(), d_qx.get(),
+                                  d_qy.get(), d_v.get(), alpha, beta, S, B, nullptr));
+    reference::fgp_iterate(ref_qx.data(), ref_qy.data(), ref_px.data(), ref_py.data(), qx.data(),
+                           qy.data(), v.data(), alpha, beta, S, B);
+    rec.add("tv_solver", "fgp_iterate p", shape, rel_l2d(d_px.download(), ref_px) + rel_l2d(d_py.download(), ref_py), 0.0);
+    rec.add("tv_solver", "fgp_iterate q", shape, rel_l2d(d_qx2.download(), ref_qx) + rel_l2d(d_qy2.download(), ref_qy), 0.0);
+
+    std::vector<double> ref_w(size_t(n) * B), ref_gap(B), ref_tv(B);
+    DeviceBuffer<double> d_w2(size_t(n) * B), d_gap(B), d_tv(B);
+    CUDA_CHECK(launch_tv_primal(d_w2.get(), d_v.get(), d_px.get(), d_py.get(), S, B, nullptr));
+    reference::tv_primal(ref_w.data(), v.data(), ref_px.data(), ref_py.data(), S, B);
+    rec.add("tv_solver", "tv_primal", shape, rel_l2d(d_w2.download(), ref_w), 0.0);
+    CUDA_CHECK(launch_fgp_gap(d_gap.get(), d_w2.get(), d_px.get(), d_py.get(), alpha, S, B, nullptr));
+    reference::fgp_gap(ref_gap.data(), ref_w.data(), ref_px.data(), ref_py.data(), alpha, S, B);
+    rec.add("tv_solver", "fgp_gap", shape, rel_l2d(d_gap.download(), ref_gap), kTolDoubleReduce);
+    CUDA_CHECK(launch_tv_value(d_tv.get(), d_v.get(), S, B, nullptr));
+    reference::tv_value(ref_tv.data(), v.data(), S, B);
+    rec.add("tv_solver", "tv_value", shape, rel_l2d(d_tv.download(), ref_tv), kTolDoubleReduce);
+    {
+        std::vector<double> ref_dot(B, 0.0);
+        for (int b = 0; b < B; ++b)
+            for (int i = 0; i < n; ++i) ref_dot[b] += v[size_t(b) * n + i] * ref_w[size_t(b) * n + i];
+        DeviceBuffer<double> d_dot(B);
+        CUDA_CHECK(launch_batched_dot(d_dot.get(), d_v.get(), d_w2.get(), n, B, nullptr));
+        rec.add("tv_solver", "batched_dot", shape, rel_l2d(d_dot.download(), ref_dot), kTolDoubleReduce);
+    }
+
+    // V-FISTA steps: u = z - (2 grad + 2 lambda_e z) / L_b, z = v + q_b (v - v_prev)
+    {
+        std::vector<double> lip(B), q(B);
+        for (int b = 0; b < B; ++b) {
+            lip[b] = 0.5 + b;
+            q[b] = 0.7 - 0.1 * b;
+        }
+        const double lambda_e = 0.01;
+        DeviceBuffer<double> d_lip(lip), d_q(q), d_u(size_t(n) * B), d_z(size_t(n) * B);
+        std::vector<double> ref_u(size_t(n) * B), ref_z(size_t(n) * B);
+        CUDA_CHECK(launch_vfista_gradient_step(d_u.get(), d_v.get(), d_adj.get(), d_lip.get(), lambda_e, n, B, nullptr));
+        CUDA_CHECK(launch_vfista_extrapolate(d_z.get(), d_v.get(), d_w2.get(), d_q.get(), n, B, nullptr));
+        for (size_t e = 0; e < ref_u.size(); ++e) {
+            const size_t b = e / n;
+            ref_u[e] = v[e] - (2 * ref_adj[e] + 2 * lambda_e * v[e]) / lip[b];
+            ref_z[e] = v[e] + q[b] * (v[e] - ref_w[e]);
+        }
+        rec.add("tv_solver", "vfista_gradient_step", shape, rel_l2d(d_u.download(), ref_u), 0.0);
+        rec.add("tv_solver", "vfista_extrapolate", shape, rel_l2d(d_z.download(), ref_z), 0.0);
+    }
+
+    // Seed Adam step on plateaus (values rounded so that neighbour differences are often exactly 0)
+    {
+        std::vector<double> vs(v);
+        for (auto& x : vs) x = std::round(x * 2) / 2;
+        std::vector<double> m = normal_d(vs.size(), 0.1), sq(vs.size());
+        for (auto& x : sq) x = rng.uniform();
+        std::vector<double> ref_m = m, ref_s = sq, ref_out(vs.size());
+        DeviceBuffer<double> d_vs(vs), d_m(m), d_s(sq), d_out(vs.size());
+        const double lr_t = 1e-3 * std::sqrt(1 - 0.999 * 0.999) / (1 - 0.9 * 0.9);
+        CUDA_CHECK(launch_seed_adam_step(d_out.get(), d_m.get(), d_s.get(), d_vs.get(), d_adj.get(),
+                                         0.2, 0.01, lr_t, 0.9, 0.999, 1e-8, S, B, nullptr));
+        reference::seed_adam_step(ref_out.data(), ref_m.data(), ref_s.data(), vs.data(), ref_adj.data(),
+                                  0.2, 0.01, lr_t, 0.9, 0.999, 1e-8, S, B);
+        rec.add("tv_solver", "seed_adam_step v", shape, rel_l2d(d_out.download(), ref_out), 0.0);
+        rec.add("tv_solver", "seed_adam_step moments", shape,
+                rel_l2d(d_m.download(), ref_m) + rel_l2d(d_s.download(), ref_s), 0.0);
+    }
+}
+
 }  // namespace
 
 std::vector<CheckLine> run_kernel_checks(const CheckOptions& options) {
@@ -508,6 +663,8 @@ std::vector<CheckLine> run_kernel_checks(const CheckOptions& options) {
         if (!(options.quick && cs.large)) check_relu_maxpool(rec, cs, seed++);
     for (const auto& cs : kPoolCases)
         if (!(options.quick && cs.large)) check_engine_ops(rec, cs, seed++);
+    for (const auto& cs : kTvCases)
+        if (!(options.quick && cs.large)) check_tv_solver(rec, cs, seed++);
     for (const auto& cs : kUpsampleCases)
         if (!(options.quick && cs.large)) check_upsample(rec, cs, seed++);
     for (const auto& cs : kNormaliseCases)

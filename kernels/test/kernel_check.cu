@@ -26,6 +26,7 @@
 #include "guided_product.cuh"
 #include "kernel_cases.h"
 #include "relu_backward.cuh"
+#include "tv_solver.cuh"
 #include "upsample.cuh"
 
 namespace gradcam4j {
@@ -200,6 +201,48 @@ void run_benchmarks() {
             CUDA_CHECK(launch_guided_product(d_guided.get(), d_guided.get(), d_norm.get(), M, 3,
                                              int64_t(H) * W, nullptr));
         }, kWarmup, kIters), 3 * big + big + 3 * big}, copy_gbs);
+    }
+    // Super-resolution solver steps: 16 problems of 224 x 224 (double), one FGP iteration and one
+    // seed Adam step; the data term's A v for 100 copies of 14 x 14 cells with ~64 taps per row.
+    {
+        const int S = 224, B = 16, n = S * S;
+        const double plane = double(n) * B * sizeof(double);
+        const std::string size = "B16 224x224 fp64";
+        DeviceBuffer<double> d_u(size_t(n) * B), d_px(size_t(n) * B), d_py(size_t(n) * B),
+            d_qx(size_t(n) * B), d_qy(size_t(n) * B), d_qx2(size_t(n) * B), d_qy2(size_t(n) * B),
+            d_m(size_t(n) * B), d_s(size_t(n) * B), d_v2(size_t(n) * B);
+        CUDA_CHECK(cudaMemset(d_u.get(), 0, plane));
+        CUDA_CHECK(cudaMemset(d_px.get(), 0, plane));
+        CUDA_CHECK(cudaMemset(d_py.get(), 0, plane));
+        CUDA_CHECK(cudaMemset(d_qx.get(), 0, plane));
+        CUDA_CHECK(cudaMemset(d_qy.get(), 0, plane));
+        CUDA_CHECK(cudaMemset(d_m.get(), 0, plane));
+        CUDA_CHECK(cudaMemset(d_s.get(), 0, plane));
+        // reads u, qx, qy (neighbours from cache), px, py; writes px, py, qx', qy'
+        print_row({"fgp_iterate", size, time_ms([&] {
+            CUDA_CHECK(launch_fgp_iterate(d_qx2.get(), d_qy2.get(), d_px.get(), d_py.get(), d_qx.get(),
+                                          d_qy.get(), d_u.get(), 0.01, 0.5, S, B, nullptr));
+        }, kWarmup, kIters), 9 * plane}, copy_gbs);
+        print_row({"seed_adam_step", size, time_ms([&] {
+            CUDA_CHECK(launch_seed_adam_step(d_v2.get(), d_m.get(), d_s.get(), d_u.get(), d_px.get(), 0.2,
+                                             0.01, 1e-3, 0.9, 0.999, 1e-8, S, B, nullptr));
+        }, kWarmup, kIters), 7 * plane}, copy_gbs);
+        const int copies = 100, cells = 14, rows = copies * cells * cells, taps = 64;
+        std::vector<int> start(size_t(rows) + 1), col(size_t(rows) * taps);
+        std::vector<float> w(col.size(), 1.f / taps);
+        for (int r = 0; r <= rows; ++r) start[r] = r * taps;
+        for (int r = 0; r < rows; ++r)
+            for (int k = 0; k < taps; ++k) {
+                const int cell = r % (cells * cells), y = (cell / cells) * 16 + (k / 8) * 2, x = (cell % cells) * 16 + (k % 8) * 2;
+                col[size_t(r) * taps + k] = y * S + x;
+            }
+        DeviceBuffer<int> d_start(start), d_col(col);
+        DeviceBuffer<float> d_w(w);
+        DeviceBuffer<double> d_r(size_t(rows) * B);
+        const CsrMatrix a{rows, n, d_start.get(), d_col.get(), d_w.get()};
+        print_row({"tv_spmv A v (100 copies, 64 taps)", size, time_ms([&] {
+            CUDA_CHECK(launch_tv_spmv(d_r.get(), a, d_u.get(), nullptr, B, 1.0, nullptr));
+        }, kWarmup, kIters), double(rows) * taps * (4 + 4) + plane + double(rows) * B * sizeof(double)}, copy_gbs);
     }
     CUDA_CHECK(cudaDeviceSynchronize());
 }

@@ -179,6 +179,41 @@ void check_engine_ops() {
     expect("gather_rows", rows, {3, 4, 3, 4});
 }
 
+std::vector<float> as_float(const std::vector<double>& d) { return std::vector<float>(d.begin(), d.end()); }
+
+void check_tv_solver() {
+    // A = [1 0 2; 0 3 0], x = (1, 2, 3), g = (1, 1), scale 2: 2 (Ax - g) = (12, 10).
+    const int row_start[] = {0, 2, 3}, column[] = {0, 2, 1};
+    const float weight[] = {1, 2, 3};
+    const double x[] = {1, 2, 3}, g[] = {1, 1};
+    std::vector<double> out(2);
+    reference::tv_spmv(out.data(), 2, 3, row_start, column, weight, x, g, 1, 2.0);
+    expect("tv_spmv: 2 (A x - g)", as_float(out), {12, 10});
+    // Plane [0 1; 3 3]: TV = |1-0| + |3-3| + |3-0| + |3-1| = 6.
+    const double v[] = {0, 1, 3, 3};
+    std::vector<double> tv(1);
+    reference::tv_value(tv.data(), v, 2, 1);
+    expect("tv_value: anisotropic, forward differences", as_float(tv), {6});
+    // One FGP step from q = p = 0 (so w = u), beta = 0: p = clip(grad u / 8, +-alpha); q = p; the
+    // last column of px and last row of py stay 0.
+    std::vector<double> qx(4), qy(4), px(4, 0.0), py(4, 0.0);
+    const std::vector<double> zero(4, 0.0);
+    reference::fgp_iterate(qx.data(), qy.data(), px.data(), py.data(), zero.data(), zero.data(), v,
+                           0.2, 0.0, 2, 1);
+    expect("fgp_iterate: px = clip(dx u / 8)", as_float(px), {0.125, 0, 0, 0});
+    expect("fgp_iterate: py = clip(dy u / 8)", as_float(py), {0.2, 0.2, 0, 0});
+    expect("fgp_iterate: q = p when beta = 0", as_float(qy), {0.2, 0.2, 0, 0});
+    // primal of that p on u = 0: w = px - px(left) + py - py(up).
+    std::vector<double> w(4);
+    reference::tv_primal(w.data(), nullptr, px.data(), py.data(), 2, 1);
+    expect("tv_primal: -grad* p", as_float(w), {0.325, 0.075, -0.2, -0.2});
+    // Seed Adam, one pixel, no TV or energy term: m = 0.1, s = 0.001, step lr_t m / sqrt(s).
+    const double v1[] = {1}, dg[] = {1};
+    std::vector<double> vo(1), m(1, 0.0), sq(1, 0.0);
+    reference::seed_adam_step(vo.data(), m.data(), sq.data(), v1, dg, 0.5, 0.0, 0.1, 0.9, 0.999, 0.0, 1, 1);
+    expect("seed_adam_step: first step", as_float(vo), {1.0 - 0.01 / std::sqrt(0.001)});
+}
+
 int main() {
     check_grad_pool();
     check_gradcampp();
@@ -187,6 +222,7 @@ int main() {
     check_upsample();
     check_guided_product();
     check_engine_ops();
+    check_tv_solver();
     std::printf("%s (%d failed)\n", g_failures ? "FAIL" : "PASS", g_failures);
     return g_failures ? 1 : 0;
 }
