@@ -76,10 +76,12 @@ __global__ void fgp_iterate_kernel(double* __restrict__ qx_out, double* __restri
                                    double* __restrict__ px, double* __restrict__ py,
                                    const double* __restrict__ qx_in,
                                    const double* __restrict__ qy_in, const double* __restrict__ u,
-                                   double alpha, double beta, int S, int64_t total) {
+                                   double alpha, double beta, int S,
+                                   const unsigned char* __restrict__ active, int64_t total) {
     const int64_t plane = static_cast<int64_t>(S) * S;
     GRID_STRIDE(e, total) {
         const int64_t b = e / plane;
+        if (active && !active[b]) continue;
         const int i = static_cast<int>(e - b * plane);
         const int y = i / S, x = i - y * S;
         const double* ub = u + b * plane;
@@ -190,6 +192,26 @@ __global__ void vfista_extrapolate_kernel(double* __restrict__ z, const double* 
     GRID_STRIDE(e, total) { z[e] = v[e] + q[e / n] * (v[e] - v_prev[e]); }
 }
 
+__global__ void divide_kernel(double* __restrict__ out, const double* __restrict__ in,
+                              double divisor, int64_t n) {
+    GRID_STRIDE(e, n) { out[e] = in[e] / divisor; }
+}
+
+__global__ void dual_norm_kernel(double* __restrict__ out, const double* __restrict__ work,
+                                 const double* __restrict__ p0, const double* __restrict__ lipschitz,
+                                 int64_t n) {
+    __shared__ double scratch[32];
+    const int64_t b = blockIdx.x;
+    const double l = lipschitz[b];
+    double acc = 0.0;
+    for (int64_t i = threadIdx.x; i < n; i += blockDim.x) {
+        const double d = work[b * n + i] + l * (-p0[b * n + i]);
+        acc += d * d;
+    }
+    acc = block_sum(acc, scratch);
+    if (threadIdx.x == 0) out[b] = acc;
+}
+
 __device__ __forceinline__ double sign0(double d) { return d > 0 ? 1.0 : (d < 0 ? -1.0 : 0.0); }
 
 __global__ void seed_adam_kernel(double* __restrict__ v_out, double* __restrict__ m,
@@ -237,14 +259,16 @@ cudaError_t launch_tv_spmv(double* out, CsrMatrix a, const double* x, const doub
 
 cudaError_t launch_fgp_iterate(double* qx_out, double* qy_out, double* px, double* py,
                                const double* qx_in, const double* qy_in, const double* u,
-                               double alpha, double beta, int S, int B, cudaStream_t stream) {
+                               double alpha, double beta, int S, int B,
+                               const unsigned char* active, cudaStream_t stream) {
     if (bad_plane_args(S, B)) return cudaErrorInvalidValue;
     const int64_t total = static_cast<int64_t>(S) * S * B;
     if (total == 0) return cudaSuccess;
     if (!qx_out || !qy_out || !px || !py || !qx_in || !qy_in || !u) return cudaErrorInvalidValue;
     if (qx_out == qx_in || qy_out == qy_in) return cudaErrorInvalidValue;
     fgp_iterate_kernel<<<grid_for(total), kThreads, 0, stream>>>(qx_out, qy_out, px, py, qx_in,
-                                                                 qy_in, u, alpha, beta, S, total);
+                                                                 qy_in, u, alpha, beta, S, active,
+                                                                 total);
     return detail::launch_status();
 }
 
@@ -303,6 +327,24 @@ cudaError_t launch_vfista_extrapolate(double* z, const double* v, const double* 
     if (total == 0) return cudaSuccess;
     if (!z || !v || !v_prev || !q) return cudaErrorInvalidValue;
     vfista_extrapolate_kernel<<<grid_for(total), kThreads, 0, stream>>>(z, v, v_prev, q, n, total);
+    return detail::launch_status();
+}
+
+cudaError_t launch_divide_scalar(double* out, const double* in, double divisor, int64_t n,
+                                 cudaStream_t stream) {
+    if (n < 0) return cudaErrorInvalidValue;
+    if (n == 0) return cudaSuccess;
+    if (!out || !in) return cudaErrorInvalidValue;
+    divide_kernel<<<grid_for(n), kThreads, 0, stream>>>(out, in, divisor, n);
+    return detail::launch_status();
+}
+
+cudaError_t launch_dual_norm(double* out, const double* work, const double* p0,
+                             const double* lipschitz, int64_t n, int B, cudaStream_t stream) {
+    if (n < 0 || B < 0) return cudaErrorInvalidValue;
+    if (B == 0) return cudaSuccess;
+    if (!out || (n > 0 && (!work || !p0 || !lipschitz))) return cudaErrorInvalidValue;
+    dual_norm_kernel<<<B, kThreads, 0, stream>>>(out, work, p0, lipschitz, n);
     return detail::launch_status();
 }
 

@@ -52,9 +52,11 @@ cudaError_t launch_tv_spmv(double* out, CsrMatrix a, const double* x, const doub
 //   w = u - grad* q_in;  p_new = clip(q_in + grad w / 8, -alpha, alpha);
 //   q_out = p_new + beta (p_new - p);  p = p_new.
 // q_in and q_out must be different buffers (neighbours read q_in); p is updated in place.
+// active (B, optional): planes with active[b] == 0 are left untouched (their prox has converged).
 cudaError_t launch_fgp_iterate(double* qx_out, double* qy_out, double* px, double* py,
                                const double* qx_in, const double* qy_in, const double* u,
-                               double alpha, double beta, int S, int B, cudaStream_t stream);
+                               double alpha, double beta, int S, int B,
+                               const unsigned char* active, cudaStream_t stream);
 
 // out = u - grad* p on B planes (u may be nullptr: out = -grad* p).
 cudaError_t launch_tv_primal(double* out, const double* u, const double* px, const double* py,
@@ -79,6 +81,15 @@ cudaError_t launch_vfista_gradient_step(double* u, const double* z, const double
 // V-FISTA extrapolation, per plane b: z = v + q[b] (v - v_prev).
 cudaError_t launch_vfista_extrapolate(double* z, const double* v, const double* v_prev,
                                       const double* q, int64_t n, int B, cudaStream_t stream);
+
+// out[i] = in[i] / divisor (the power iteration's normalisation, as the Java code divides).
+cudaError_t launch_divide_scalar(double* out, const double* in, double divisor, int64_t n,
+                                 cudaStream_t stream);
+
+// The default solver's dual bound, per plane b: out[b] = sum_i (work[i] + L[b] * (-p0[i]))^2 with
+// p0 = grad* p written as tv_primal(u = nullptr) computes it.
+cudaError_t launch_dual_norm(double* out, const double* work, const double* p0,
+                             const double* lipschitz, int64_t n, int B, cudaStream_t stream);
 
 // The seed's solver, one step on B planes (SeedAdamSuperResolution.gradient + the Adam update):
 // grad = data_grad + lambda_tv dTV(v) + 2 lambda_e v with d|x| = sign(x), sign(0) = 0, the four

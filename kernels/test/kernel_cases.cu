@@ -584,7 +584,7 @@ void check_tv_solver(Recorder& rec, const TvCase& cs, uint32_t seed) {
     std::vector<double> qx = px, qy = py, ref_qx(px.size()), ref_qy(py.size()), ref_px = px, ref_py = py;
     DeviceBuffer<double> d_px(px), d_py(py), d_qx(qx), d_qy(qy), d_qx2(qx.size()), d_qy2(qy.size());
     CUDA_CHECK(launch_fgp_iterate(d_qx2.get(), d_qy2.get(), d_px.get(), d_py.get(), d_qx.get(),
-                                  d_qy.get(), d_v.get(), alpha, beta, S, B, nullptr));
+                                  d_qy.get(), d_v.get(), alpha, beta, S, B, nullptr, nullptr));
     reference::fgp_iterate(ref_qx.data(), ref_qy.data(), ref_px.data(), ref_py.data(), qx.data(),
                            qy.data(), v.data(), alpha, beta, S, B);
     rec.add("tv_solver", "fgp_iterate p", shape, rel_l2d(d_px.download(), ref_px) + rel_l2d(d_py.download(), ref_py), 0.0);

@@ -221,7 +221,7 @@ void run_benchmarks() {
         // reads u, qx, qy (neighbours from cache), px, py; writes px, py, qx', qy'
         print_row({"fgp_iterate", size, time_ms([&] {
             CUDA_CHECK(launch_fgp_iterate(d_qx2.get(), d_qy2.get(), d_px.get(), d_py.get(), d_qx.get(),
-                                          d_qy.get(), d_u.get(), 0.01, 0.5, S, B, nullptr));
+                                          d_qy.get(), d_u.get(), 0.01, 0.5, S, B, nullptr, nullptr));
         }, kWarmup, kIters), 9 * plane}, copy_gbs);
         print_row({"seed_adam_step", size, time_ms([&] {
             CUDA_CHECK(launch_seed_adam_step(d_v2.get(), d_m.get(), d_s.get(), d_u.get(), d_px.get(), 0.2,

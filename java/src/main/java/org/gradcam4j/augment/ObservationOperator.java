@@ -194,11 +194,8 @@ public final class ObservationOperator {
      * @param iterations at least 1; the estimate's relative error falls like {@code (l2/l1)^(2k)}
      */
     public double normSquared(int iterations) {
-        double[] x = new double[columns()], ax = new double[rows()], y = new double[columns()];
-        SplittableRandom r = new SplittableRandom(12345);
-        for (int i = 0; i < x.length; i++) x[i] = r.nextDouble() + 0.5; // positive start: close to the top eigenvector of this non-negative operator
+        double[] x = powerStart(columns()), ax = new double[rows()], y = new double[columns()];
         double lambda = 0;
-        normalise(x);
         for (int k = 0; k < Math.max(1, iterations); k++) {
             apply(x, ax);
             adjoint(ax, y);
@@ -207,6 +204,15 @@ public final class ObservationOperator {
             for (int i = 0; i < x.length; i++) x[i] = y[i] / lambda;
         }
         return lambda;
+    }
+
+    /** The power iteration's normalised, seeded, positive start (close to the top eigenvector of this non-negative operator). */
+    static double[] powerStart(int n) {
+        double[] x = new double[n];
+        SplittableRandom r = new SplittableRandom(12345);
+        for (int i = 0; i < n; i++) x[i] = r.nextDouble() + 0.5;
+        normalise(x);
+        return x;
     }
 
     private static void normalise(double[] x) {

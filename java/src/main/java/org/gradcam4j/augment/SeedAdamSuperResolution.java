@@ -28,6 +28,8 @@ public final class SeedAdamSuperResolution implements SuperResolutionSolver {
         this.steps = steps;
     }
 
+    public int steps() { return steps; }
+
     @Override public String name() { return "seed"; }
 
     @Override public Downsampling downsampling() { return Downsampling.POINT_SAMPLE; }

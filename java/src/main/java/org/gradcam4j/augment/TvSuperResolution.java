@@ -87,6 +87,8 @@ public final class TvSuperResolution implements SuperResolutionSolver {
     }
 
     public double tolerance() { return tolerance; }
+    public int maxIterations() { return maxIterations; }
+    public int maxInnerIterations() { return maxInnerIterations; }
 
     @Override public String name() { return "default"; }
 

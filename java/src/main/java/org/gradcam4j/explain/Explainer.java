@@ -10,6 +10,9 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.logging.Logger;
 import org.gradcam4j.augment.AugmentedGradCam;
 import org.gradcam4j.augment.AugmentedGradCam.Aggregation;
+import org.gradcam4j.augment.CudaSuperResolution;
+import org.gradcam4j.augment.SeedAdamSuperResolution;
+import org.gradcam4j.augment.TvSuperResolution;
 import org.gradcam4j.backend.Backend;
 import org.gradcam4j.backend.BackwardRequest;
 import org.gradcam4j.backend.ForwardPass;
@@ -280,13 +283,22 @@ public final class Explainer implements AutoCloseable {
         return plan.augmented().isEmpty() ? out : addAugmented(batch, plan, req, out);
     }
 
+    /** On the CUDA backend the super-resolution solves run on the same device, with the same algorithm. */
+    private AugmentedGradCam.Settings onDevice(AugmentedGradCam.Settings settings) {
+        if (backend instanceof CudaBackend cuda && (settings.solver() instanceof TvSuperResolution
+                || settings.solver() instanceof SeedAdamSuperResolution)) {
+            return settings.withSolver(new CudaSuperResolution(settings.solver(), cuda.device().index()));
+        }
+        return settings;
+    }
+
     /**
      * The {@code augmented-*} maps: for each image, its copies through the network (the classes already chosen
      * on the image itself), then every image's and class's aggregations at once, so the TV solves of the batch are
      * one batch for the solver. Added after the other maps of each class.
      */
     private List<ImageExplanation> addAugmented(Preprocessor.Batch batch, Plan plan, ExplainRequest req, List<ImageExplanation> direct) {
-        AugmentedGradCam aug = new AugmentedGradCam(network, model.preprocessing(), options.maxBatch(), req.augmentation());
+        AugmentedGradCam aug = new AugmentedGradCam(network, model.preprocessing(), options.maxBatch(), onDevice(req.augmentation()));
         int size = model.architecture().inputSize();
         List<AugmentedGradCam.Observations> observations = new ArrayList<>();
         for (int i = 0; i < direct.size(); i++) {
