@@ -57,6 +57,19 @@ class CudaWithoutDeviceTest {
     }
 
     @Test
+    void theGpuSolversRefuseWithTheStatusReason() {
+        assumeLibraryWithoutDevice();
+        CudaSolvers.Operator op = new CudaSolvers.Operator(2, new int[] {0, 1}, new int[] {0}, new float[] {1});
+        CudaUnavailableException e = assertThrows(CudaUnavailableException.class,
+                () -> CudaSolvers.solveSeed(0, op, 1, new double[] {1}, new double[] {0.1, 0.01, 1e-3, 0.9, 0.999, 1e-8}, 10));
+        assertTrue(e.getMessage().startsWith("no CUDA device"), e.getMessage());
+        // and the JNI entry point itself, below the Java check: a CUDA error named, not a crash
+        CudaException native_ = assertThrows(CudaException.class, () -> CudaSolverNative.solveSeed(0, 2, new int[] {0, 1}, new int[] {0},
+                new float[] {1}, 1, new double[] {1}, new double[] {0.1, 0.01, 1e-3, 0.9, 0.999, 1e-8}, 10, new float[4], new double[5]));
+        assertEquals("CUDA", native_.api().orElseThrow(() -> new AssertionError(native_.getMessage())));
+    }
+
+    @Test
     void theBackendRefusesWithTheStatusReason() {
         CudaRuntime.Status s = CudaRuntime.status();
         assumeFalse(s.available(), "CUDA is available here");
