@@ -10,6 +10,7 @@
 #include <stdexcept>
 
 #include "check.h"
+#include "augment.cuh"
 #include "engine_ops.cuh"
 
 namespace gradcam4j {
@@ -330,7 +331,7 @@ void CudnnNetwork::fc_forward(const LayerInfo& l, const float* x, float* y, int 
     CUDA_CHECK(launch_bias_act(y, b, n, l.cout, 1, l.relu, ctx_.stream()));
 }
 
-int CudnnNetwork::forward(const float* input, int n, int keep) {
+int CudnnNetwork::take_arena(int n, int keep) {
     const int count = layer_count();
     if (n <= 0) throw std::invalid_argument("empty batch");
     if (keep < -1 || keep > count) throw std::invalid_argument("keep out of range");
@@ -384,48 +385,87 @@ int CudnnNetwork::forward(const float* input, int n, int keep) {
     a.keep = keep;
     a.offset = std::move(offset);
     a.in_use = true;
+    return pick;
+}
 
+void CudnnNetwork::run_layers(Arena& a) {
+    cudaStream_t stream = ctx_.stream();
+    const int count = layer_count(), n = a.n;
+    const float one = 1.f, zero = 0.f;
+    for (int i = 0; i < count; ++i) {
+        const LayerInfo& l = layers_[i];
+        const float* x = arena_ptr(a, i - 1);
+        float* y = arena_ptr(a, i);
+        switch (l.kind) {
+            case LayerKind::kConv3x3: {
+                const ConvPlan& p = plan(i, Direction::kForward, n);
+                workspace_.reserve(p.workspace);
+                set_conv_descriptors(i, n, p.math);
+                CUDNN_CHECK(cudnnConvolutionForward(
+                    ctx_.cudnn(), &one, x_desc_, x, w_desc_, kernel_[i], conv_desc_,
+                    static_cast<cudnnConvolutionFwdAlgo_t>(p.algo), workspace_.get(),
+                    p.workspace, &zero, y_desc_, y));
+                CUDA_CHECK(launch_bias_act(y, bias_[i], n, l.cout,
+                                           static_cast<int64_t>(l.out_size) * l.out_size,
+                                           l.relu, stream));
+                break;
+            }
+            case LayerKind::kMaxPool2:
+                CUDA_CHECK(launch_maxpool2_forward(y, x, n, l.cin, l.in_size, l.in_size, stream));
+                break;
+            case LayerKind::kGap:
+                CUDA_CHECK(launch_gap_forward(y, x, n, l.cin, l.in_size * l.in_size, stream));
+                break;
+            case LayerKind::kFc:
+                fc_forward(l, x, y, n, kernel_[i], bias_[i]);
+                break;
+        }
+    }
+    // Surfaces faults of this pass here, and frees the staging buffer for the next call.
+    CUDA_CHECK(cudaStreamSynchronize(stream));
+}
+
+int CudnnNetwork::forward(const float* input, int n, int keep) {
+    const int pick = take_arena(n, keep);
+    Arena& a = *arenas_[pick];
     try {
-        cudaStream_t stream = ctx_.stream();
         const size_t in_count = static_cast<size_t>(volume(-1) * n);
         if (input != staging_.f()) {
             staging_.reserve(sizeof(float) * in_count);
             std::copy(input, input + in_count, staging_.f());
         }
         CUDA_CHECK(cudaMemcpyAsync(arena_ptr(a, -1), staging_.f(), sizeof(float) * in_count,
-                                   cudaMemcpyHostToDevice, stream));
-        const float one = 1.f, zero = 0.f;
-        for (int i = 0; i < count; ++i) {
-            const LayerInfo& l = layers_[i];
-            const float* x = arena_ptr(a, i - 1);
-            float* y = arena_ptr(a, i);
-            switch (l.kind) {
-                case LayerKind::kConv3x3: {
-                    const ConvPlan& p = plan(i, Direction::kForward, n);
-                    workspace_.reserve(p.workspace);
-                    set_conv_descriptors(i, n, p.math);
-                    CUDNN_CHECK(cudnnConvolutionForward(
-                        ctx_.cudnn(), &one, x_desc_, x, w_desc_, kernel_[i], conv_desc_,
-                        static_cast<cudnnConvolutionFwdAlgo_t>(p.algo), workspace_.get(),
-                        p.workspace, &zero, y_desc_, y));
-                    CUDA_CHECK(launch_bias_act(y, bias_[i], n, l.cout,
-                                               static_cast<int64_t>(l.out_size) * l.out_size,
-                                               l.relu, stream));
-                    break;
-                }
-                case LayerKind::kMaxPool2:
-                    CUDA_CHECK(launch_maxpool2_forward(y, x, n, l.cin, l.in_size, l.in_size, stream));
-                    break;
-                case LayerKind::kGap:
-                    CUDA_CHECK(launch_gap_forward(y, x, n, l.cin, l.in_size * l.in_size, stream));
-                    break;
-                case LayerKind::kFc:
-                    fc_forward(l, x, y, n, kernel_[i], bias_[i]);
-                    break;
-            }
-        }
-        // Surfaces faults of this pass here, and frees the staging buffer for the next call.
-        CUDA_CHECK(cudaStreamSynchronize(stream));
+                                   cudaMemcpyHostToDevice, ctx_.stream()));
+        run_layers(a);
+    } catch (...) {
+        a.in_use = false;
+        throw;
+    }
+    return pick;
+}
+
+int CudnnNetwork::forward_warped(const float* image, const float* fill, const double* affine,
+                                 const unsigned char* identity, int n, int keep) {
+    const int pick = take_arena(n, keep);
+    Arena& a = *arenas_[pick];
+    try {
+        cudaStream_t stream = ctx_.stream();
+        const size_t image_count = static_cast<size_t>(volume(-1));
+        warp_image_.reserve(sizeof(float) * image_count);
+        warp_fill_.reserve(sizeof(float) * static_cast<size_t>(in_channels_));
+        warp_affine_.reserve(sizeof(double) * 6 * static_cast<size_t>(n));
+        warp_identity_.reserve(static_cast<size_t>(n));
+        // Pageable sources: each copy returns once its source has been staged, so the caller's
+        // arrays may go as soon as this returns.
+        CUDA_CHECK(cudaMemcpyAsync(warp_image_.get(), image, sizeof(float) * image_count, cudaMemcpyHostToDevice, stream));
+        CUDA_CHECK(cudaMemcpyAsync(warp_fill_.get(), fill, sizeof(float) * in_channels_, cudaMemcpyHostToDevice, stream));
+        CUDA_CHECK(cudaMemcpyAsync(warp_affine_.get(), affine, sizeof(double) * 6 * n, cudaMemcpyHostToDevice, stream));
+        CUDA_CHECK(cudaMemcpyAsync(warp_identity_.get(), identity, static_cast<size_t>(n), cudaMemcpyHostToDevice, stream));
+        CUDA_CHECK(launch_warp_copies(arena_ptr(a, -1), warp_image_.f(), warp_fill_.f(),
+                                      static_cast<const double*>(warp_affine_.get()),
+                                      static_cast<const unsigned char*>(warp_identity_.get()), n,
+                                      in_channels_, in_size_, stream));
+        run_layers(a);
     } catch (...) {
         a.in_use = false;
         throw;
@@ -630,7 +670,8 @@ MemoryStats CudnnNetwork::memory() const {
     s.parameters = params_.bytes();
     for (const auto& a : arenas_) s.arenas += a->buffer.bytes();
     s.scratch = grad_[0].bytes() + grad_[1].bytes() + gathered_.bytes() + ones_.bytes() +
-                image_of_.bytes() + wgrad_.bytes();
+                image_of_.bytes() + wgrad_.bytes() + warp_image_.bytes() + warp_fill_.bytes() +
+                warp_affine_.bytes() + warp_identity_.bytes();
     s.workspace = workspace_.bytes();
     (void)cudaSetDevice(ctx_.device());
     (void)cudaMemGetInfo(&s.device_free, &s.device_total);

@@ -123,6 +123,10 @@ public:
     // the input too, layer_count() for none). Returns a pass id for the calls below; the pass
     // holds its arena until release().
     int forward(const float* input, int n, int keep);
+    // The same, for n augmented copies of one image made on the device (kernels/augment.cuh):
+    // image (C x S x S), fill (C), affine (n x 6), identity (n). Host pointers.
+    int forward_warped(const float* image, const float* fill, const double* affine,
+                       const unsigned char* identity, int n, int keep);
     void release(int pass);
 
     // Output of `layer` (-1: the input) of a pass, (n x volume) row-major, to the sink (slot 0).
@@ -154,6 +158,8 @@ private:
     enum class Direction : int { kForward = 0, kBackwardData = 1, kBackwardFilter = 2 };
 
     Arena& arena_for(int pass);
+    int take_arena(int n, int keep);        // a free arena laid out for (n, keep); returns its index
+    void run_layers(Arena& a);              // the layers, from the input already in the arena
     const float* arena_ptr(const Arena& a, int layer) const;  // layer -1 = input
     float* arena_ptr(Arena& a, int layer);
     static bool kept(int layer, int keep, int count);
@@ -177,6 +183,7 @@ private:
 
     std::vector<std::unique_ptr<Arena>> arenas_;
     DeviceBuffer grad_[2], gathered_, ones_, image_of_, wgrad_, workspace_;
+    DeviceBuffer warp_image_, warp_fill_, warp_affine_, warp_identity_;
     PinnedBuffer staging_, staging_index_;
 
     cudnnTensorDescriptor_t x_desc_ = nullptr, y_desc_ = nullptr, bias_desc_ = nullptr;

@@ -11,6 +11,8 @@
 //                                        int precision);  // table: 7 ints per layer
 //       static native void upload(long net, int layer, float[] kernel, float[] bias);
 //       static native int forward(long net, float[] input, int n, int keep);
+//       static native int forwardWarped(long net, float[] image, float[] fill, double[] affine,
+//                                       byte[] identity, int n, int keep);
 //       static native void output(long net, int pass, int layer, float[] out);
 //       static native void release(long net, int pass);
 //       static native void backward(long net, int pass, float[] seeds, int m, int[] imageOf,
@@ -194,6 +196,29 @@ JNIEXPORT jint JNICALL Java_org_gradcam4j_backend_cuda_CudnnEngineNative_forward
         env->GetFloatArrayRegion(input, 0, len, staged);
         check_jni(env);
         return nw->forward(staged, n, keep);
+    });
+}
+
+JNIEXPORT jint JNICALL Java_org_gradcam4j_backend_cuda_CudnnEngineNative_forwardWarped(
+    JNIEnv* env, jclass, jlong net, jfloatArray image, jfloatArray fill, jdoubleArray affine,
+    jbyteArray identity, jint n, jint keep) {
+    return gradcam4j::jni::guarded<jint>(env, -1, [&] {
+        gradcam4j::CudnnNetwork* nw = network_of(net);
+        const gradcam4j::LayerInfo& first = nw->layer(0);
+        if (n <= 0) throw std::invalid_argument("no copies");
+        if (length_of(env, image, "image") != first.in_volume()) throw std::invalid_argument("image must be C x S x S");
+        if (length_of(env, fill, "fill") != first.cin) throw std::invalid_argument("fill needs one value per channel");
+        if (length_of(env, affine, "affine") != 6 * n) throw std::invalid_argument("affine needs 6 values per copy");
+        if (length_of(env, identity, "identity") != n) throw std::invalid_argument("identity needs one flag per copy");
+        std::vector<float> img(static_cast<size_t>(first.in_volume())), f(static_cast<size_t>(first.cin));
+        std::vector<double> aff(static_cast<size_t>(6 * n));
+        std::vector<unsigned char> id(static_cast<size_t>(n));
+        env->GetFloatArrayRegion(image, 0, static_cast<jsize>(img.size()), img.data());
+        env->GetFloatArrayRegion(fill, 0, static_cast<jsize>(f.size()), f.data());
+        env->GetDoubleArrayRegion(affine, 0, static_cast<jsize>(aff.size()), aff.data());
+        env->GetByteArrayRegion(identity, 0, n, reinterpret_cast<jbyte*>(id.data()));
+        check_jni(env);
+        return nw->forward_warped(img.data(), f.data(), aff.data(), id.data(), n, keep);
     });
 }
 

@@ -95,5 +95,9 @@ void seed_adam_step(double* v_out, double* m, double* s, const double* v, const 
                     double lambda_tv, double lambda_e, double lr_t, double beta1, double beta2,
                     double eps, int S, int B);
 
+// augment (Augmentations.warpInput)
+void warp_copies(float* out, const float* in, const float* fill, const double* affine,
+                 const unsigned char* identity, int count, int C, int S);
+
 }  // namespace reference
 }  // namespace gradcam4j

@@ -16,6 +16,7 @@
 #include "device_buffer.h"
 #include "engine_ops.cuh"
 #include "tv_solver.cuh"
+#include "augment.cuh"
 #include "grad_pool.cuh"
 #include "gradcampp.cuh"
 #include "guided_product.cuh"
@@ -650,6 +651,33 @@ void check_tv_solver(Recorder& rec, const TvCase& cs, uint32_t seed) {
     }
 }
 
+// augment: the input copies (bit-identical: same double taps, fmad off on both sides)
+void check_augment(Recorder& rec, int count, int S, bool large_case, uint32_t seed, bool quick) {
+    if (quick && large_case) return;
+    Rng rng(seed);
+    const int C = 3;
+    const std::string shape = dims(large_case ? "N100_C3_224x224" : "N5_C3_37x37", {count, C, S, S});
+    const std::vector<float> in = normal_vector(rng, size_t(C) * S * S);
+    const std::vector<float> fill = {-103.939f, -116.779f, -123.68f};  // Keras-style black
+    std::vector<double> affine(size_t(6) * count);
+    std::vector<unsigned char> identity(count, 0);
+    identity[0] = 1;
+    const double c = (S - 1) / 2.0;
+    for (int k = 0; k < count; ++k) {  // AffineWarp.rotateThenShift
+        const double angle = rng.uniform() - 0.5, dx = 60 * rng.uniform() - 30, dy = 60 * rng.uniform() - 30;
+        const double cs = std::cos(angle), sn = std::sin(angle), ox = -dx - c, oy = -dy - c;
+        const double a[6] = {cs, -sn, cs * ox - sn * oy + c, sn, cs, sn * ox + cs * oy + c};
+        std::copy(a, a + 6, affine.begin() + 6 * k);
+    }
+    DeviceBuffer<float> d_in(in), d_fill(fill), d_out(size_t(count) * C * S * S);
+    DeviceBuffer<double> d_aff(affine);
+    DeviceBuffer<unsigned char> d_id(identity);
+    std::vector<float> ref(d_out.size());
+    CUDA_CHECK(launch_warp_copies(d_out.get(), d_in.get(), d_fill.get(), d_aff.get(), d_id.get(), count, C, S, nullptr));
+    reference::warp_copies(ref.data(), in.data(), fill.data(), affine.data(), identity.data(), count, C, S);
+    rec.add("augment", "warp_copies", shape, rel_l2(d_out.download(), ref), kTolExact);
+}
+
 }  // namespace
 
 std::vector<CheckLine> run_kernel_checks(const CheckOptions& options) {
@@ -665,6 +693,8 @@ std::vector<CheckLine> run_kernel_checks(const CheckOptions& options) {
         if (!(options.quick && cs.large)) check_engine_ops(rec, cs, seed++);
     for (const auto& cs : kTvCases)
         if (!(options.quick && cs.large)) check_tv_solver(rec, cs, seed++);
+    check_augment(rec, 5, 37, false, seed++, options.quick);
+    check_augment(rec, 100, 224, true, seed++, options.quick);
     for (const auto& cs : kUpsampleCases)
         if (!(options.quick && cs.large)) check_upsample(rec, cs, seed++);
     for (const auto& cs : kNormaliseCases)

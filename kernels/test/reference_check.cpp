@@ -214,6 +214,19 @@ void check_tv_solver() {
     expect("seed_adam_step: first step", as_float(vo), {1.0 - 0.01 / std::sqrt(0.001)});
 }
 
+void check_augment() {
+    // 3x3 plane 1..9, shift right by one pixel (source x - 1), fill 10: the first column is fill,
+    // the rest the input moved right; the identity copy is the input.
+    const std::vector<float> in = {1, 2, 3, 4, 5, 6, 7, 8, 9};
+    const float fill[1] = {10};
+    const double affine[12] = {1, 0, 0, 0, 1, 0, 1, 0, -1, 0, 1, 0};
+    const unsigned char identity[2] = {1, 0};
+    std::vector<float> out(18);
+    reference::warp_copies(out.data(), in.data(), fill, affine, identity, 2, 1, 3);
+    expect("warp_copies: identity, then shift with fill", out,
+           {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 1, 2, 10, 4, 5, 10, 7, 8});
+}
+
 int main() {
     check_grad_pool();
     check_gradcampp();
@@ -223,6 +236,7 @@ int main() {
     check_guided_product();
     check_engine_ops();
     check_tv_solver();
+    check_augment();
     std::printf("%s (%d failed)\n", g_failures ? "FAIL" : "PASS", g_failures);
     return g_failures ? 1 : 0;
 }

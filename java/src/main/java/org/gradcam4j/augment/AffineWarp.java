@@ -83,6 +83,9 @@ public final class AffineWarp {
     public double dy() { return dy; }
     public boolean isIdentity() { return identity; }
 
+    /** {@code (ax, bx, cx, ay, by, cy)}: output pixel {@code (x, y)} reads {@code (ax x + bx y + cx, ay x + by y + cy)}. */
+    public double[] coefficients() { return new double[] {ax, bx, cx, ay, by, cy}; }
+
     /** Source x of output pixel (x, y). */
     public double sourceX(double x, double y) { return ax * x + bx * y + cx; }
     /** Source y of output pixel (x, y). */

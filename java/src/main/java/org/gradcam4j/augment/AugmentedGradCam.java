@@ -168,8 +168,7 @@ public final class AugmentedGradCam {
         int hw = 0;
         for (int from = 0; from < n; from += maxBatch) {
             int count = Math.min(maxBatch, n - from);
-            Tensor batch = Augmentations.warpInput(input, fill, warps, from, count);
-            try (ForwardPass pass = network.forward(batch, layer)) {
+            try (ForwardPass pass = copiesForward(input, warps, from, count, layer)) {
                 Tensor logits = pass.logits();
                 if (cls == null) cls = topClasses(logits, 0, topK); // copy 0 is the first copy of the first batch
                 int k = cls.length;
@@ -201,6 +200,19 @@ public final class AugmentedGradCam {
         List<Observations> out = new ArrayList<>();
         for (int c = 0; c < cls.length; c++) out.add(new Observations(cls[c], warps, maps.slice(c), weights0.slice(c)));
         return out;
+    }
+
+    /** The copies {@code from .. from+count} through the network: made by the backend where it can (on a GPU), else here. */
+    private ForwardPass copiesForward(Tensor input, List<AffineWarp> warps, int from, int count, String layer) {
+        double[] affine = new double[6 * count];
+        boolean[] identity = new boolean[count];
+        for (int k = 0; k < count; k++) {
+            AffineWarp w = warps.get(from + k);
+            identity[k] = w.isIdentity();
+            System.arraycopy(w.coefficients(), 0, affine, 6 * k, 6);
+        }
+        return network.forwardWarped(input, fill, affine, identity, layer)
+                .orElseGet(() -> network.forward(Augmentations.warpInput(input, fill, warps, from, count), layer));
     }
 
     /** dScore/dLogits per seed: one-hot (logit) or {@code p_c (e_c - p)} (probability). */

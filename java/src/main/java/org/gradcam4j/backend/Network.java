@@ -18,6 +18,23 @@ public interface Network extends AutoCloseable {
     ForwardPass forward(Tensor input, String keepFrom);
 
     /**
+     * A forward pass over {@code n} augmented copies of one image made by the backend itself (on a GPU: warped on
+     * the device, so the copies never cross the bus), or empty where the backend has no such path and the caller
+     * warps on the host. Copy {@code k} is {@code T_k (image - fill) + fill} per channel, bilinear, with
+     * {@code T_k} the affine map {@code source = (a0 x + a1 y + a2, a3 x + a4 y + a5)} of output pixel
+     * {@code (x, y)}, exactly as {@code org.gradcam4j.augment.Augmentations.warpInput} computes it.
+     *
+     * @param image    (C x S x S) preprocessed input
+     * @param fill     (C) the value the warp fills with
+     * @param affine   (n x 6) per copy {@code a0..a5}
+     * @param identity (n) copies that are the image itself
+     */
+    default java.util.Optional<ForwardPass> forwardWarped(Tensor image, float[] fill, double[] affine, boolean[] identity,
+                                                          String keepFrom) {
+        return java.util.Optional.empty();
+    }
+
+    /**
      * Replaces one layer's parameters (canonical layout, as in {@link org.gradcam4j.model.ModelWeights}) in place,
      * so that a training loop need not prepare the whole network again after every step. Forward passes already
      * open keep what they computed. Returns false where a backend cannot; the caller then loads the model afresh.

@@ -19,6 +19,11 @@ public final class PassChecks {
             throw new IllegalArgumentException("input must be (N x " + arch.inputChannels() + " x " + s + " x " + s + "), got " + input);
         }
         if (input.dim(0) == 0) throw new IllegalArgumentException("empty batch");
+        return keepIndex(arch, keepFrom);
+    }
+
+    /** The keep index for {@code keepFrom}: a layer's index, -1 for the input, the layer count for null (nothing). */
+    public static int keepIndex(Architecture arch, String keepFrom) {
         return keepFrom == null ? arch.layers().size() : Architecture.INPUT.equals(keepFrom) ? -1 : arch.indexOf(keepFrom);
     }
 

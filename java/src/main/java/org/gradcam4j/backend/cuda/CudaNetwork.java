@@ -71,6 +71,22 @@ public final class CudaNetwork implements Network {
         return new CudaForwardPass(this, n, keep, pass);
     }
 
+    /** The copies are made on the device from one uploaded image. */
+    @Override
+    public java.util.Optional<ForwardPass> forwardWarped(Tensor image, float[] fill, double[] affine, boolean[] identity, String keepFrom) {
+        long h = handle();
+        int s = arch.inputSize(), c = arch.inputChannels(), n = identity.length;
+        if (image.rank() != 3 || image.dim(0) != c || image.dim(1) != s || image.dim(2) != s) {
+            throw new IllegalArgumentException("image must be (" + c + " x " + s + " x " + s + "), got " + image);
+        }
+        if (n == 0 || affine.length != 6 * n || fill.length != c) throw new IllegalArgumentException("warp parameters do not match " + n + " copies");
+        int keep = PassChecks.keepIndex(arch, keepFrom);
+        byte[] id = new byte[n];
+        for (int k = 0; k < n; k++) id[k] = (byte) (identity[k] ? 1 : 0);
+        int pass = backend.call(() -> CudnnEngineNative.forwardWarped(h, image.data(), fill, affine, id, n, keep));
+        return java.util.Optional.of(new CudaForwardPass(this, n, keep, pass));
+    }
+
     /** Uploads one layer's new parameters into the existing device allocation (training). */
     @Override
     public boolean updateParameters(String layer, Tensor kernel, Tensor bias) {

@@ -33,6 +33,9 @@ final class CudnnEngineNative {
      */
     static native int forward(long network, float[] input, int n, int keep);
 
+    /** {@link #forward} over {@code n} copies of one image warped on the device ({@code kernels/augment.cuh}). */
+    static native int forwardWarped(long network, float[] image, float[] fill, double[] affine, byte[] identity, int n, int keep);
+
     /** Output of {@code layer} (-1: the input) of a pass into {@code out} (n x volume). */
     static native void output(long network, int pass, int layer, float[] out);
 

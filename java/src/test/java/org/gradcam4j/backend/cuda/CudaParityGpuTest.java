@@ -187,4 +187,26 @@ class CudaParityGpuTest {
             }
         }
     }
+
+    /** Copies warped on the device give the network the same input as copies warped on the host. */
+    @org.junit.jupiter.api.Test
+    void copiesWarpedOnTheDeviceMatchTheHost() {
+        Model model = RandomWeights.model(Architecture.vgg16(), 8);
+        List<org.gradcam4j.augment.AffineWarp> warps = org.gradcam4j.augment.Augmentations.random(6, 224, 5);
+        Tensor image = input(1, 11).reshape(3, 224, 224);
+        float[] fill = {-103.939f, -116.779f, -123.68f};
+        double[] affine = new double[36];
+        boolean[] identity = new boolean[6];
+        for (int k = 0; k < 6; k++) {
+            identity[k] = warps.get(k).isIdentity();
+            System.arraycopy(warps.get(k).coefficients(), 0, affine, 6 * k, 6);
+        }
+        Tensor host = org.gradcam4j.augment.Augmentations.warpInput(image, fill, warps, 0, 6);
+        try (CudaBackend gpu = CudaBackend.open(0, CudaPrecision.FP32); Network dev = gpu.loadUnchecked(model, CudaPrecision.FP32);
+             ForwardPass a = dev.forward(host, Architecture.INPUT);
+             ForwardPass b = dev.forwardWarped(image, fill, affine, identity, Architecture.INPUT).orElseThrow()) {
+            check("warped copies (input)", b.activation(Architecture.INPUT), a.activation(Architecture.INPUT), 0.0);
+            check("warped copies (logits)", b.logits(), a.logits(), 1e-6);
+        }
+    }
 }
