@@ -33,6 +33,16 @@ final class OpenBlasSgemm implements Sgemm {
         }
     }
 
+    @Override
+    public void sgemv(boolean transA, int m, int n, float alpha, FloatBuffer a, int offA, int lda, FloatBuffer x, int offX,
+                      float beta, FloatBuffer y, int offY) {
+        if (m == 0 || n == 0) return;
+        try (FloatPointer pa = at(a, offA); FloatPointer px = at(x, offX); FloatPointer py = at(y, offY)) {
+            openblas_nolapack.cblas_sgemv(openblas_nolapack.CblasRowMajor,
+                    transA ? openblas_nolapack.CblasTrans : openblas_nolapack.CblasNoTrans, m, n, alpha, pa, lda, px, 1, beta, py, 1);
+        }
+    }
+
     private static FloatPointer at(FloatBuffer buf, int off) {
         if (!buf.isDirect()) throw new IllegalArgumentException("OpenBLAS needs direct buffers");
         FloatPointer p = new FloatPointer(buf);
