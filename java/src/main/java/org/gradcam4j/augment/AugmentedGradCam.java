@@ -125,6 +125,7 @@ public final class AugmentedGradCam {
 
     private final Network network;
     private final float[] fill;
+    private final java.util.Map<Integer, List<AffineWarp>> warpsBySize = new java.util.concurrent.ConcurrentHashMap<>();
     private final int maxBatch;
     private final Settings settings;
 
@@ -159,7 +160,9 @@ public final class AugmentedGradCam {
     public List<Observations> observe(Tensor input, String layer, int[] classes, int topK, boolean probability) {
         int s = input.dim(1);
         if (input.rank() != 3 || input.dim(2) != s) throw new IllegalArgumentException("input must be (C x S x S), got " + input);
-        List<AffineWarp> warps = settings.warps(s);
+        // One list per input size for every image this instance sees: equal warps, and the same list object, so
+        // the solvers build one observation operator for all the images of a batch.
+        List<AffineWarp> warps = warpsBySize.computeIfAbsent(s, settings::warps);
         int n = warps.size();
         int numClasses = network.architecture().numClasses();
         int[] cls = classes == null ? null : classes.clone();
