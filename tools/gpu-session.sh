@@ -15,7 +15,7 @@
 #
 # Environment: GRADCAM4J_PYTHON  the Python whose site-packages hold nvidia/cudnn, nvidia/cublas (default python3)
 #              GRADCAM4J_KIT     an unpacked kit folder or a kit archive (default .offline/kit, then the archive)
-#              GRADCAM4J_CUDA_ARCHS  CMAKE_CUDA_ARCHITECTURES (default: this GPU's, from nvidia-smi; else native)
+#              GRADCAM4J_CUDA_ARCHS  CMAKE_CUDA_ARCHITECTURES (default: this GPU's, from nvidia-smi; else the project's list)
 #              JOBS              parallel build jobs (default: all cores)
 # Needs CMake >= 3.24, a C++17 compiler, nvcc (PATH, /usr/local/cuda/bin or the nvidia/cuda_nvcc pip package)
 # and the NVIDIA driver. Exit status: 0 when no step failed, 1 otherwise.
@@ -129,7 +129,8 @@ note "nvcc: ${nvcc:-not found}"
 archs="${GRADCAM4J_CUDA_ARCHS:-}"
 if [[ -z "$archs" ]]; then
   cc="$(nvidia-smi --query-gpu=compute_cap --format=csv,noheader 2>/dev/null | head -n 1 | tr -d ' .')"
-  archs="${cc:-native}"
+  # no GPU to ask: the project's default list (CMakeLists.txt), not "native", which fails without one
+  archs="${cc:-80-real;86-real;89-real;90-real;90-virtual}"
 fi
 cmake_args+=(-DCMAKE_CUDA_ARCHITECTURES="$archs")
 
@@ -186,7 +187,9 @@ if [[ $built -eq 1 ]]; then
   step cli-bench-cuda-tf32 "gradcam4j bench cuda --precision tf32, then a 2000-image soak" "${cli[@]}" bench cuda \
     --precision tf32 --python "$python" --tools "$root/tools" --json "$outdir/bench-cuda-tf32.json" --soak 2000
   canvases="$outdir/canvases"
-  if [[ ! -d /usr/share/datasets/fashion-mnist ]]; then
+  if [[ $no_device -eq 1 ]]; then
+    record cli-train-cuda SKIP 0 "no usable CUDA device"
+  elif [[ ! -d /usr/share/datasets/fashion-mnist ]]; then
     record cli-train-cuda SKIP 0 "no Fashion-MNIST here (Debian dataset-fashion-mnist); GPU training is checked by TrainerGpuTest"
   elif step cli-canvases "gradcam4j canvases (small set for the GPU training smoke run)" "${cli[@]}" canvases \
        --out "$canvases" --train 2000 --test 400 --seed 1; then
