@@ -172,9 +172,7 @@ public final class ObservationOperator {
             return;
         }
         int mid = rows() / 2;
-        var t = java.util.concurrent.ForkJoinPool.commonPool().submit(() -> applyRows(v, out, mid, rows()));
-        applyRows(v, out, 0, mid);
-        t.join();
+        TwoThreads.run(() -> applyRows(v, out, 0, mid), () -> applyRows(v, out, mid, rows()));
     }
 
     private void applyRows(double[] v, double[] out, int r0, int r1) {
@@ -201,9 +199,7 @@ public final class ObservationOperator {
         }
         transposed();  // built once, before the halves start
         int mid = columns() / 2;
-        var t = java.util.concurrent.ForkJoinPool.commonPool().submit(() -> adjointColumns(y, out, mid, columns()));
-        adjointColumns(y, out, 0, mid);
-        t.join();
+        TwoThreads.run(() -> adjointColumns(y, out, 0, mid), () -> adjointColumns(y, out, mid, columns()));
     }
 
     private void adjointColumns(double[] y, double[] out, int c0, int c1) {

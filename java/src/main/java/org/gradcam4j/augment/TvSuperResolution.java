@@ -266,7 +266,7 @@ public final class TvSuperResolution implements SuperResolutionSolver {
         void primal(double[] u, double[] ax, double[] ay, double[] out) {
             if (halves) {
                 int mid = s / 2;
-                inParallel(() -> primalRows(u, ax, ay, out, 0, mid), () -> primalRows(u, ax, ay, out, mid, s));
+                TwoThreads.run(() -> primalRows(u, ax, ay, out, 0, mid), () -> primalRows(u, ax, ay, out, mid, s));
             } else {
                 primalRows(u, ax, ay, out, 0, s);
             }
@@ -290,16 +290,6 @@ public final class TvSuperResolution implements SuperResolutionSolver {
         }
 
         /**
-         * Runs both halves, the second on the common pool, and waits: used only while a single problem is being
-         * solved, when the other core would otherwise idle. Each half writes its own rows; results are identical.
-         */
-        private static void inParallel(Runnable a, Runnable b) {
-            java.util.concurrent.ForkJoinTask<?> t = java.util.concurrent.ForkJoinPool.commonPool().submit(b);
-            a.run();
-            t.join();
-        }
-
-        /**
          * p_new = clip(q + grad w / 8); q = p_new + beta (p_new - p); p = p_new. The clip to {@code [-alpha,
          * alpha]} is written {@code (|v + alpha| - |v - alpha|) / 2}: the same value up to one rounding of
          * {@code alpha}'s size, and made of operations the JIT vectorises (Math.max/min on doubles it does not
@@ -308,7 +298,7 @@ public final class TvSuperResolution implements SuperResolutionSolver {
         private void step(double beta) {
             if (halves) {
                 int mid = s / 2;
-                inParallel(() -> stepRows(beta, 0, mid), () -> stepRows(beta, mid, s));
+                TwoThreads.run(() -> stepRows(beta, 0, mid), () -> stepRows(beta, mid, s));
             } else {
                 stepRows(beta, 0, s);
             }

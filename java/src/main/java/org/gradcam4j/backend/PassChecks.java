@@ -60,6 +60,17 @@ public final class PassChecks {
         return stop;
     }
 
+    /** Checks new parameters for {@link Network#updateParameters} and returns the layer's index. */
+    public static int parameters(Architecture arch, String layer, Tensor kernel, Tensor bias) {
+        int i = arch.indexOf(layer);
+        LayerSpec l = arch.layers().get(i);
+        if (!l.hasWeights()) throw new IllegalArgumentException("layer '" + layer + "' has no parameters");
+        if (!java.util.Arrays.equals(kernel.shape(), l.kernelShape()) || (bias == null) == l.bias()) {
+            throw new IllegalArgumentException("parameters of the wrong shape for '" + layer + "'");
+        }
+        return i;
+    }
+
     /** The shape of {@code rows} values of a layer's output (-1: the input), as every API exposes it. */
     public static int[] shape(Architecture arch, int layer, int rows) {
         if (layer < 0) return new int[] {rows, arch.inputChannels(), arch.inputSize(), arch.inputSize()};

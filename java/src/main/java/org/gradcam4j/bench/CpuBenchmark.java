@@ -90,13 +90,7 @@ public final class CpuBenchmark {
                 }
             }), inputFlops));
         }
-        List<InputGeometry> geoms = new ArrayList<>();
-        List<String> names = new ArrayList<>();
-        for (int i = 0; i < o.batch(); i++) {
-            geoms.add(InputGeometry.of(arch.inputSize(), arch.inputSize(), arch.inputSize(), ResizeMode.NONE));
-            names.add("image" + i);
-        }
-        Preprocessor.Batch prepared = new Preprocessor.Batch(x, geoms, names);
+        Preprocessor.Batch prepared = preparedBatch(x);
         ExplainRequest explain = ExplainRequest.of(List.of("gradcam", "gradcampp", "guided"), Targets.topK(EXPLAIN_TOP_K));
         if (o.explainReps() > 0) try (Explainer ex = Explainer.of(RandomWeights.model(arch, 1),
                 Explainer.Options.defaults().withDevice(Device.CPU).withThreads(o.threads()).withMaxBatch(o.batch()))) {
@@ -136,6 +130,18 @@ public final class CpuBenchmark {
 
     private double time(Timing.Work w) {
         return Timing.median(Timing.measure(w, o.warmup(), o.reps()));
+    }
+
+    /** {@code x} (N x 3 x S x S) as an already-preprocessed batch of network-sized images named image0, image1, ... */
+    static Preprocessor.Batch preparedBatch(Tensor x) {
+        int n = x.dim(0), size = x.dim(2);
+        List<InputGeometry> geoms = new ArrayList<>();
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            geoms.add(InputGeometry.of(size, size, size, ResizeMode.NONE));
+            names.add("image" + i);
+        }
+        return new Preprocessor.Batch(x, geoms, names);
     }
 
     static Tensor randomInput(int n, int size) {

@@ -20,9 +20,7 @@ import org.gradcam4j.backend.cuda.CudaPrecision;
 import org.gradcam4j.explain.ExplainRequest;
 import org.gradcam4j.explain.Explainer;
 import org.gradcam4j.explain.Targets;
-import org.gradcam4j.image.InputGeometry;
 import org.gradcam4j.image.Preprocessor;
-import org.gradcam4j.image.ResizeMode;
 import org.gradcam4j.io.AtomicFiles;
 import org.gradcam4j.model.Architecture;
 import org.gradcam4j.model.Model;
@@ -147,15 +145,8 @@ public final class GpuBenchmark {
 
     /** N images through the facade (Grad-CAM + guided backprop, top-1) in batches of 16; memory sampled along the way. */
     private Map<String, Object> soak(CudaBackend backend, Model model) {
-        int batch = 16, s = model.architecture().inputSize();
-        Tensor x = CpuBenchmark.randomInput(batch, s);
-        List<InputGeometry> geoms = new ArrayList<>();
-        List<String> names = new ArrayList<>();
-        for (int i = 0; i < batch; i++) {
-            geoms.add(InputGeometry.of(s, s, s, ResizeMode.NONE));
-            names.add("image" + i);
-        }
-        Preprocessor.Batch prepared = new Preprocessor.Batch(x, geoms, names);
+        int batch = 16;
+        Preprocessor.Batch prepared = CpuBenchmark.preparedBatch(CpuBenchmark.randomInput(batch, model.architecture().inputSize()));
         ExplainRequest req = ExplainRequest.of(List.of("gradcam", "guided"), Targets.topK(1));
         List<Long> free = new ArrayList<>();
         out.printf("%nsoak: %d images (Grad-CAM + guided backprop, top-1) through the facade in batches of %d%n", o.soak(), batch);

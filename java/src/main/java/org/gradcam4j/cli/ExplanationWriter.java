@@ -66,10 +66,11 @@ final class ExplanationWriter {
         this.settings = settings;
     }
 
-    /**
-     * Whether {@code dir} holds a complete result for {@code source}: a readable summary.json, made from the same
-     * file (absolute path) with the same method list, all of whose listed files exist.
-     */
+    /** A file name a summary.json may list: non-empty and without a path separator (nothing outside its folder). */
+    private static boolean plainName(String name) {
+        return !name.isEmpty() && !name.contains("/") && !name.contains("\\");
+    }
+
     /** The plain file names an existing summary.json in {@code dir} lists (none when it is missing or unreadable). */
     private static List<String> listedFiles(Path dir) {
         List<String> names = new ArrayList<>();
@@ -78,7 +79,7 @@ final class ExplanationWriter {
         try {
             for (JsonNode f : Json.MAPPER.readTree(summary.toFile()).path("files")) {
                 String name = f.asText("");
-                if (!name.isEmpty() && !name.contains("/") && !name.contains("\\") && !name.equals(SUMMARY)) names.add(name);
+                if (plainName(name) && !name.equals(SUMMARY)) names.add(name);
             }
         } catch (IOException | RuntimeException e) {
             // not ours or damaged: leave the folder's other files alone
@@ -86,6 +87,10 @@ final class ExplanationWriter {
         return names;
     }
 
+    /**
+     * Whether {@code dir} holds a complete result for {@code source}: a readable summary.json, made from the same
+     * file (absolute path) with the same method list, all of whose listed files exist.
+     */
     static boolean isComplete(Path dir, Path source, List<String> methods) {
         Path summary = dir.resolve(SUMMARY);
         if (!Files.isRegularFile(summary)) return false;
@@ -99,7 +104,7 @@ final class ExplanationWriter {
             if (!files.isArray()) return false;
             for (JsonNode f : files) {
                 String name = f.asText("");
-                if (name.isEmpty() || name.contains("/") || name.contains("\\") || !Files.isRegularFile(dir.resolve(name))) return false;
+                if (!plainName(name) || !Files.isRegularFile(dir.resolve(name))) return false;
             }
             return true;
         } catch (IOException | RuntimeException e) {

@@ -123,8 +123,7 @@ public final class Trainer implements AutoCloseable {
             Tensor kernel = new Tensor(params.get(k), shapes.get(k).shape());
             Tensor bias = params.containsKey(b) ? new Tensor(params.get(b), shapes.get(b).shape()) : null;
             if (!network.updateParameters(layer, kernel, bias)) {
-                network.close();
-                network = null;
+                close();
                 return;
             }
         }
@@ -134,13 +133,9 @@ public final class Trainer implements AutoCloseable {
      * Tells the trainer that {@link #parameters()} were changed from outside (a restored checkpoint), so the
      * prepared network is refreshed before the next step.
      */
-    public void parametersChanged() {
-        if (network != null) {
-            network.close();
-            network = null;
-        }
-    }
+    public void parametersChanged() { close(); }
 
+    /** Releases the prepared network; a later step prepares it again. */
     @Override
     public void close() {
         if (network != null) {

@@ -63,13 +63,7 @@ final class CpuNetwork implements Network {
     @Override
     public boolean updateParameters(String layer, Tensor kernel, Tensor bias) {
         checkOpen();
-        int i = arch.indexOf(layer);
-        LayerSpec l = layers.get(i);
-        if (!l.hasWeights()) throw new IllegalArgumentException("layer '" + layer + "' has no parameters");
-        if (!java.util.Arrays.equals(kernel.shape(), l.kernelShape()) || (bias == null) == l.bias()) {
-            throw new IllegalArgumentException("parameters of the wrong shape for '" + layer + "'");
-        }
-        prepare(i, kernel, bias);
+        prepare(PassChecks.parameters(arch, layer, kernel, bias), kernel, bias);
         return true;
     }
 

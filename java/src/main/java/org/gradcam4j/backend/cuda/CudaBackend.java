@@ -51,9 +51,7 @@ public final class CudaBackend implements Backend {
     public static CudaBackend open(int device, CudaPrecision precision) {
         CudaRuntime.Status s = CudaRuntime.status();
         if (!s.available()) throw new CudaUnavailableException(s.reason());
-        if (device < 0 || device >= s.devices().size()) {
-            throw new CudaUnavailableException("CUDA device " + device + " requested, " + s.devices().size() + " present");
-        }
+        s.requireDeviceIndex(device);
         CudnnContext context = CudnnContext.create(device);
         try {
             return new CudaBackend(s.devices().get(device), context, context.versions(),

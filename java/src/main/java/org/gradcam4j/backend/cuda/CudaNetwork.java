@@ -91,12 +91,7 @@ public final class CudaNetwork implements Network {
     @Override
     public boolean updateParameters(String layer, Tensor kernel, Tensor bias) {
         long h = handle();
-        int i = arch.indexOf(layer);
-        LayerSpec l = arch.layers().get(i);
-        if (!l.hasWeights()) throw new IllegalArgumentException("layer '" + layer + "' has no parameters");
-        if (!java.util.Arrays.equals(kernel.shape(), l.kernelShape()) || (bias == null) == l.bias()) {
-            throw new IllegalArgumentException("parameters of the wrong shape for '" + layer + "'");
-        }
+        int i = PassChecks.parameters(arch, layer, kernel, bias);
         float[] k = kernel.data(), b = bias == null ? null : bias.data();
         backend.run(() -> CudnnEngineNative.upload(h, i, k, b));
         return true;

@@ -52,6 +52,13 @@ public final class CudaRuntime {
         /** Library, device and cuDNN engine all present: {@link CudaBackend#open()} will not refuse. */
         public boolean available() { return problem.isEmpty(); }
 
+        /** @throws CudaUnavailableException when {@code device} is not one of the devices present */
+        void requireDeviceIndex(int device) {
+            if (device < 0 || device >= devices.size()) {
+                throw new CudaUnavailableException("CUDA device " + device + " requested, " + devices.size() + " present");
+            }
+        }
+
         /** Why the CUDA backend is unavailable, or "available". */
         public String reason() { return problem.orElse("available"); }
 

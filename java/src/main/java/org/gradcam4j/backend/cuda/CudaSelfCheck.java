@@ -15,6 +15,7 @@ import org.gradcam4j.model.Architecture;
 import org.gradcam4j.model.Head;
 import org.gradcam4j.model.Model;
 import org.gradcam4j.model.RandomWeights;
+import org.gradcam4j.tensor.Errors;
 import org.gradcam4j.tensor.Tensor;
 
 /**
@@ -111,18 +112,13 @@ public final class CudaSelfCheck {
         }
     }
 
-    /** ||got - want|| / ||want|| (||got|| when want is zero); a shape mismatch or non-finite value is infinite. */
+    /**
+     * {@link Errors#relativeL2} as a comparison that never throws: a shape mismatch or a non-finite result counts as
+     * an infinite error, so the self-check reports it instead of failing on it.
+     */
     static double relL2(Tensor got, Tensor want) {
         if (got == null || want == null || !java.util.Arrays.equals(got.shape(), want.shape())) return Double.POSITIVE_INFINITY;
-        float[] g = got.data(), w = want.data();
-        double d = 0, nw = 0, ng = 0;
-        for (int i = 0; i < w.length; i++) {
-            if (!Float.isFinite(g[i])) return Double.POSITIVE_INFINITY;
-            double e = (double) g[i] - w[i];
-            d += e * e;
-            nw += (double) w[i] * w[i];
-            ng += (double) g[i] * g[i];
-        }
-        return nw == 0 ? Math.sqrt(ng) : Math.sqrt(d / nw);
+        double e = Errors.relativeL2(got.data(), want.data());
+        return Double.isNaN(e) ? Double.POSITIVE_INFINITY : e;
     }
 }

@@ -52,8 +52,6 @@ public final class CudaSolvers {
     private static void check(int device) {
         CudaRuntime.Status s = CudaRuntime.status();
         if (!s.hasDevice()) throw new CudaUnavailableException(s.deviceProblem().orElse(s.reason()));
-        if (device < 0 || device >= s.devices().size()) {
-            throw new CudaUnavailableException("CUDA device " + device + " requested, " + s.devices().size() + " present");
-        }
+        s.requireDeviceIndex(device);
     }
 }

@@ -24,15 +24,7 @@ import org.junit.jupiter.api.Test;
  * GEMM.
  */
 class SingleImagePathTest {
-    private static Tensor row(Tensor t, int r) {
-        int per = t.size() / t.dim(0);
-        int[] shape = t.shape();
-        shape[0] = 1;
-        float[] d = new float[per];
-        System.arraycopy(t.data(), r * per, d, 0, per);
-        return new Tensor(d, shape);
-    }
-
+    /** The values only: the batch row has lost its leading dimension. */
     private static void check(String what, Tensor single, Tensor batchRow) {
         double e = Errors.relativeL2(single.data(), batchRow.data());
         assertTrue(e <= 1e-5, what + ": relative L2 " + e);
@@ -46,18 +38,18 @@ class SingleImagePathTest {
         float[] x = new float[3 * 3 * 64 * 64];
         for (int i = 0; i < x.length; i++) x[i] = (float) (r.nextDouble() * 2 - 1);
         Tensor batch = new Tensor(x, 3, 3, 64, 64);
-        Tensor one = row(batch, 1);
+        Tensor one = batch.slice(1).reshape(1, 3, 64, 64);
         for (CpuBackend b : new CpuBackend[] {new CpuBackend(2), CpuBackend.pureJava(2)}) {
             try (b; Network net = b.load(model);
                  ForwardPass pb = net.forward(batch, Architecture.INPUT); ForwardPass p1 = net.forward(one, Architecture.INPUT)) {
-                check(b.description() + " logits", p1.logits(), row(pb.logits(), 1));
+                check(b.description() + " logits", p1.logits(), pb.logits().slice(1));
                 Tensor seedsBatch = BackwardRequest.oneHot(new int[] {3, 7, 11}, 20);
                 Tensor seedOne = BackwardRequest.oneHot(new int[] {7}, 20);
                 Gradients gb = pb.backward(new BackwardRequest(seedsBatch, new int[] {0, 1, 2}, Architecture.INPUT, ReluRule.GRADIENT,
                         Set.of("fc1", "block3_conv1"), Set.of()));
                 Gradients g1 = p1.backward(new BackwardRequest(seedOne, new int[] {0}, Architecture.INPUT, ReluRule.GRADIENT,
                         Set.of("fc1", "block3_conv1"), Set.of()));
-                for (String l : new String[] {"fc1", "block3_conv1", Architecture.INPUT}) check(b.description() + " " + l, g1.at(l), row(gb.at(l), 1));
+                for (String l : new String[] {"fc1", "block3_conv1", Architecture.INPUT}) check(b.description() + " " + l, g1.at(l), gb.at(l).slice(1));
             }
         }
     }
