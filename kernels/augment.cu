@@ -57,9 +57,8 @@ cudaError_t launch_warp_copies(float* out, const float* in, const float* fill,
     const int64_t total = static_cast<int64_t>(count) * C * S * S;
     if (total == 0) return cudaSuccess;
     if (!out || !in || !fill || !affine || !identity) return cudaErrorInvalidValue;
-    const int64_t blocks = detail::blocks_for(total, kThreads);
-    warp_copies_kernel<<<static_cast<unsigned>(blocks < (int64_t{1} << 20) ? blocks : (int64_t{1} << 20)),
-                         kThreads, 0, stream>>>(out, in, fill, affine, identity, C, S, total);
+    warp_copies_kernel<<<detail::stride_grid(total, kThreads), kThreads, 0, stream>>>(
+        out, in, fill, affine, identity, C, S, total);
     return detail::launch_status();
 }
 

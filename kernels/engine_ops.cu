@@ -11,11 +11,7 @@ namespace {
 
 constexpr int kThreads = 256;
 
-inline unsigned grid_for(int64_t work) {
-    const int64_t blocks = detail::blocks_for(work, kThreads);
-    // Grid-stride loops cover the rest; 1<<20 blocks is far more than any GPU runs at once.
-    return static_cast<unsigned>(blocks < (int64_t{1} << 20) ? blocks : (int64_t{1} << 20));
-}
+inline unsigned grid_for(int64_t work) { return detail::stride_grid(work, kThreads); }
 
 __global__ void bias_act_kernel(float* __restrict__ y, const float* __restrict__ bias, int C,
                                 int64_t inner, int64_t total, bool relu) {

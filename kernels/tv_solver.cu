@@ -32,10 +32,7 @@ namespace {
 
 constexpr int kThreads = 256;
 
-inline unsigned grid_for(int64_t work) {
-    const int64_t blocks = detail::blocks_for(work, kThreads);
-    return static_cast<unsigned>(std::min<int64_t>(blocks, int64_t{1} << 20));
-}
+inline unsigned grid_for(int64_t work) { return detail::stride_grid(work, kThreads); }
 
 #define GRID_STRIDE(i, total)                                                                   \
     for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < (total); \
@@ -118,18 +115,6 @@ __global__ void primal_kernel(double* __restrict__ out, const double* __restrict
     }
 }
 
-// Block-wide double sum; every thread gets the result. scratch: 32 doubles of shared memory.
-__device__ double block_sum(double v, double* scratch) {
-    const int lane = threadIdx.x % detail::kWarpSize, warp = threadIdx.x / detail::kWarpSize;
-    for (int o = detail::kWarpSize / 2; o > 0; o >>= 1) v += __shfl_xor_sync(detail::kFullMask, v, o);
-    if (lane == 0) scratch[warp] = v;
-    __syncthreads();
-    double r = lane < static_cast<int>(blockDim.x / detail::kWarpSize) ? scratch[lane] : 0.0;
-    for (int o = detail::kWarpSize / 2; o > 0; o >>= 1) r += __shfl_xor_sync(detail::kFullMask, r, o);
-    __syncthreads();
-    return r;
-}
-
 // One block per plane.
 __global__ void fgp_gap_kernel(double* __restrict__ gap, const double* __restrict__ w,
                                const double* __restrict__ px, const double* __restrict__ py,
@@ -149,7 +134,7 @@ __global__ void fgp_gap_kernel(double* __restrict__ gap, const double* __restric
             acc += alpha * fabs(d) - py[b * plane + i] * d;
         }
     }
-    acc = block_sum(acc, scratch);
+    acc = detail::block_sum(acc, scratch);
     if (threadIdx.x == 0) gap[b] = acc;
 }
 
@@ -163,7 +148,7 @@ __global__ void tv_value_kernel(double* __restrict__ tv, const double* __restric
         if (x < S - 1) acc += fabs(vb[i + 1] - vb[i]);
         if (y < S - 1) acc += fabs(vb[i + S] - vb[i]);
     }
-    acc = block_sum(acc, scratch);
+    acc = detail::block_sum(acc, scratch);
     if (threadIdx.x == 0) tv[b] = acc;
 }
 
@@ -173,7 +158,7 @@ __global__ void batched_dot_kernel(double* __restrict__ out, const double* __res
     const int64_t b = blockIdx.x;
     double acc = 0.0;
     for (int64_t i = threadIdx.x; i < n; i += blockDim.x) acc += x[b * n + i] * y[b * n + i];
-    acc = block_sum(acc, scratch);
+    acc = detail::block_sum(acc, scratch);
     if (threadIdx.x == 0) out[b] = acc;
 }
 
@@ -208,7 +193,7 @@ __global__ void dual_norm_kernel(double* __restrict__ out, const double* __restr
         const double d = work[b * n + i] + l * (-p0[b * n + i]);
         acc += d * d;
     }
-    acc = block_sum(acc, scratch);
+    acc = detail::block_sum(acc, scratch);
     if (threadIdx.x == 0) out[b] = acc;
 }
 

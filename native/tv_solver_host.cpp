@@ -11,45 +11,11 @@
 #include <utility>
 
 #include "check.h"
+#include "device_array.h"
 #include "tv_solver.cuh"
 
 namespace gradcam4j {
 namespace {
-
-// One device allocation, freed by the destructor.
-template <typename T>
-class DevArray {
-public:
-    explicit DevArray(size_t count) : count_(count) {
-        if (count_) CUDA_CHECK(cudaMalloc(reinterpret_cast<void**>(&ptr_), sizeof(T) * count_));
-    }
-    DevArray(const std::vector<T>& host, cudaStream_t stream) : DevArray(host.size()) {
-        if (count_) CUDA_CHECK(cudaMemcpyAsync(ptr_, host.data(), sizeof(T) * count_, cudaMemcpyHostToDevice, stream));
-    }
-    ~DevArray() {
-        if (ptr_) (void)cudaFree(ptr_);
-    }
-    DevArray(const DevArray&) = delete;
-    DevArray& operator=(const DevArray&) = delete;
-    T* get() const { return ptr_; }
-    size_t size() const { return count_; }
-    void zero(cudaStream_t stream) {
-        if (count_) CUDA_CHECK(cudaMemsetAsync(ptr_, 0, sizeof(T) * count_, stream));
-    }
-    std::vector<T> download(cudaStream_t stream) const {
-        std::vector<T> h(count_);
-        if (count_) CUDA_CHECK(cudaMemcpyAsync(h.data(), ptr_, sizeof(T) * count_, cudaMemcpyDeviceToHost, stream));
-        CUDA_CHECK(cudaStreamSynchronize(stream));
-        return h;
-    }
-    void upload(const std::vector<T>& h, cudaStream_t stream) {
-        CUDA_CHECK(cudaMemcpyAsync(ptr_, h.data(), sizeof(T) * std::min(count_, h.size()), cudaMemcpyHostToDevice, stream));
-    }
-
-private:
-    T* ptr_ = nullptr;
-    size_t count_ = 0;
-};
 
 class Stream {
 public:
@@ -87,8 +53,8 @@ void check_input(const TvOperator& op, const std::vector<double>& observations, 
 
 // The operator and its transpose on the device.
 struct DeviceOperator {
-    DevArray<int> start, col, t_start, t_col;
-    DevArray<float> w, t_w;
+    DeviceArray<int> start, col, t_start, t_col;
+    DeviceArray<float> w, t_w;
     CsrMatrix a, at;
 
     DeviceOperator(const TvOperator& op, std::vector<int> ts, std::vector<int> tc, std::vector<float> tw,
@@ -108,8 +74,6 @@ struct DeviceOperator {
     }
 };
 
-std::vector<double> scalars(const DevArray<double>& d, cudaStream_t stream) { return d.download(stream); }
-
 }  // namespace
 
 std::vector<TvResult> solve_tv_default(int device, const TvOperator& op,
@@ -128,12 +92,12 @@ std::vector<TvResult> solve_tv_default(int device, const TvOperator& op,
     // ||A||^2 by power iteration (ObservationOperator.normSquared), on one plane.
     double norm_sq = 0;
     {
-        DevArray<double> x(power_start, s), ax(static_cast<size_t>(m)), y(static_cast<size_t>(n)), dot(1);
+        DeviceArray<double> x(power_start, s), ax(static_cast<size_t>(m)), y(static_cast<size_t>(n)), dot(1);
         for (int k = 0; k < std::max(1, st.power_iterations); ++k) {
             CUDA_CHECK(launch_tv_spmv(ax.get(), A.a, x.get(), nullptr, 1, 1.0, s));
             CUDA_CHECK(launch_tv_spmv(y.get(), A.at, ax.get(), nullptr, 1, 1.0, s));
             CUDA_CHECK(launch_batched_dot(dot.get(), y.get(), y.get(), n, 1, s));
-            norm_sq = std::sqrt(scalars(dot, s)[0]);
+            norm_sq = std::sqrt(dot.download_on(s)[0]);
             if (norm_sq == 0) break;
             CUDA_CHECK(launch_divide_scalar(x.get(), y.get(), norm_sq, n, s));
         }
@@ -144,17 +108,17 @@ std::vector<TvResult> solve_tv_default(int device, const TvOperator& op,
     const double q = (std::sqrt(l) - std::sqrt(mu)) / (std::sqrt(l) + std::sqrt(mu));
     const double alpha = st.lambda_tv / l;
 
-    DevArray<double> g(observations, s), va(n * B), vb(n * B), z(n * B), u(n * B), grad(n * B),
+    DeviceArray<double> g(observations, s), va(n * B), vb(n * B), z(n * B), u(n * B), grad(n * B),
         residual(static_cast<size_t>(m) * B), px(n * B), py(n * B), qx(n * B), qy(n * B), qx2(n * B),
         qy2(n * B), scratch(n * B), work(n * B), lip(std::vector<double>(B, l), s),
         qb(std::vector<double>(B, q), s), r1(B), r2(B), r3(B);
-    DevArray<unsigned char> active(B);
-    for (auto* d : {&va, &vb, &z, &px, &py}) d->zero(s);
-    DevArray<double>*v = &va, *v_prev = &vb;  // swapped each outer iteration
+    DeviceArray<unsigned char> active(B);
+    for (auto* d : {&va, &vb, &z, &px, &py}) d->zero_on(s);
+    DeviceArray<double>*v = &va, *v_prev = &vb;  // swapped each outer iteration
 
     std::vector<TvResult> out(static_cast<size_t>(B));
     CUDA_CHECK(launch_batched_dot(r1.get(), g.get(), g.get(), m, B, s));
-    const std::vector<double> objective0 = scalars(r1, s);
+    const std::vector<double> objective0 = r1.download_on(s);
     std::vector<double> objective(objective0);
     std::vector<char> done(B, 0);
     for (int b = 0; b < B; ++b) {
@@ -182,11 +146,11 @@ std::vector<TvResult> solve_tv_default(int device, const TvOperator& op,
             target[b] = st.inner_share * st.tolerance * objective[b] / l;
             act[b] = done[b] ? 0 : 1;
         }
-        active.upload(act, s);
+        active.upload_on(act, s);
         CUDA_CHECK(cudaMemcpyAsync(qx.get(), px.get(), sizeof(double) * n * B, cudaMemcpyDeviceToDevice, s));
         CUDA_CHECK(cudaMemcpyAsync(qy.get(), py.get(), sizeof(double) * n * B, cudaMemcpyDeviceToDevice, s));
         double t = 1;
-        DevArray<double>*q_in = &qx, *q_in_y = &qy, *q_out = &qx2, *q_out_y = &qy2;
+        DeviceArray<double>*q_in = &qx, *q_in_y = &qy, *q_out = &qx2, *q_out_y = &qy2;
         for (int k = 1; k <= st.max_inner_iterations; ++k) {
             const double tn = (1 + std::sqrt(1 + 4 * t * t)) / 2, beta = (t - 1) / tn;
             CUDA_CHECK(launch_fgp_iterate(q_out->get(), q_out_y->get(), px.get(), py.get(), q_in->get(),
@@ -198,14 +162,14 @@ std::vector<TvResult> solve_tv_default(int device, const TvOperator& op,
             if (k % st.inner_check_every == 0) {
                 CUDA_CHECK(launch_tv_primal(scratch.get(), u.get(), px.get(), py.get(), S, B, s));
                 CUDA_CHECK(launch_fgp_gap(r1.get(), scratch.get(), px.get(), py.get(), alpha, S, B, s));
-                const std::vector<double> gap = scalars(r1, s);
+                const std::vector<double> gap = r1.download_on(s);
                 bool any = false;
                 for (int b = 0; b < B; ++b) {
                     if (act[b] && gap[b] <= target[b]) act[b] = 0;
                     any = any || act[b];
                 }
                 if (!any) break;
-                active.upload(act, s);
+                active.upload_on(act, s);
             }
         }
         CUDA_CHECK(launch_tv_primal(v->get(), u.get(), px.get(), py.get(), S, B, s));
@@ -217,13 +181,13 @@ std::vector<TvResult> solve_tv_default(int device, const TvOperator& op,
             CUDA_CHECK(launch_batched_dot(r1.get(), residual.get(), residual.get(), m, B, s));
             CUDA_CHECK(launch_batched_dot(r2.get(), v->get(), v->get(), n, B, s));
             CUDA_CHECK(launch_tv_value(r3.get(), v->get(), S, B, s));
-            const std::vector<double> data = scalars(r1, s), energy = scalars(r2, s), tv = scalars(r3, s);
+            const std::vector<double> data = r1.download_on(s), energy = r2.download_on(s), tv = r3.download_on(s);
             CUDA_CHECK(launch_batched_dot(r1.get(), residual.get(), g.get(), m, B, s));
-            const std::vector<double> rg = scalars(r1, s);
+            const std::vector<double> rg = r1.download_on(s);
             CUDA_CHECK(launch_tv_spmv(work.get(), A.at, residual.get(), nullptr, B, 2.0, s));
             CUDA_CHECK(launch_tv_primal(scratch.get(), nullptr, px.get(), py.get(), S, B, s));
             CUDA_CHECK(launch_dual_norm(r2.get(), work.get(), scratch.get(), lip.get(), n, B, s));
-            const std::vector<double> w2 = scalars(r2, s);
+            const std::vector<double> w2 = r2.download_on(s);
             std::vector<float> maps;
             for (int b = 0; b < B; ++b) {
                 if (done[b]) continue;
@@ -237,7 +201,7 @@ std::vector<TvResult> solve_tv_default(int device, const TvOperator& op,
                 out[b].iterations = it;
                 if (gap <= st.tolerance || it == st.max_iterations) {
                     if (maps.empty()) {
-                        const std::vector<double> all = v->download(s);
+                        const std::vector<double> all = v->download_on(s);
                         maps.assign(all.begin(), all.end());
                     }
                     std::copy(maps.begin() + b * n, maps.begin() + (b + 1) * n, out[b].map.begin());
@@ -260,11 +224,11 @@ std::vector<TvResult> solve_tv_seed(int device, const TvOperator& op,
     Stream stream(device);
     cudaStream_t s = stream.get();
     DeviceOperator A = DeviceOperator::make(op, s);
-    DevArray<double> g(observations, s), v(n * B), v2(n * B), grad(n * B), first(n * B), second(n * B),
+    DeviceArray<double> g(observations, s), v(n * B), v2(n * B), grad(n * B), first(n * B), second(n * B),
         residual(static_cast<size_t>(m) * B), r1(B), r2(B), r3(B);
-    for (auto* d : {&v, &first, &second}) d->zero(s);
+    for (auto* d : {&v, &first, &second}) d->zero_on(s);
     double b1t = 1, b2t = 1;
-    DevArray<double>*cur = &v, *next = &v2;
+    DeviceArray<double>*cur = &v, *next = &v2;
     for (int t = 1; t <= st.steps; ++t) {
         // SeedAdamSuperResolution.gradient: 2 A*(A v - g), then the TV and energy terms in the step
         CUDA_CHECK(launch_tv_spmv(residual.get(), A.a, cur->get(), g.get(), B, 2.0, s));
@@ -282,8 +246,8 @@ std::vector<TvResult> solve_tv_seed(int device, const TvOperator& op,
     CUDA_CHECK(launch_batched_dot(r1.get(), residual.get(), residual.get(), m, B, s));
     CUDA_CHECK(launch_batched_dot(r2.get(), cur->get(), cur->get(), n, B, s));
     CUDA_CHECK(launch_tv_value(r3.get(), cur->get(), S, B, s));
-    const std::vector<double> data = scalars(r1, s), energy = scalars(r2, s), tv = scalars(r3, s);
-    const std::vector<double> all = cur->download(s);
+    const std::vector<double> data = r1.download_on(s), energy = r2.download_on(s), tv = r3.download_on(s);
+    const std::vector<double> all = cur->download_on(s);
     std::vector<TvResult> out(static_cast<size_t>(B));
     for (int b = 0; b < B; ++b) {
         out[b].map.assign(all.begin() + b * n, all.begin() + (b + 1) * n);

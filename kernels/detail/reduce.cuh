@@ -22,6 +22,13 @@ __device__ __forceinline__ float warp_sum(float v) {
     return v;
 }
 
+__device__ __forceinline__ double warp_sum(double v) {
+#pragma unroll
+    for (int offset = kWarpSize / 2; offset > 0; offset >>= 1)
+        v += __shfl_xor_sync(kFullMask, v, offset);
+    return v;
+}
+
 __device__ __forceinline__ float warp_max(float v) {
 #pragma unroll
     for (int offset = kWarpSize / 2; offset > 0; offset >>= 1)
@@ -45,9 +52,31 @@ __device__ __forceinline__ float block_max(float v, float* scratch /* 32 */) {
     return r;
 }
 
+// Sum over the whole block in double (blockDim.x a multiple of 32, at most 1024); every thread
+// gets the result. scratch: 32 doubles of shared memory. Two __syncthreads(), like block_max.
+__device__ __forceinline__ double block_sum(double v, double* scratch /* 32 */) {
+    const int lane = threadIdx.x % kWarpSize;
+    const int warp = threadIdx.x / kWarpSize;
+    const int warps = blockDim.x / kWarpSize;
+    v = warp_sum(v);
+    if (lane == 0) scratch[warp] = v;
+    __syncthreads();
+    double r = lane < warps ? scratch[lane] : 0.0;
+    r = warp_sum(r);
+    __syncthreads();
+    return r;
+}
+
 // Grid size for a 1-D launch covering `work` items with `per_block` items per block.
 inline int64_t blocks_for(int64_t work, int64_t per_block) {
     return (work + per_block - 1) / per_block;
+}
+
+// Blocks for a grid-stride loop over `work` items: one item per thread, capped at 2^20 blocks
+// (far more than any GPU runs at once; the loop covers the rest).
+inline unsigned stride_grid(int64_t work, int threads) {
+    const int64_t blocks = blocks_for(work, threads);
+    return static_cast<unsigned>(blocks < (int64_t{1} << 20) ? blocks : (int64_t{1} << 20));
 }
 
 // The largest gridDim.x a launch may use (compute capability >= 3.0).

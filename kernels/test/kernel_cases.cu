@@ -13,7 +13,7 @@
 
 #include "cam_combine.cuh"
 #include "check.h"
-#include "device_buffer.h"
+#include "device_array.h"
 #include "engine_ops.cuh"
 #include "tv_solver.cuh"
 #include "augment.cuh"
@@ -47,7 +47,8 @@ constexpr float kXGradCamEps = 1e-6f;         // same eps as Grad-CAM++; only gu
 // ---------------------------------------------------------------------------------------------
 // Comparison
 
-double rel_l2(const std::vector<float>& gpu, const std::vector<float>& ref,
+template <typename T>
+double rel_l2(const std::vector<T>& gpu, const std::vector<T>& ref,
               const std::vector<char>* mask = nullptr) {
     double diff = 0.0, norm = 0.0, gnorm = 0.0;
     for (size_t i = 0; i < ref.size(); ++i) {
@@ -156,9 +157,9 @@ void check_cam_family(Recorder& rec, const CamCase& cs, uint32_t seed) {
     const std::vector<int> img = cs.gather ? gathered_images(M, N) : std::vector<int>();
     const int* img_host = cs.gather ? img.data() : nullptr;
 
-    DeviceBuffer<float> d_grad(grad), d_act(act), d_w(static_cast<size_t>(M) * C),
+    DeviceArray<float> d_grad(grad), d_act(act), d_w(static_cast<size_t>(M) * C),
         d_alpha(static_cast<size_t>(M) * C * HW), d_map(static_cast<size_t>(M) * HW);
-    DeviceBuffer<int> d_img(img);
+    DeviceArray<int> d_img(img);
     const int* img_dev = cs.gather ? d_img.get() : nullptr;
     std::vector<float> ref_w(static_cast<size_t>(M) * C), ref_alpha(d_alpha.size()),
         ref_map(d_map.size());
@@ -274,9 +275,9 @@ void check_relu_backward(Recorder& rec, const ReluCase& cs, uint32_t seed) {
     const std::vector<int> img = cs.gather ? gathered_images(cs.M, cs.N) : std::vector<int>();
 
     const size_t off = static_cast<size_t>(cs.offset);
-    DeviceBuffer<float> d_R(static_cast<size_t>(total) + off), d_y(y.size() + off),
+    DeviceArray<float> d_R(static_cast<size_t>(total) + off), d_y(y.size() + off),
         d_out(static_cast<size_t>(total) + off);
-    DeviceBuffer<int> d_img(img);
+    DeviceArray<int> d_img(img);
     d_y.upload(y, off);
     std::vector<float> ref(static_cast<size_t>(total));
     for (ReluRule rule : kRules) {
@@ -319,8 +320,8 @@ void check_relu_maxpool(Recorder& rec, const PoolCase& cs, uint32_t seed) {
     for (auto& v : y) v = std::max(std::round(v * 2.f) / 2.f, 0.f);
     const std::vector<float> dP = normal_vector(rng, static_cast<size_t>(cs.M) * cs.C * Hp * Wp);
     const std::vector<int> img = cs.gather ? gathered_images(cs.M, cs.N) : std::vector<int>();
-    DeviceBuffer<float> d_y(y), d_dP(dP), d_out(static_cast<size_t>(cs.M) * cs.C * cs.H * cs.W);
-    DeviceBuffer<int> d_img(img);
+    DeviceArray<float> d_y(y), d_dP(dP), d_out(static_cast<size_t>(cs.M) * cs.C * cs.H * cs.W);
+    DeviceArray<int> d_img(img);
     std::vector<float> ref(d_out.size());
     for (ReluRule rule : kRules) {
         CUDA_CHECK(launch_relu_maxpool_backward(d_out.get(), d_dP.get(), d_y.get(),
@@ -357,7 +358,7 @@ void check_upsample(Recorder& rec, const UpsampleCase& cs, uint32_t seed) {
     const std::string shape = dims(cs.name, {cs.M, cs.h, cs.w, cs.H, cs.W});
     std::vector<float> in = normal_vector(rng, static_cast<size_t>(cs.M) * cs.h * cs.w);
     for (auto& v : in) v = std::max(v, 0.f);
-    DeviceBuffer<float> d_in(in), d_out(static_cast<size_t>(cs.M) * cs.H * cs.W);
+    DeviceArray<float> d_in(in), d_out(static_cast<size_t>(cs.M) * cs.H * cs.W);
     std::vector<float> ref(d_out.size());
     CUDA_CHECK(launch_upsample_bilinear(d_out.get(), d_in.get(), cs.M, cs.h, cs.w, cs.H, cs.W,
                                         nullptr));
@@ -392,7 +393,7 @@ void check_normalise(Recorder& rec, const NormaliseCase& cs, uint32_t seed) {
         if (cs.zero_map >= 0) in[cs.zero_map * cs.HW + i] = 0.f;
         if (cs.negative_map >= 0) in[cs.negative_map * cs.HW + i] = -1.f - rng.uniform();
     }
-    DeviceBuffer<float> d_in(in), d_out(in.size()), d_max(static_cast<size_t>(cs.M));
+    DeviceArray<float> d_in(in), d_out(in.size()), d_max(static_cast<size_t>(cs.M));
     float* out = cs.inplace ? d_in.get() : d_out.get();
     CUDA_CHECK(launch_normalise_by_max(out, d_max.get(), d_in.get(), cs.M, cs.HW, nullptr));
     std::vector<float> ref(in.size()), ref_max(static_cast<size_t>(cs.M));
@@ -424,7 +425,7 @@ void check_guided_product(Recorder& rec, const ProductCase& cs, uint32_t seed) {
     const std::vector<float> guided = normal_vector(rng, static_cast<size_t>(cs.M) * cs.C * cs.HW);
     std::vector<float> map(static_cast<size_t>(cs.M) * cs.HW);
     for (auto& v : map) v = rng.uniform();
-    DeviceBuffer<float> d_g(guided), d_map(map), d_out(guided.size());
+    DeviceArray<float> d_g(guided), d_map(map), d_out(guided.size());
     float* out = cs.inplace ? d_g.get() : d_out.get();
     CUDA_CHECK(launch_guided_product(out, d_g.get(), d_map.get(), cs.M, cs.C, cs.HW, nullptr));
     std::vector<float> ref(guided.size());
@@ -449,47 +450,47 @@ void check_engine_ops(Recorder& rec, const PoolCase& cs, uint32_t seed) {
     const std::vector<float> dG = normal_vector(rng, static_cast<size_t>(M) * C);
     const std::vector<int> img = cs.gather ? gathered_images(M, N) : std::vector<int>();
     const int* img_host = cs.gather ? img.data() : nullptr;
-    DeviceBuffer<float> d_x(x), d_bias(bias), d_dP(dP), d_dG(dG);
-    DeviceBuffer<int> d_img(img);
+    DeviceArray<float> d_x(x), d_bias(bias), d_dP(dP), d_dG(dG);
+    DeviceArray<int> d_img(img);
     const int* img_dev = cs.gather ? d_img.get() : nullptr;
 
     for (bool relu : {false, true}) {
         std::vector<float> y = normal_vector(rng, x.size()), ref = y;
-        DeviceBuffer<float> d_y(y);
+        DeviceArray<float> d_y(y);
         CUDA_CHECK(launch_bias_act(d_y.get(), d_bias.get(), N, C, HW, relu, nullptr));
         reference::bias_act(ref.data(), bias.data(), N, C, HW, relu);
         rec.add("engine_ops", relu ? "bias_relu" : "bias", shape, rel_l2(d_y.download(), ref), kTolExact);
     }
     {
-        DeviceBuffer<float> d_out(static_cast<size_t>(N) * C * Ho * Wo);
+        DeviceArray<float> d_out(static_cast<size_t>(N) * C * Ho * Wo);
         std::vector<float> ref(d_out.size());
         CUDA_CHECK(launch_maxpool2_forward(d_out.get(), d_x.get(), N, C, H, W, nullptr));
         reference::maxpool2_forward(ref.data(), x.data(), N, C, H, W);
         rec.add("engine_ops", "maxpool2_forward", shape, rel_l2(d_out.download(), ref), kTolExact);
     }
     {
-        DeviceBuffer<float> d_out(static_cast<size_t>(M) * C * HW);
+        DeviceArray<float> d_out(static_cast<size_t>(M) * C * HW);
         std::vector<float> ref(d_out.size());
         CUDA_CHECK(launch_maxpool2_backward(d_out.get(), d_dP.get(), d_x.get(), img_dev, M, C, H, W, nullptr));
         reference::maxpool2_backward(ref.data(), dP.data(), x.data(), img_host, M, C, H, W);
         rec.add("engine_ops", "maxpool2_backward", shape, rel_l2(d_out.download(), ref), kTolExact);
     }
     {
-        DeviceBuffer<float> d_out(static_cast<size_t>(N) * C);
+        DeviceArray<float> d_out(static_cast<size_t>(N) * C);
         std::vector<float> ref(d_out.size());
         CUDA_CHECK(launch_gap_forward(d_out.get(), d_x.get(), N, C, HW, nullptr));
         reference::gap_forward(ref.data(), x.data(), N, C, HW);
         rec.add("engine_ops", "gap_forward", shape, rel_l2(d_out.download(), ref), kTolReduce);
     }
     {
-        DeviceBuffer<float> d_out(static_cast<size_t>(M) * C * HW);
+        DeviceArray<float> d_out(static_cast<size_t>(M) * C * HW);
         std::vector<float> ref(d_out.size());
         CUDA_CHECK(launch_gap_backward(d_out.get(), d_dG.get(), M, C, HW, nullptr));
         reference::gap_backward(ref.data(), dG.data(), M, C, HW);
         rec.add("engine_ops", "gap_backward", shape, rel_l2(d_out.download(), ref), kTolExact);
     }
     if (cs.gather) {
-        DeviceBuffer<float> d_out(static_cast<size_t>(M) * C * HW);
+        DeviceArray<float> d_out(static_cast<size_t>(M) * C * HW);
         std::vector<float> ref(d_out.size());
         CUDA_CHECK(launch_gather_rows(d_out.get(), d_x.get(), d_img.get(), M, static_cast<int64_t>(C) * HW, nullptr));
         reference::gather_rows(ref.data(), x.data(), img.data(), M, static_cast<int64_t>(C) * HW);
@@ -499,16 +500,6 @@ void check_engine_ops(Recorder& rec, const PoolCase& cs, uint32_t seed) {
 
 // ---------------------------------------------------------------------------------------------
 // tv_solver: the super-resolution solver's steps in double (the Java solvers' arithmetic)
-
-double rel_l2d(const std::vector<double>& gpu, const std::vector<double>& ref) {
-    double diff = 0.0, norm = 0.0;
-    for (size_t i = 0; i < ref.size(); ++i) {
-        if (!std::isfinite(gpu[i])) return INFINITY;
-        diff += (gpu[i] - ref[i]) * (gpu[i] - ref[i]);
-        norm += ref[i] * ref[i];
-    }
-    return norm == 0.0 ? std::sqrt(diff) : std::sqrt(diff / norm);
-}
 
 // Same expressions in the same order as the references: bit-identical. Reductions (gap, TV,
 // dot) sum in another order: double rounding, far below this bound.
@@ -548,8 +539,8 @@ void check_tv_solver(Recorder& rec, const TvCase& cs, uint32_t seed) {
     std::vector<int> t_start, t_col;
     std::vector<float> t_w;
     tv_transpose_csr(rows, n, row_start, column, weight, t_start, t_col, t_w);
-    DeviceBuffer<int> d_start(row_start), d_col(column), d_tstart(t_start), d_tcol(t_col);
-    DeviceBuffer<float> d_w(weight), d_tw(t_w);
+    DeviceArray<int> d_start(row_start), d_col(column), d_tstart(t_start), d_tcol(t_col);
+    DeviceArray<float> d_w(weight), d_tw(t_w);
     const CsrMatrix a{rows, n, d_start.get(), d_col.get(), d_w.get()};
     const CsrMatrix at{n, rows, d_tstart.get(), d_tcol.get(), d_tw.get()};
 
@@ -559,20 +550,20 @@ void check_tv_solver(Recorder& rec, const TvCase& cs, uint32_t seed) {
         return v;
     };
     const std::vector<double> v = normal_d(size_t(n) * B, 1.0), g = normal_d(size_t(rows) * B, 1.0);
-    DeviceBuffer<double> d_v(v), d_g(g), d_r(size_t(rows) * B), d_adj(size_t(n) * B);
+    DeviceArray<double> d_v(v), d_g(g), d_r(size_t(rows) * B), d_adj(size_t(n) * B);
 
     // A v - g, scaled by 2 (the seed's data gradient), then A* of it
     std::vector<double> ref_r(size_t(rows) * B), ref_adj(size_t(n) * B, 0.0);
     CUDA_CHECK(launch_tv_spmv(d_r.get(), a, d_v.get(), d_g.get(), B, 2.0, nullptr));
     reference::tv_spmv(ref_r.data(), rows, n, row_start.data(), column.data(), weight.data(),
                        v.data(), g.data(), B, 2.0);
-    rec.add("tv_solver", "spmv 2(Av-g)", shape, rel_l2d(d_r.download(), ref_r), 0.0);
+    rec.add("tv_solver", "spmv 2(Av-g)", shape, rel_l2(d_r.download(), ref_r), 0.0);
     CUDA_CHECK(launch_tv_spmv(d_adj.get(), at, d_r.get(), nullptr, B, 1.0, nullptr));
     for (int b = 0; b < B; ++b)  // ObservationOperator.adjoint: scatter in row order
         for (int r = 0; r < rows; ++r)
             for (int k = row_start[r]; k < row_start[r + 1]; ++k)
                 ref_adj[size_t(b) * n + column[k]] += double(weight[k]) * ref_r[size_t(b) * rows + r];
-    rec.add("tv_solver", "spmv adjoint (transposed)", shape, rel_l2d(d_adj.download(), ref_adj), 0.0);
+    rec.add("tv_solver", "spmv adjoint (transposed)", shape, rel_l2(d_adj.download(), ref_adj), 0.0);
 
     // FGP iterations from a random dual (the last column / row of px / py zero, as the solver keeps them)
     const double alpha = 0.02, beta = 0.4;
@@ -583,32 +574,32 @@ void check_tv_solver(Recorder& rec, const TvCase& cs, uint32_t seed) {
             if (i / S == S - 1) py[size_t(b) * n + i] = 0.0;
         }
     std::vector<double> qx = px, qy = py, ref_qx(px.size()), ref_qy(py.size()), ref_px = px, ref_py = py;
-    DeviceBuffer<double> d_px(px), d_py(py), d_qx(qx), d_qy(qy), d_qx2(qx.size()), d_qy2(qy.size());
+    DeviceArray<double> d_px(px), d_py(py), d_qx(qx), d_qy(qy), d_qx2(qx.size()), d_qy2(qy.size());
     CUDA_CHECK(launch_fgp_iterate(d_qx2.get(), d_qy2.get(), d_px.get(), d_py.get(), d_qx.get(),
                                   d_qy.get(), d_v.get(), alpha, beta, S, B, nullptr, nullptr));
     reference::fgp_iterate(ref_qx.data(), ref_qy.data(), ref_px.data(), ref_py.data(), qx.data(),
                            qy.data(), v.data(), alpha, beta, S, B);
-    rec.add("tv_solver", "fgp_iterate p", shape, rel_l2d(d_px.download(), ref_px) + rel_l2d(d_py.download(), ref_py), 0.0);
-    rec.add("tv_solver", "fgp_iterate q", shape, rel_l2d(d_qx2.download(), ref_qx) + rel_l2d(d_qy2.download(), ref_qy), 0.0);
+    rec.add("tv_solver", "fgp_iterate p", shape, rel_l2(d_px.download(), ref_px) + rel_l2(d_py.download(), ref_py), 0.0);
+    rec.add("tv_solver", "fgp_iterate q", shape, rel_l2(d_qx2.download(), ref_qx) + rel_l2(d_qy2.download(), ref_qy), 0.0);
 
     std::vector<double> ref_w(size_t(n) * B), ref_gap(B), ref_tv(B);
-    DeviceBuffer<double> d_w2(size_t(n) * B), d_gap(B), d_tv(B);
+    DeviceArray<double> d_w2(size_t(n) * B), d_gap(B), d_tv(B);
     CUDA_CHECK(launch_tv_primal(d_w2.get(), d_v.get(), d_px.get(), d_py.get(), S, B, nullptr));
     reference::tv_primal(ref_w.data(), v.data(), ref_px.data(), ref_py.data(), S, B);
-    rec.add("tv_solver", "tv_primal", shape, rel_l2d(d_w2.download(), ref_w), 0.0);
+    rec.add("tv_solver", "tv_primal", shape, rel_l2(d_w2.download(), ref_w), 0.0);
     CUDA_CHECK(launch_fgp_gap(d_gap.get(), d_w2.get(), d_px.get(), d_py.get(), alpha, S, B, nullptr));
     reference::fgp_gap(ref_gap.data(), ref_w.data(), ref_px.data(), ref_py.data(), alpha, S, B);
-    rec.add("tv_solver", "fgp_gap", shape, rel_l2d(d_gap.download(), ref_gap), kTolDoubleReduce);
+    rec.add("tv_solver", "fgp_gap", shape, rel_l2(d_gap.download(), ref_gap), kTolDoubleReduce);
     CUDA_CHECK(launch_tv_value(d_tv.get(), d_v.get(), S, B, nullptr));
     reference::tv_value(ref_tv.data(), v.data(), S, B);
-    rec.add("tv_solver", "tv_value", shape, rel_l2d(d_tv.download(), ref_tv), kTolDoubleReduce);
+    rec.add("tv_solver", "tv_value", shape, rel_l2(d_tv.download(), ref_tv), kTolDoubleReduce);
     {
         std::vector<double> ref_dot(B, 0.0);
         for (int b = 0; b < B; ++b)
             for (int i = 0; i < n; ++i) ref_dot[b] += v[size_t(b) * n + i] * ref_w[size_t(b) * n + i];
-        DeviceBuffer<double> d_dot(B);
+        DeviceArray<double> d_dot(B);
         CUDA_CHECK(launch_batched_dot(d_dot.get(), d_v.get(), d_w2.get(), n, B, nullptr));
-        rec.add("tv_solver", "batched_dot", shape, rel_l2d(d_dot.download(), ref_dot), kTolDoubleReduce);
+        rec.add("tv_solver", "batched_dot", shape, rel_l2(d_dot.download(), ref_dot), kTolDoubleReduce);
     }
 
     // V-FISTA steps: u = z - (2 grad + 2 lambda_e z) / L_b, z = v + q_b (v - v_prev)
@@ -619,7 +610,7 @@ void check_tv_solver(Recorder& rec, const TvCase& cs, uint32_t seed) {
             q[b] = 0.7 - 0.1 * b;
         }
         const double lambda_e = 0.01;
-        DeviceBuffer<double> d_lip(lip), d_q(q), d_u(size_t(n) * B), d_z(size_t(n) * B);
+        DeviceArray<double> d_lip(lip), d_q(q), d_u(size_t(n) * B), d_z(size_t(n) * B);
         std::vector<double> ref_u(size_t(n) * B), ref_z(size_t(n) * B);
         CUDA_CHECK(launch_vfista_gradient_step(d_u.get(), d_v.get(), d_adj.get(), d_lip.get(), lambda_e, n, B, nullptr));
         CUDA_CHECK(launch_vfista_extrapolate(d_z.get(), d_v.get(), d_w2.get(), d_q.get(), n, B, nullptr));
@@ -628,8 +619,8 @@ void check_tv_solver(Recorder& rec, const TvCase& cs, uint32_t seed) {
             ref_u[e] = v[e] - (2 * ref_adj[e] + 2 * lambda_e * v[e]) / lip[b];
             ref_z[e] = v[e] + q[b] * (v[e] - ref_w[e]);
         }
-        rec.add("tv_solver", "vfista_gradient_step", shape, rel_l2d(d_u.download(), ref_u), 0.0);
-        rec.add("tv_solver", "vfista_extrapolate", shape, rel_l2d(d_z.download(), ref_z), 0.0);
+        rec.add("tv_solver", "vfista_gradient_step", shape, rel_l2(d_u.download(), ref_u), 0.0);
+        rec.add("tv_solver", "vfista_extrapolate", shape, rel_l2(d_z.download(), ref_z), 0.0);
     }
 
     // Seed Adam step on plateaus (values rounded so that neighbour differences are often exactly 0)
@@ -639,15 +630,15 @@ void check_tv_solver(Recorder& rec, const TvCase& cs, uint32_t seed) {
         std::vector<double> m = normal_d(vs.size(), 0.1), sq(vs.size());
         for (auto& x : sq) x = rng.uniform();
         std::vector<double> ref_m = m, ref_s = sq, ref_out(vs.size());
-        DeviceBuffer<double> d_vs(vs), d_m(m), d_s(sq), d_out(vs.size());
+        DeviceArray<double> d_vs(vs), d_m(m), d_s(sq), d_out(vs.size());
         const double lr_t = 1e-3 * std::sqrt(1 - 0.999 * 0.999) / (1 - 0.9 * 0.9);
         CUDA_CHECK(launch_seed_adam_step(d_out.get(), d_m.get(), d_s.get(), d_vs.get(), d_adj.get(),
                                          0.2, 0.01, lr_t, 0.9, 0.999, 1e-8, S, B, nullptr));
         reference::seed_adam_step(ref_out.data(), ref_m.data(), ref_s.data(), vs.data(), ref_adj.data(),
                                   0.2, 0.01, lr_t, 0.9, 0.999, 1e-8, S, B);
-        rec.add("tv_solver", "seed_adam_step v", shape, rel_l2d(d_out.download(), ref_out), 0.0);
+        rec.add("tv_solver", "seed_adam_step v", shape, rel_l2(d_out.download(), ref_out), 0.0);
         rec.add("tv_solver", "seed_adam_step moments", shape,
-                rel_l2d(d_m.download(), ref_m) + rel_l2d(d_s.download(), ref_s), 0.0);
+                rel_l2(d_m.download(), ref_m) + rel_l2(d_s.download(), ref_s), 0.0);
     }
 }
 
@@ -669,9 +660,9 @@ void check_augment(Recorder& rec, int count, int S, bool large_case, uint32_t se
         const double a[6] = {cs, -sn, cs * ox - sn * oy + c, sn, cs, sn * ox + cs * oy + c};
         std::copy(a, a + 6, affine.begin() + 6 * k);
     }
-    DeviceBuffer<float> d_in(in), d_fill(fill), d_out(size_t(count) * C * S * S);
-    DeviceBuffer<double> d_aff(affine);
-    DeviceBuffer<unsigned char> d_id(identity);
+    DeviceArray<float> d_in(in), d_fill(fill), d_out(size_t(count) * C * S * S);
+    DeviceArray<double> d_aff(affine);
+    DeviceArray<unsigned char> d_id(identity);
     std::vector<float> ref(d_out.size());
     CUDA_CHECK(launch_warp_copies(d_out.get(), d_in.get(), d_fill.get(), d_aff.get(), d_id.get(), count, C, S, nullptr));
     reference::warp_copies(ref.data(), in.data(), fill.data(), affine.data(), identity.data(), count, C, S);

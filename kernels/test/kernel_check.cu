@@ -20,7 +20,7 @@
 
 #include "cam_combine.cuh"
 #include "check.h"
-#include "device_buffer.h"
+#include "device_array.h"
 #include "grad_pool.cuh"
 #include "gradcampp.cuh"
 #include "guided_product.cuh"
@@ -54,7 +54,7 @@ __global__ void fill_kernel(float* p, size_t n, uint32_t seed, bool relu_like) {
     }
 }
 
-void fill(DeviceBuffer<float>& b, uint32_t seed, bool relu_like) {
+void fill(DeviceArray<float>& b, uint32_t seed, bool relu_like) {
     // 1024 blocks x 256 threads with a grid-stride loop: enough to saturate memory, any size.
     fill_kernel<<<1024, 256>>>(b.get(), b.size(), seed, relu_like);
     CUDA_CHECK_LAUNCH();
@@ -96,7 +96,7 @@ void run_benchmarks() {
     double copy_gbs;
     {
         const size_t n = (512u << 20) / kF;
-        DeviceBuffer<float> a(n), b(n);
+        DeviceArray<float> a(n), b(n);
         fill(a, 1, false);
         const double ms = time_ms(
             [&] { CUDA_CHECK(cudaMemcpyAsync(b.get(), a.get(), n * kF, cudaMemcpyDeviceToDevice)); },
@@ -112,7 +112,7 @@ void run_benchmarks() {
         const std::string size = "M64 N64 C512 14x14";
         const double g = double(M) * C * HW * kF, a = double(N) * C * HW * kF;
         const double w = double(M) * C * kF, map = double(M) * HW * kF;
-        DeviceBuffer<float> d_g(size_t(M) * C * HW), d_a(size_t(N) * C * HW),
+        DeviceArray<float> d_g(size_t(M) * C * HW), d_a(size_t(N) * C * HW),
             d_w(size_t(M) * C), d_alpha(size_t(M) * C * HW), d_map(size_t(M) * HW);
         fill(d_g, 2, false);
         fill(d_a, 3, true);
@@ -159,7 +159,7 @@ void run_benchmarks() {
         const int64_t per = int64_t(64) * 224 * 224;
         const double t = double(M) * per * kF;
         const std::string size = "64x64x224x224";
-        DeviceBuffer<float> d_r(size_t(M) * per), d_y(size_t(M) * per);
+        DeviceArray<float> d_r(size_t(M) * per), d_y(size_t(M) * per);
         fill(d_r, 5, false);
         fill(d_y, 6, true);
         for (ReluRule rule : {ReluRule::kGradient, ReluRule::kGuided, ReluRule::kDeconvnet}) {
@@ -173,7 +173,7 @@ void run_benchmarks() {
             }, kWarmup, kIters), bytes}, copy_gbs);
         }
         // Fused ReLU + 2x2 max-pool backward, block1_pool -> block1_conv2: grad_in reuses d_r.
-        DeviceBuffer<float> d_p(size_t(M) * 64 * 112 * 112);
+        DeviceArray<float> d_p(size_t(M) * 64 * 112 * 112);
         fill(d_p, 7, false);
         print_row({"relu_maxpool_backward guided", "64x64x224x224 <- x112x112", time_ms([&] {
             CUDA_CHECK(launch_relu_maxpool_backward(d_r.get(), d_p.get(), d_y.get(), nullptr, M,
@@ -185,7 +185,7 @@ void run_benchmarks() {
     {
         const int M = 64, h = 14, w = 14, H = 224, W = 224;
         const double big = double(M) * H * W * kF, small = double(M) * h * w * kF;
-        DeviceBuffer<float> d_small(size_t(M) * h * w), d_big(size_t(M) * H * W),
+        DeviceArray<float> d_small(size_t(M) * h * w), d_big(size_t(M) * H * W),
             d_norm(size_t(M) * H * W), d_max(M), d_guided(size_t(M) * 3 * H * W);
         fill(d_small, 8, true);
         fill(d_guided, 9, false);
@@ -208,7 +208,7 @@ void run_benchmarks() {
         const int S = 224, B = 16, n = S * S;
         const double plane = double(n) * B * sizeof(double);
         const std::string size = "B16 224x224 fp64";
-        DeviceBuffer<double> d_u(size_t(n) * B), d_px(size_t(n) * B), d_py(size_t(n) * B),
+        DeviceArray<double> d_u(size_t(n) * B), d_px(size_t(n) * B), d_py(size_t(n) * B),
             d_qx(size_t(n) * B), d_qy(size_t(n) * B), d_qx2(size_t(n) * B), d_qy2(size_t(n) * B),
             d_m(size_t(n) * B), d_s(size_t(n) * B), d_v2(size_t(n) * B);
         CUDA_CHECK(cudaMemset(d_u.get(), 0, plane));
@@ -236,9 +236,9 @@ void run_benchmarks() {
                 const int cell = r % (cells * cells), y = (cell / cells) * 16 + (k / 8) * 2, x = (cell % cells) * 16 + (k % 8) * 2;
                 col[size_t(r) * taps + k] = y * S + x;
             }
-        DeviceBuffer<int> d_start(start), d_col(col);
-        DeviceBuffer<float> d_w(w);
-        DeviceBuffer<double> d_r(size_t(rows) * B);
+        DeviceArray<int> d_start(start), d_col(col);
+        DeviceArray<float> d_w(w);
+        DeviceArray<double> d_r(size_t(rows) * B);
         const CsrMatrix a{rows, n, d_start.get(), d_col.get(), d_w.get()};
         print_row({"tv_spmv A v (100 copies, 64 taps)", size, time_ms([&] {
             CUDA_CHECK(launch_tv_spmv(d_r.get(), a, d_u.get(), nullptr, B, 1.0, nullptr));
