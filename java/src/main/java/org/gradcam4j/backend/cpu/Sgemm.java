@@ -18,7 +18,7 @@ public interface Sgemm {
     /**
      * Matrix-vector product, row-major {@code A} (m x n): {@code y = alpha * op(A) x + beta * y}, {@code x} and
      * {@code y} contiguous. For a single image the fully-connected layers are exactly this, and a GEMM with one
-     * column is far slower at it (OpenBLAS: 2.5x for VGG's fc1, measured in {@code LayerOps}); the default falls
+     * column is far slower at it (OpenBLAS: about 2.5x for VGG's fc1 in a one-off timing); the default falls
      * back to {@link #sgemm}.
      */
     default void sgemv(boolean transA, int m, int n, float alpha, FloatBuffer a, int offA, int lda, FloatBuffer x, int offX,
