@@ -1,4 +1,4 @@
-// Augmented Grad-CAM's input copies on the device (ALGORITHMS.md section 5): each copy is the
+// Augmented Grad-CAM's input copies on the device (docs/ALGORITHMS.md section 5): each copy is the
 // preprocessed input warped by an affine map (rotate about the centre, then shift), bilinear,
 // filled with the preprocessed value of black, exactly as org.gradcam4j.augment.Augmentations.
 // warpInput computes it: per channel, (input - fill) warped with AffineWarp.apply's taps (double

@@ -1,4 +1,4 @@
-// Combining channels into a class map at the target layer (ALGORITHMS.md section 3).
+// Combining channels into a class map at the target layer (docs/ALGORITHMS.md section 3).
 //
 //   weighted sum (Grad-CAM, Grad-CAM++, XGrad-CAM, CAM):
 //       map[m,ij] = ReLU?( sum_k weights[m,k] * act[n,k,ij] ),  n = image_of[m]

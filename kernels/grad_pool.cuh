@@ -1,4 +1,4 @@
-// Gradient pooling: per-channel weights of Grad-CAM and XGrad-CAM (ALGORITHMS.md section 3).
+// Gradient pooling: per-channel weights of Grad-CAM and XGrad-CAM (docs/ALGORITHMS.md section 3).
 //
 // Shapes: M seed rows (one per explained class of an image), N images of the forward batch,
 // C channels, HW = h*w positions of the target layer. All tensors are dense, row-major float32

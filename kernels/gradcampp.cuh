@@ -1,4 +1,4 @@
-// Grad-CAM++ alphas and channel weights (ALGORITHMS.md section 3).
+// Grad-CAM++ alphas and channel weights (docs/ALGORITHMS.md section 3).
 //
 // With g = grad[m,k,ij], S = sum_ab act[n,k,ab] (n = image_of[m]):
 //

@@ -1,4 +1,4 @@
-// Guided Grad-CAM (ALGORITHMS.md section 4): the guided-backpropagation gradient w.r.t. the
+// Guided Grad-CAM (docs/ALGORITHMS.md section 4): the guided-backpropagation gradient w.r.t. the
 // input times the upsampled, normalised class map of the same seed row, broadcast over the
 // colour channels:   out[m,c,ij] = guided[m,c,ij] * map[m,ij].
 #pragma once

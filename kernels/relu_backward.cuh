@@ -1,4 +1,4 @@
-// ReLU backward rules of the gradient family (ALGORITHMS.md section 4), and the same rules
+// ReLU backward rules of the gradient family (docs/ALGORITHMS.md section 4), and the same rules
 // fused with 2x2 / stride-2 max-pool backward routing.
 //
 // With R the incoming gradient (w.r.t. the ReLU output) and y the forward ReLU output

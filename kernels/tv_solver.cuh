@@ -1,4 +1,4 @@
-// The Augmented Grad-CAM super-resolution solver's kernels (ALGORITHMS.md section 5), the GPU
+// The Augmented Grad-CAM super-resolution solver's kernels (docs/ALGORITHMS.md section 5), the GPU
 // counterpart of org.gradcam4j.augment.TvSuperResolution (V-FISTA outer loop, FGP dual solve of
 // the TV prox) and SeedAdamSuperResolution (the seed's 200 Adam steps). Every kernel works on a
 // batch of B problems at once (B planes of S x S, or B observation vectors), in double precision

@@ -1,4 +1,4 @@
-// Map upsampling and normalisation (ALGORITHMS.md section 3, "Upsampling" / "Normalisation").
+// Map upsampling and normalisation (docs/ALGORITHMS.md section 3, "Upsampling" / "Normalisation").
 //
 // Bilinear resampling with half-pixel centres, the convention of cv2.resize(INTER_LINEAR) and
 // torch interpolate(mode='bilinear', align_corners=False) without antialiasing:

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Reference for gradcam4j's Augmented Grad-CAM super-resolution (ALGORITHMS.md section 5), in PyTorch.
+"""Reference for gradcam4j's Augmented Grad-CAM super-resolution (docs/ALGORITHMS.md section 5), in PyTorch.
 
 Usage:  /usr/bin/python3 tools/ref_augmented.py OUT.npz [--iterations K]
         /usr/bin/python3 tools/ref_augmented.py --out DIR      (writes DIR/ref_augmented.npz)

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Reference outputs for gradcam4j's CAM math (ALGORITHMS.md section 3), computed with PyTorch.
+"""Reference outputs for gradcam4j's CAM math (docs/ALGORITHMS.md section 3), computed with PyTorch.
 
 Usage:  /usr/bin/python3 tools/ref_cam_math.py OUT.npz
 
@@ -11,7 +11,7 @@ the seed-to-image map, a linear head for CAM, and for every CAM method <token>:
   <token>.norm     (M x 224 x 224) the upsampled maps divided by their maximum (negatives to 0, empty maps 0)
   <token>.up_odd   (M x 23 x 31) and <token>.down (M x 5 x 3): the same resize to a non-integer ratio and
                    downwards (no antialias), as checks of the interpolation alone
-The formulas are written here from the text of ALGORITHMS.md, independently of the Java code, and evaluated in
+The formulas are written here from the text of docs/ALGORITHMS.md, independently of the Java code, and evaluated in
 float64 from the float32 inputs; resizing runs in float32, as torch does for float maps. Never edit the output
 by hand: rerun the script.
 """

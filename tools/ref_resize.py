@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Reference tensors for gradcam4j's image geometry (ALGORITHMS.md section 1).
+"""Reference tensors for gradcam4j's image geometry (docs/ALGORITHMS.md section 1).
 
 Writes, into OUT_DIR, random test images and what torch makes of them:
 centre crop (extra split floor/ceil, top/left gets the floor) or squash, then
@@ -90,7 +90,7 @@ def main():
     save("map24_back_wide_crop.f32", back(map24, 37, 50, 24, "crop"), np.float32)
     save("map24_back_tall_crop.f32", back(map24, 50, 37, 24, "crop"), np.float32)
     save("map24_back_wide_squash.f32", back(map24, 37, 50, 24, "squash"), np.float32)
-    # a layer-sized map: bilinear to the network size, then back (two steps, as ALGORITHMS.md says)
+    # a layer-sized map: bilinear to the network size, then back (two steps, as docs/ALGORITHMS.md says)
     map7_net = interp(map7, 24, 24).astype(np.float32).astype(np.float64)
     save("map7_back_wide_crop.f32", back(map7_net, 37, 50, 24, "crop"), np.float32)
 

@@ -58,7 +58,7 @@ def write_weight_files(arch, seed, out):
 
 
 class Rule(torch.autograd.Function):
-    """ReLU whose backward follows one of the three rules of ALGORITHMS.md section 4."""
+    """ReLU whose backward follows one of the three rules of docs/ALGORITHMS.md section 4."""
 
     @staticmethod
     def forward(ctx, x, rule):
@@ -178,7 +178,7 @@ def main():
             ref = out[f"wgrad/{layer}/{part}"]
             torch_err[f"wgrad/{layer}/{part}"] = float((p3[layer][j].grad.double() - ref).norm() / ref.norm())
 
-    # every explanation method of the facade, from the same activations and gradients (ALGORITHMS.md
+    # every explanation method of the facade, from the same activations and gradients (docs/ALGORITHMS.md
     # sections 3-4; formulas in ref_cam_math.py, written independently of the Java code)
     size = V.spec(arch).input_size
     cams = CM.cam_family(out[f"act/{target}"], out[f"grad/{target}/gradient"], None, image_of, classes)

@@ -4,7 +4,7 @@
 // written for clarity, not speed: sums are accumulated in double so that a comparison with the
 // float32 GPU result measures the kernel's rounding, not the reference's. Enums are the
 // launchers' own (the launcher headers are plain host C++). These functions are also what the
-// Java CPU backend's results must agree with; keep both in step with ALGORITHMS.md.
+// Java CPU backend's results must agree with; keep both in step with docs/ALGORITHMS.md.
 #pragma once
 
 #include <cstdint>

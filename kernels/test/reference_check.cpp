@@ -1,5 +1,5 @@
 // reference_check: the CPU references (kernels/reference/) against values worked out by hand
-// from ALGORITHMS.md. Runs anywhere, no GPU: it pins the references down, so that the GPU
+// from docs/ALGORITHMS.md. Runs anywhere, no GPU: it pins the references down, so that the GPU
 // parity suite (which trusts them) compares against the right thing. Exit status 0 / 1.
 #include <algorithm>
 #include <cmath>

@@ -3,7 +3,7 @@ package org.gradcam4j.augment;
 import java.util.Locale;
 
 /**
- * One augmentation warp {@code T} of an {@code S x S} plane (ALGORITHMS.md section 5): rotate by {@code angle}
+ * One augmentation warp {@code T} of an {@code S x S} plane (docs/ALGORITHMS.md section 5): rotate by {@code angle}
  * radians about the centre, then shift by {@code (dx, dy)} pixels; bilinear, zero fill. It is the warp of the
  * Augmented Grad-CAM seed (TF1 {@code tf.contrib.image.rotate} then {@code translate}), written as what output
  * pixel {@code (x, y)} reads: with pixel centres at integer coordinates and {@code c = (S - 1) / 2},

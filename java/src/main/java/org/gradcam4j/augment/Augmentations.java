@@ -6,7 +6,7 @@ import java.util.SplittableRandom;
 import org.gradcam4j.tensor.Tensor;
 
 /**
- * The augmented copies of ALGORITHMS.md section 5: copy 0 is the identity; copy {@code l >= 1} rotates by
+ * The augmented copies of docs/ALGORITHMS.md section 5: copy 0 is the identity; copy {@code l >= 1} rotates by
  * {@code theta ~ U(-maxAngle, maxAngle)} radians about the centre, then shifts by {@code dx, dy ~
  * U(-maxShift, maxShift)} pixels, drawn in that order from one {@link SplittableRandom} seeded with
  * {@code seed}, so a seed always gives the same copies.

@@ -19,7 +19,7 @@ import org.gradcam4j.model.Preprocessing;
 import org.gradcam4j.tensor.Tensor;
 
 /**
- * Augmented Grad-CAM (ALGORITHMS.md section 5): {@code N} warped copies of one network input go through the
+ * Augmented Grad-CAM (docs/ALGORITHMS.md section 5): {@code N} warped copies of one network input go through the
  * network as batches of {@code maxBatch} (one forward and one backward per batch, every class of the image a
  * seed of that backward), giving the Grad-CAM layer map {@code g_l} of each class on each copy; the maps are
  * then aggregated: {@code single} (copy 0 upsampled), {@code max} / {@code avg} (each copy upsampled, un-warped,

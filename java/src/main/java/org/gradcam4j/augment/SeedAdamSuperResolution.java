@@ -13,7 +13,7 @@ import org.gradcam4j.tensor.Tensor;
  * into the step, {@code lr_t = lr sqrt(1 - beta2^t) / (1 - beta1^t)}) from {@code v = 0} on the plain
  * (sub)gradient of the objective, {@code sign(0) = 0} for the absolute values as TF's {@code Abs} gradient.
  * 200 steps of at most about {@code 1e-3} each cannot lift the map much above 0.2: the result is not the
- * minimiser (ALGORITHMS.md section 5), which is why the default is {@link TvSuperResolution}. Computed in double.
+ * minimiser (docs/ALGORITHMS.md section 5), which is why the default is {@link TvSuperResolution}. Computed in double.
  */
 public final class SeedAdamSuperResolution implements SuperResolutionSolver {
     public static final int STEPS = 200;

@@ -4,7 +4,7 @@ import java.util.List;
 import org.gradcam4j.tensor.Tensor;
 
 /**
- * Heat-map super-resolution (ALGORITHMS.md section 5): for each problem, the {@code S x S} map {@code v} that
+ * Heat-map super-resolution (docs/ALGORITHMS.md section 5): for each problem, the {@code S x S} map {@code v} that
  * minimises
  * <pre>
  *   sum_l || D(T_l v) - g_l ||^2 + lambdaTv * TV(v) + lambdaEnergy * ||v||^2

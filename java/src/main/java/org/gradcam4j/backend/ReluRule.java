@@ -1,7 +1,7 @@
 package org.gradcam4j.backend;
 
 /**
- * How gradients pass backwards through every ReLU (ALGORITHMS.md section 4). {@code x} is the ReLU's
+ * How gradients pass backwards through every ReLU (docs/ALGORITHMS.md section 4). {@code x} is the ReLU's
  * input (equivalently: its output is positive), {@code R} the incoming gradient.
  */
 public enum ReluRule {

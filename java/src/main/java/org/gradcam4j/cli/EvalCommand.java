@@ -44,7 +44,7 @@ import picocli.CommandLine.Model.CommandSpec;
  *   <li>localisation: box from the map (threshold x max, largest 8-connected component); a hit when IoU >= 0.5
  *       with the ground-truth box ("GT-known"); "top-1 loc" also needs the top-1 prediction right;</li>
  *   <li>pointing game: the map's maximum lies inside the ground-truth box;</li>
- *   <li>ALGORITHMS.md section 7 on the first {@code --fidelity-images}: Average Drop %, % Increase in Confidence
+ *   <li>docs/ALGORITHMS.md section 7 on the first {@code --fidelity-images}: Average Drop %, % Increase in Confidence
  *       (image pixels multiplied by the normalised map), deletion / insertion AUC (pixels removed to black, or
  *       inserted into a black image, in decreasing map order over {@code --steps} equal steps; the class
  *       probability averaged over the steps' end points by the trapezoid rule).</li>

@@ -33,7 +33,7 @@ import picocli.CommandLine.Spec;
 /**
  * {@code gradcam4j localize}: an ILSVRC classification-with-localisation submission file. For each image, in the
  * order INPUTS expand to, one line of 5 guesses: the top-5 classes of the image and, for each, the box of its
- * map (ALGORITHMS.md section 6). Lines are appended and forced to disk one image at a time beside a list of the
+ * map (docs/ALGORITHMS.md section 6). Lines are appended and forced to disk one image at a time beside a list of the
  * inputs ({@code FILE.inputs}), so a run that stops can be resumed: the next run with the same INPUTS skips the
  * lines already written. Memory stays bounded by one batch of images.
  */

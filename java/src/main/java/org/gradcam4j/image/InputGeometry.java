@@ -6,7 +6,7 @@ import java.util.Locale;
 
 /**
  * How one original image became the network's {@code S x S} input, kept so that results can be given
- * back in the original image's coordinates (ALGORITHMS.md section 1).
+ * back in the original image's coordinates (docs/ALGORITHMS.md section 1).
  *
  * <p>The forward mapping takes the crop box {@code [cropX, cropX + cropWidth) x [cropY, cropY + cropHeight)}
  * of the original and stretches it onto {@code [0, S) x [0, S)}: in continuous pixel coordinates (see
@@ -113,7 +113,7 @@ public final class InputGeometry {
     /**
      * Maps give back in the original image's pixel grid. A map that is not {@code S x S} (a 14 x 14
      * layer map, say) is first upsampled to {@code S x S} and then mapped back: two bilinear steps, as
-     * ALGORITHMS.md prescribes ("upsampled to the network input size, then mapped back"), so a map
+     * docs/ALGORITHMS.md prescribes ("upsampled to the network input size, then mapped back"), so a map
      * delivered at network size and one delivered in original coordinates agree exactly.
      *
      * @param maps (... x h x w)

@@ -2,7 +2,7 @@ package org.gradcam4j.image;
 
 import java.util.Locale;
 
-/** How an image of any size becomes the network's square input (ALGORITHMS.md section 1). */
+/** How an image of any size becomes the network's square input (docs/ALGORITHMS.md section 1). */
 public enum ResizeMode {
     /** Centre-crop to a square (extra split floor/ceil, top/left gets the floor), then bilinear resize. The default. */
     CROP,

@@ -6,7 +6,7 @@ import org.gradcam4j.image.Box;
 import org.gradcam4j.tensor.Tensor;
 
 /**
- * Weak localisation (ALGORITHMS.md section 6): the box of a saliency map is the bounding box of the largest
+ * Weak localisation (docs/ALGORITHMS.md section 6): the box of a saliency map is the bounding box of the largest
  * 8-connected component of the pixels at or above {@code threshold x max}. An all-zero (or all-negative) map has
  * no box. Also the two scores that compare a map with a ground-truth box: IoU and the pointing game.
  */

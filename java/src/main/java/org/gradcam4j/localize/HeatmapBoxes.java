@@ -6,7 +6,7 @@ import java.util.List;
 import org.gradcam4j.tensor.Tensor;
 
 /**
- * Weak localisation (ALGORITHMS.md section 6): boxes from a heat map. The map is thresholded at
+ * Weak localisation (docs/ALGORITHMS.md section 6): boxes from a heat map. The map is thresholded at
  * {@code threshold * max} (a pixel is in when its value is strictly above, as the seed's {@code cam > thresh}),
  * the 8-connected components of what is in are found, and the bounding box of the largest one is returned (ties:
  * the component met first in row-major order), or, in the all-components mode, of every component of at least

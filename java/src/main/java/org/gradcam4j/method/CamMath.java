@@ -4,7 +4,7 @@ import java.util.Arrays;
 import org.gradcam4j.tensor.Tensor;
 
 /**
- * The CAM-family formulas of ALGORITHMS.md section 3 as pure functions over tensors, independent of any
+ * The CAM-family formulas of docs/ALGORITHMS.md section 3 as pure functions over tensors, independent of any
  * backend: channel weights and layer maps from the target layer's activations and gradients.
  *
  * <p>Shapes used throughout: activations {@code A} (N x C x h x w, after the layer's ReLU); gradients
@@ -13,10 +13,10 @@ import org.gradcam4j.tensor.Tensor;
  * terms are evaluated in double and every sum is accumulated in double; results are stored as float.
  */
 public final class CamMath {
-    /** The {@code eps} of the Grad-CAM++ default form (ALGORITHMS.md; pytorch-grad-cam uses the same). */
+    /** The {@code eps} of the Grad-CAM++ default form (docs/ALGORITHMS.md; pytorch-grad-cam uses the same). */
     public static final double GRADCAM_PP_EPS = 1e-6;
     /**
-     * The {@code eps} of XGrad-CAM's denominator. ALGORITHMS.md names no value; this is pytorch-grad-cam's, so
+     * The {@code eps} of XGrad-CAM's denominator. docs/ALGORITHMS.md names no value; this is pytorch-grad-cam's, so
      * that maps compare with it directly. It matters only for channels whose activations sum to nearly zero.
      */
     public static final double XGRADCAM_EPS = 1e-7;

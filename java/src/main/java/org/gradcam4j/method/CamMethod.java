@@ -5,7 +5,7 @@ import java.util.Locale;
 import java.util.stream.Collectors;
 
 /**
- * The CAM-family explanation methods (ALGORITHMS.md section 3). Each produces one map per seed at the
+ * The CAM-family explanation methods (docs/ALGORITHMS.md section 3). Each produces one map per seed at the
  * target layer; the token is what the CLI accepts and what output file names carry.
  */
 public enum CamMethod {

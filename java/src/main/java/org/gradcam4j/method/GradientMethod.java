@@ -7,7 +7,7 @@ import java.util.stream.Collectors;
 import org.gradcam4j.backend.ReluRule;
 
 /**
- * The gradient-family methods (ALGORITHMS.md section 4): gradients of the score w.r.t. the input image
+ * The gradient-family methods (docs/ALGORITHMS.md section 4): gradients of the score w.r.t. the input image
  * ({@code M x 3 x H x W}), obtained with one ReLU backward rule, optionally multiplied by a CAM map.
  */
 public enum GradientMethod {

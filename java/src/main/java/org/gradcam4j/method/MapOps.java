@@ -5,7 +5,7 @@ import org.gradcam4j.tensor.Tensor;
 
 /**
  * Operations on explanation maps after the layer math: bilinear resizing, normalisation and the guided
- * product. Order per ALGORITHMS.md: the layer map is ReLU'd (by the method), then upsampled, then divided by
+ * product. Order per docs/ALGORITHMS.md: the layer map is ReLU'd (by the method), then upsampled, then divided by
  * its maximum. Every function returns a new tensor and never modifies its input.
  */
 public final class MapOps {

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Every CAM method against PyTorch: tools/ref_cam_math.py implements the formulas from ALGORITHMS.md on its own
+ * Every CAM method against PyTorch: tools/ref_cam_math.py implements the formulas from docs/ALGORITHMS.md on its own
  * (float64, F.interpolate for resizing) on seeded random data; this compares weights, layer maps, resized and
  * normalised maps. Skipped where /usr/bin/python3 with torch is missing.
  *
