@@ -134,6 +134,7 @@ struct CamCase {
     int M, N, C, h, w;
     bool gather;  // image_of given (gathered_images) rather than nullptr
     bool large;   // skipped in quick mode
+    float grad_scale = 1.f;  // gradients multiplied by this (tiny: g^2 underflows in float)
 };
 
 const CamCase kCamCases[] = {
@@ -143,13 +144,18 @@ const CamCase kCamCases[] = {
     {"M3_N2_C37_7x9_gather", 3, 2, 37, 7, 9, true, false},
     {"M2_C3_1x1", 2, 2, 3, 1, 1, false, false},
     {"M2_N1_C8_112x112_gather", 2, 1, 8, 112, 112, true, true},
+    // More seed rows than gridDim.y can hold (65535): the kernels' row loops must cover them.
+    {"M70000_N4_C3_2x2_gather", 70000, 4, 3, 2, 2, true, false},
+    // Gradients of order 1e-20: the official Grad-CAM++ form must work in double like Java.
+    {"M2_C16_7x7_tiny_gradients", 2, 2, 16, 7, 7, false, false, 1e-20f},
 };
 
 void check_cam_family(Recorder& rec, const CamCase& cs, uint32_t seed) {
     Rng rng(seed);
     const int M = cs.M, N = cs.N, C = cs.C, HW = cs.h * cs.w;
     const std::string shape = dims(cs.name, {M, N, C, cs.h, cs.w});
-    const std::vector<float> grad = gradient_like(rng, static_cast<size_t>(M) * C * HW);
+    std::vector<float> grad = gradient_like(rng, static_cast<size_t>(M) * C * HW);
+    for (auto& g : grad) g *= cs.grad_scale;
     std::vector<float> act = activation_like(rng, N, C, HW);
     if (cs.C == 3 && N > 1) {  // one image with no activation at all: its maps must be all zero
         std::fill(act.begin() + static_cast<size_t>(C) * HW, act.begin() + 2 * static_cast<size_t>(C) * HW, 0.f);
@@ -351,6 +357,7 @@ const UpsampleCase kUpsampleCases[] = {
     {"M2_1x1_to_5x5", 2, 1, 1, 5, 5, false},
     {"M2_14x14_to_7x7_down", 2, 14, 14, 7, 7, false},
     {"M1_5x3_identity", 1, 5, 3, 5, 3, false},
+    {"M70000_2x2_to_3x3_many_maps", 70000, 2, 2, 3, 3, false},  // beyond gridDim.y's 65535
 };
 
 void check_upsample(Recorder& rec, const UpsampleCase& cs, uint32_t seed) {
@@ -372,26 +379,42 @@ struct NormaliseCase {
     int64_t HW;
     int zero_map;      // index of a map set to all zero, -1 for none
     int negative_map;  // index of a map set to all negative (no ReLU upstream), -1 for none
+    int mixed_map;     // index of a map left with both signs (a CAM map), -1 for none
+    int bad_map;       // index of a map holding a NaN and an infinity, -1 for none
     bool inplace;
     bool large;
 };
 
 const NormaliseCase kNormaliseCases[] = {
-    {"M64_224x224_zero_map", 64, 224 * 224, 5, -1, false, true},
-    {"M3_33x17_zero_map", 3, 33 * 17, 0, -1, false, false},
-    {"M1_1x1", 1, 1, -1, -1, false, false},
-    {"M3_5_negative_map", 3, 5, -1, 1, false, false},
-    {"M4_224x224_inplace", 4, 224 * 224, 2, -1, true, false},
+    {"M64_224x224_zero_map", 64, 224 * 224, 5, -1, 7, -1, false, true},
+    {"M3_33x17_zero_map", 3, 33 * 17, 0, -1, 2, -1, false, false},
+    {"M1_1x1", 1, 1, -1, -1, -1, -1, false, false},
+    {"M3_5_negative_map", 3, 5, -1, 1, 0, -1, false, false},
+    {"M4_224x224_inplace", 4, 224 * 224, 2, -1, 1, 3, true, false},
+    {"M3_7x9_nonfinite", 3, 7 * 9, -1, -1, 0, 1, false, false},
 };
+
+// NaN compares unequal to itself: both sides map it to one finite sentinel before rel_l2.
+std::vector<float> nan_as_sentinel(std::vector<float> v) {
+    for (auto& x : v) if (std::isnan(x)) x = -12345.f;
+    return v;
+}
 
 void check_normalise(Recorder& rec, const NormaliseCase& cs, uint32_t seed) {
     Rng rng(seed);
     const std::string shape = dims(cs.name, {cs.M, cs.HW});
     std::vector<float> in = normal_vector(rng, static_cast<size_t>(cs.M) * cs.HW);
-    for (auto& v : in) v = std::max(v, 0.f);
+    for (int m = 0; m < cs.M; ++m) {
+        if (m == cs.mixed_map) continue;
+        for (int64_t i = 0; i < cs.HW; ++i) in[m * cs.HW + i] = std::max(in[m * cs.HW + i], 0.f);
+    }
     for (int64_t i = 0; i < cs.HW; ++i) {
         if (cs.zero_map >= 0) in[cs.zero_map * cs.HW + i] = 0.f;
         if (cs.negative_map >= 0) in[cs.negative_map * cs.HW + i] = -1.f - rng.uniform();
+    }
+    if (cs.bad_map >= 0) {
+        in[cs.bad_map * cs.HW + cs.HW / 2] = NAN;
+        in[cs.bad_map * cs.HW] = INFINITY;
     }
     DeviceArray<float> d_in(in), d_out(in.size()), d_max(static_cast<size_t>(cs.M));
     float* out = cs.inplace ? d_in.get() : d_out.get();
@@ -400,7 +423,8 @@ void check_normalise(Recorder& rec, const NormaliseCase& cs, uint32_t seed) {
     reference::normalise_by_max(ref.data(), ref_max.data(), in.data(), cs.M, cs.HW);
     rec.add("upsample", "normalise_by_max/map", shape,
             rel_l2((cs.inplace ? d_in : d_out).download(), ref), kTolExact);
-    rec.add("upsample", "normalise_by_max/max", shape, rel_l2(d_max.download(), ref_max), kTolExact);
+    rec.add("upsample", "normalise_by_max/max", shape,
+            rel_l2(nan_as_sentinel(d_max.download()), nan_as_sentinel(ref_max)), kTolExact);
 }
 
 struct ProductCase {
@@ -460,6 +484,12 @@ void check_engine_ops(Recorder& rec, const PoolCase& cs, uint32_t seed) {
         CUDA_CHECK(launch_bias_act(d_y.get(), d_bias.get(), N, C, HW, relu, nullptr));
         reference::bias_act(ref.data(), bias.data(), N, C, HW, relu);
         rec.add("engine_ops", relu ? "bias_relu" : "bias", shape, rel_l2(d_y.download(), ref), kTolExact);
+        // The fc path (one value per channel: inner = 1) takes the other kernel.
+        std::vector<float> f = normal_vector(rng, static_cast<size_t>(N) * C), fref = f;
+        DeviceArray<float> d_f(f);
+        CUDA_CHECK(launch_bias_act(d_f.get(), d_bias.get(), N, C, 1, relu, nullptr));
+        reference::bias_act(fref.data(), bias.data(), N, C, 1, relu);
+        rec.add("engine_ops", relu ? "bias_relu/fc" : "bias/fc", shape, rel_l2(d_f.download(), fref), kTolExact);
     }
     {
         DeviceArray<float> d_out(static_cast<size_t>(N) * C * Ho * Wo);

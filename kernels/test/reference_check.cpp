@@ -134,6 +134,18 @@ void check_upsample() {
     reference::normalise_by_max(norm.data(), mx.data(), maps.data(), 2, 3);
     expect("normalise: divide by max; zero map stays 0", norm, {0.25, 0.5, 1.0, 0.0, 0.0, 0.0});
     expect("normalise: maxima reported", mx, {4.0, 0.0});
+    // MapOps.normaliseByMax: negatives become 0; a map with max <= 0 is all zero.
+    const std::vector<float> signed_maps = {-2, 1, 4, -1, -3, -0.5};
+    reference::normalise_by_max(norm.data(), mx.data(), signed_maps.data(), 2, 3);
+    expect("normalise: negatives zeroed, non-positive map zeroed", norm, {0.0, 0.25, 1.0, 0.0, 0.0, 0.0});
+    expect("normalise: maxima of signed maps", mx, {4.0, -0.5});
+    const std::vector<float> bad = {1, NAN, 2};
+    std::vector<float> bad_out(3), bad_max(1);
+    reference::normalise_by_max(bad_out.data(), bad_max.data(), bad.data(), 1, 3);
+    expect("normalise: non-finite map zeroed", bad_out, {0.0, 0.0, 0.0});
+    std::printf("%-48s %s\n", "normalise: non-finite map reported as NaN max",
+                std::isnan(bad_max[0]) ? "ok" : "FAIL");
+    if (!std::isnan(bad_max[0])) ++g_failures;
 }
 
 void check_guided_product() {
