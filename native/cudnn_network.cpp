@@ -19,6 +19,7 @@ namespace {
 constexpr int64_t kAlignFloats = 64;                      // 256-byte aligned regions
 constexpr size_t kMaxWorkspace = size_t{2} << 30;         // never ask cuDNN for more than 2 GiB
 constexpr int64_t kMaxElements = (int64_t{1} << 31) - 1;  // cuDNN 4-d descriptors are int-sized
+constexpr int64_t kUploadChunkFloats = int64_t{4} << 20;  // 16 MiB of page-locked staging per step
 
 int64_t align(int64_t floats) { return (floats + kAlignFloats - 1) / kAlignFloats * kAlignFloats; }
 
@@ -140,8 +141,8 @@ CudnnNetwork::~CudnnNetwork() {
     if (x_desc_) (void)cudnnDestroyTensorDescriptor(x_desc_);
 }
 
-void CudnnNetwork::upload(int layer, const float* kernel, int64_t kernel_count, const float* bias,
-                          int64_t bias_count) {
+void CudnnNetwork::upload(int layer, const HostSource& kernel, int64_t kernel_count,
+                          const HostSource& bias, int64_t bias_count) {
     const LayerInfo& l = this->layer(layer);
     if (kernel_count != l.kernel_count() || bias_count != l.bias_count()) {
         throw std::invalid_argument("layer " + std::to_string(layer) + ": got " +
@@ -152,14 +153,25 @@ void CudnnNetwork::upload(int layer, const float* kernel, int64_t kernel_count, 
     }
     if (kernel_count == 0) return;
     CUDA_CHECK(cudaSetDevice(ctx_.device()));
-    // Synchronous copies from pageable memory: weights go up once, and the caller's arrays may
-    // be reused as soon as this returns.
-    CUDA_CHECK(cudaMemcpy(kernel_[layer], kernel, sizeof(float) * kernel_count,
-                          cudaMemcpyHostToDevice));
-    if (bias_count) {
-        CUDA_CHECK(cudaMemcpy(bias_[layer], bias, sizeof(float) * bias_count,
-                              cudaMemcpyHostToDevice));
-    }
+    // Everything goes through the engine's own (non-blocking) stream, so the copies are ordered
+    // with the compute that reads the weights: legacy-stream cudaMemcpy would not be. The source
+    // is filled chunk by chunk into page-locked staging (no JNI critical section is held across
+    // a 400 MB copy, and the copies run at pinned speed); the next chunk is filled only after the
+    // previous copy has finished with the buffer.
+    uploaded_[layer] = false;
+    auto send = [&](const HostSource& source, float* device, int64_t count) {
+        const int64_t chunk = std::min<int64_t>(count, kUploadChunkFloats);
+        staging_.reserve(sizeof(float) * static_cast<size_t>(chunk));
+        for (int64_t offset = 0; offset < count; offset += chunk) {
+            const int64_t n = std::min(chunk, count - offset);
+            source(offset, n, staging_.f());
+            CUDA_CHECK(cudaMemcpyAsync(device + offset, staging_.f(), sizeof(float) * static_cast<size_t>(n),
+                                       cudaMemcpyHostToDevice, ctx_.stream()));
+            CUDA_CHECK(cudaStreamSynchronize(ctx_.stream()));
+        }
+    };
+    send(kernel, kernel_[layer], kernel_count);
+    if (bias_count) send(bias, bias_[layer], bias_count);
     uploaded_[layer] = true;
 }
 
@@ -217,20 +229,22 @@ bool math_allowed(cudnnMathType_t math, Precision precision) {
     return math == CUDNN_FMA_MATH || math == CUDNN_DEFAULT_MATH;
 }
 
-template <typename Perf>
-const Perf* choose(const std::vector<Perf>& perf, int returned, size_t limit, Precision precision) {
-    // Results come sorted fastest first (heuristics' estimate).
-    for (int i = 0; i < returned; ++i) {
-        const Perf& p = perf[static_cast<size_t>(i)];
-        if (p.status == CUDNN_STATUS_SUCCESS && p.memory <= limit && math_allowed(p.mathType, precision))
-            return &p;
-    }
-    return nullptr;
-}
+// Workspace handed to the measured search (cudnnFind*AlgorithmEx): algorithms needing more are
+// left out of the measurement, and the heuristic list below still offers them.
+constexpr size_t kFindWorkspace = size_t{512} << 20;
 
 }  // namespace
 
-const CudnnNetwork::ConvPlan& CudnnNetwork::plan(int layer, Direction dir, int batch) {
+// Planning: first the measured choice (cudnnFind*AlgorithmEx runs the candidates on the actual
+// buffers, once per layer, direction and batch size; results cached in plans_), then cuDNN's
+// heuristic list (_v7). A candidate is taken only if its math type is allowed in this precision
+// and its workspace query succeeds under the math type it will run with; any failure there
+// (cuDNN 9 can list fp32 entries whose query fails under CUDNN_FMA_MATH) moves on to the next
+// candidate. Planning never fails the device: when nothing fits, the error is an argument-style
+// one (std::runtime_error, no library status), which the Java side does not treat as a device
+// fault.
+const CudnnNetwork::ConvPlan& CudnnNetwork::plan(int layer, Direction dir, int batch,
+                                                 const ConvOperands& ops) {
     const auto key = std::make_tuple(layer, static_cast<int>(dir), batch);
     auto it = plans_.find(key);
     if (it != plans_.end()) return it->second;
@@ -240,34 +254,79 @@ const CudnnNetwork::ConvPlan& CudnnNetwork::plan(int layer, Direction dir, int b
     size_t free_bytes = 0, total_bytes = 0;
     CUDA_CHECK(cudaMemGetInfo(&free_bytes, &total_bytes));
     const size_t limit = std::min(kMaxWorkspace, free_bytes / 2 + workspace_.bytes());
+    const size_t find_limit = std::min(limit, kFindWorkspace);
+    bool can_measure = true;
+    try {
+        workspace_.reserve(find_limit);
+    } catch (const NativeError& e) {
+        if (!e.out_of_memory()) throw;
+        can_measure = false;  // no room for the search's workspace: heuristics only
+    }
 
     cudnnHandle_t h = ctx_.cudnn();
+    std::string notes;  // why candidates were passed over, for the error message
     // The three directions differ only in which cuDNN calls they make.
-    auto make = [&](const char* what, auto perf_type, auto max_count, auto query, auto workspace_of) {
+    auto make = [&](const char* what, auto perf_type, auto max_count, auto find, auto heuristic,
+                    auto workspace_of) {
         using Perf = decltype(perf_type);
-        int count = 0, returned = 0;
+        int count = 0;
         CUDNN_CHECK(max_count(&count));
-        std::vector<Perf> perf(static_cast<size_t>(std::max(count, 1)));
-        CUDNN_CHECK(query(count, &returned, perf.data()));
-        const Perf* c = choose(perf, returned, limit, precision_);
-        if (!c) {
-            throw std::runtime_error(std::string("cuDNN offers no ") + what + " algorithm for layer " +
-                                     std::to_string(layer) + " at batch " + std::to_string(batch) +
-                                     " within a " + std::to_string(limit >> 20) + " MiB workspace" +
-                                     (precision_ == Precision::kFp32 ? " without TF32" : ""));
-        }
+        count = std::max(count, 1);
+        auto try_list = [&](const std::vector<Perf>& perf, int returned, bool measured,
+                            ConvPlan* out) {
+            for (int i = 0; i < returned; ++i) {
+                const Perf& c = perf[static_cast<size_t>(i)];
+                if (c.status != CUDNN_STATUS_SUCCESS || c.memory > limit ||
+                    !math_allowed(c.mathType, precision_))
+                    continue;
+                const int math = precision_ == Precision::kFp32 ? base_math : static_cast<int>(c.mathType);
+                size_t bytes = 0;
+                if (cudnnSetConvolutionMathType(conv_desc_, static_cast<cudnnMathType_t>(math)) !=
+                        CUDNN_STATUS_SUCCESS ||
+                    workspace_of(c.algo, &bytes) != CUDNN_STATUS_SUCCESS || bytes > limit) {
+                    notes += " algo " + std::to_string(static_cast<int>(c.algo)) + " refused its workspace query;";
+                    continue;
+                }
+                out->algo = static_cast<int>(c.algo);
+                out->math = math;
+                out->workspace = bytes;
+                out->measured = measured;
+                return true;
+            }
+            return false;
+        };
         ConvPlan p;
-        p.algo = static_cast<int>(c->algo);
-        p.math = precision_ == Precision::kFp32 ? base_math : static_cast<int>(c->mathType);
-        CUDNN_CHECK(cudnnSetConvolutionMathType(conv_desc_, static_cast<cudnnMathType_t>(p.math)));
-        CUDNN_CHECK(workspace_of(c->algo, &p.workspace));
-        return p;
+        std::vector<Perf> perf(static_cast<size_t>(count));
+        int returned = 0;
+        if (can_measure) {
+            const cudnnStatus_t st = find(count, &returned, perf.data(), workspace_.get(), find_limit);
+            if (st == CUDNN_STATUS_SUCCESS) {
+                if (try_list(perf, returned, true, &p)) return p;
+            } else {
+                (void)cudaGetLastError();  // a failed search must not leave an error behind
+                notes += std::string(" measured search: ") + cudnnGetErrorString(st) + ";";
+            }
+            CUDNN_CHECK(cudnnSetConvolutionMathType(conv_desc_, static_cast<cudnnMathType_t>(base_math)));
+        }
+        returned = 0;
+        const cudnnStatus_t st = heuristic(count, &returned, perf.data());
+        if (st == CUDNN_STATUS_SUCCESS && try_list(perf, returned, false, &p)) return p;
+        if (st != CUDNN_STATUS_SUCCESS) notes += std::string(" heuristics: ") + cudnnGetErrorString(st) + ";";
+        throw std::runtime_error(std::string("cuDNN offers no usable ") + what + " algorithm for layer " +
+                                 std::to_string(layer) + " at batch " + std::to_string(batch) +
+                                 " within a " + std::to_string(limit >> 20) + " MiB workspace" +
+                                 (precision_ == Precision::kFp32 ? " without TF32" : "") +
+                                 (notes.empty() ? "" : " (" + notes + ")"));
     };
     ConvPlan p;
     switch (dir) {
         case Direction::kForward:
             p = make("forward", cudnnConvolutionFwdAlgoPerf_t{},
                      [&](int* n) { return cudnnGetConvolutionForwardAlgorithmMaxCount(h, n); },
+                     [&](int n, int* r, cudnnConvolutionFwdAlgoPerf_t* out, void* ws, size_t ws_bytes) {
+                         return cudnnFindConvolutionForwardAlgorithmEx(h, x_desc_, ops.a, w_desc_, ops.b, conv_desc_,
+                                                                       y_desc_, ops.out, n, r, out, ws, ws_bytes);
+                     },
                      [&](int n, int* r, cudnnConvolutionFwdAlgoPerf_t* out) {
                          return cudnnGetConvolutionForwardAlgorithm_v7(h, x_desc_, w_desc_, conv_desc_, y_desc_, n, r, out);
                      },
@@ -278,6 +337,10 @@ const CudnnNetwork::ConvPlan& CudnnNetwork::plan(int layer, Direction dir, int b
         case Direction::kBackwardData:
             p = make("backward-data", cudnnConvolutionBwdDataAlgoPerf_t{},
                      [&](int* n) { return cudnnGetConvolutionBackwardDataAlgorithmMaxCount(h, n); },
+                     [&](int n, int* r, cudnnConvolutionBwdDataAlgoPerf_t* out, void* ws, size_t ws_bytes) {
+                         return cudnnFindConvolutionBackwardDataAlgorithmEx(h, w_desc_, ops.a, y_desc_, ops.b, conv_desc_,
+                                                                            x_desc_, ops.out, n, r, out, ws, ws_bytes);
+                     },
                      [&](int n, int* r, cudnnConvolutionBwdDataAlgoPerf_t* out) {
                          return cudnnGetConvolutionBackwardDataAlgorithm_v7(h, w_desc_, y_desc_, conv_desc_, x_desc_, n, r, out);
                      },
@@ -288,6 +351,10 @@ const CudnnNetwork::ConvPlan& CudnnNetwork::plan(int layer, Direction dir, int b
         case Direction::kBackwardFilter:
             p = make("backward-filter", cudnnConvolutionBwdFilterAlgoPerf_t{},
                      [&](int* n) { return cudnnGetConvolutionBackwardFilterAlgorithmMaxCount(h, n); },
+                     [&](int n, int* r, cudnnConvolutionBwdFilterAlgoPerf_t* out, void* ws, size_t ws_bytes) {
+                         return cudnnFindConvolutionBackwardFilterAlgorithmEx(h, x_desc_, ops.a, y_desc_, ops.b, conv_desc_,
+                                                                              w_desc_, ops.out, n, r, out, ws, ws_bytes);
+                     },
                      [&](int n, int* r, cudnnConvolutionBwdFilterAlgoPerf_t* out) {
                          return cudnnGetConvolutionBackwardFilterAlgorithm_v7(h, x_desc_, y_desc_, conv_desc_, w_desc_, n, r, out);
                      },
@@ -303,8 +370,8 @@ std::string CudnnNetwork::describe_algorithms() const {
     std::ostringstream out;
     for (const auto& [key, p] : plans_) {
         out << "layer " << std::get<0>(key) << " " << direction_name(std::get<1>(key)) << " batch "
-            << std::get<2>(key) << ": algo " << p.algo << ", math " << p.math << ", workspace "
-            << p.workspace << " B\n";
+            << std::get<2>(key) << ": algo " << p.algo << " (" << (p.measured ? "measured" : "heuristic")
+            << "), math " << p.math << ", workspace " << p.workspace << " B\n";
     }
     return out.str();
 }
@@ -398,7 +465,7 @@ void CudnnNetwork::run_layers(Arena& a) {
         float* y = arena_ptr(a, i);
         switch (l.kind) {
             case LayerKind::kConv3x3: {
-                const ConvPlan& p = plan(i, Direction::kForward, n);
+                const ConvPlan& p = plan(i, Direction::kForward, n, {x, kernel_[i], y});
                 workspace_.reserve(p.workspace);
                 set_conv_descriptors(i, n, p.math);
                 CUDNN_CHECK(cudnnConvolutionForward(
@@ -455,8 +522,8 @@ int CudnnNetwork::forward_warped(const float* image, const float* fill, const do
         warp_fill_.reserve(sizeof(float) * static_cast<size_t>(in_channels_));
         warp_affine_.reserve(sizeof(double) * 6 * static_cast<size_t>(n));
         warp_identity_.reserve(static_cast<size_t>(n));
-        // Pageable sources: each copy returns once its source has been staged, so the caller's
-        // arrays may go as soon as this returns.
+        // Pageable sources, ordered on the engine's stream: the caller's arrays outlive this call,
+        // which ends with run_layers' stream synchronisation.
         CUDA_CHECK(cudaMemcpyAsync(warp_image_.get(), image, sizeof(float) * image_count, cudaMemcpyHostToDevice, stream));
         CUDA_CHECK(cudaMemcpyAsync(warp_fill_.get(), fill, sizeof(float) * in_channels_, cudaMemcpyHostToDevice, stream));
         CUDA_CHECK(cudaMemcpyAsync(warp_affine_.get(), affine, sizeof(double) * 6 * n, cudaMemcpyHostToDevice, stream));
@@ -526,15 +593,18 @@ void CudnnNetwork::backward(int pass, const float* seeds, int m, const int* imag
             throw std::invalid_argument("bad weight-gradient layer " + std::to_string(w));
         if (!kept(w - 1, a.keep, count)) throw std::invalid_argument("weight gradients need the layer's input kept");
     }
-    for (int i = -1; i < count; ++i) {
+    for (int i = stop; i < count; ++i) {
         if (volume(i) * m > kMaxElements) throw std::invalid_argument("too many seeds for one backward pass; split them");
     }
     CUDA_CHECK(cudaSetDevice(ctx_.device()));
     cudaStream_t stream = ctx_.stream();
     const float one = 1.f, zero = 0.f;
 
+    // Only the layers this pass traverses: the gradients w.r.t. the outputs of layers stop ..
+    // count-1 (stop = -1: the input). A backward that stops at block5 needs ~1/16 of what the
+    // block1 layers would (2 x 822 MB at a batch of 64).
     int64_t max_volume = 0;
-    for (int i = -1; i < count; ++i) max_volume = std::max(max_volume, volume(i));
+    for (int i = stop; i < count; ++i) max_volume = std::max(max_volume, volume(i));
     for (auto& g : grad_) g.reserve(sizeof(float) * static_cast<size_t>(max_volume * m));
     const int classes = layers_.back().cout;
     staging_.reserve(sizeof(float) * static_cast<size_t>(m) * classes);
@@ -586,7 +656,7 @@ void CudnnNetwork::backward(int pass, const float* seeds, int m, const int* imag
             float* dk = wgrad_.f();
             float* db = dk + l.kernel_count();
             if (l.kind == LayerKind::kConv3x3) {
-                const ConvPlan& p = plan(i, Direction::kBackwardFilter, m);
+                const ConvPlan& p = plan(i, Direction::kBackwardFilter, m, {xs, g, dk});
                 workspace_.reserve(p.workspace);
                 set_conv_descriptors(i, m, p.math);
                 CUDNN_CHECK(cudnnConvolutionBackwardFilter(
@@ -617,7 +687,7 @@ void CudnnNetwork::backward(int pass, const float* seeds, int m, const int* imag
         // Gradient w.r.t. layer i's input, into `next`.
         switch (l.kind) {
             case LayerKind::kConv3x3: {
-                const ConvPlan& p = plan(i, Direction::kBackwardData, m);
+                const ConvPlan& p = plan(i, Direction::kBackwardData, m, {kernel_[i], g, next});
                 workspace_.reserve(p.workspace);
                 set_conv_descriptors(i, m, p.math);
                 CUDNN_CHECK(cudnnConvolutionBackwardData(

@@ -89,6 +89,8 @@ private:
 
 // Receives one result tensor in host memory: (slot, data, count). Valid only during the call.
 using HostSink = std::function<void(int slot, const float* data, size_t count)>;
+// Writes values [offset, offset + count) of a host-side source (a Java array) into dst.
+using HostSource = std::function<void(int64_t offset, int64_t count, float* dst)>;
 
 struct MemoryStats {
     size_t parameters = 0;   // bytes of uploaded weights
@@ -111,8 +113,9 @@ public:
     const LayerInfo& layer(int i) const { return layers_.at(static_cast<size_t>(i)); }
 
     // Copies one layer's canonical kernel (conv (cout, cin, 3, 3), fc (out, in) with inputs in
-    // (c, h, w) order) and bias (nullptr when it has none) from host memory to the device.
-    void upload(int layer, const float* kernel, int64_t kernel_count, const float* bias,
+    // (c, h, w) order) and bias (bias_count 0 when it has none) to the device, on the engine's
+    // stream, and returns when the copies are done. The sources fill page-locked chunks.
+    void upload(int layer, const HostSource& kernel, int64_t kernel_count, const HostSource& bias,
                 int64_t bias_count);
 
     // Page-locked room for `floats` input values; a forward() given this pointer reads the
@@ -154,6 +157,14 @@ private:
         int algo = 0;
         int math = 0;  // cudnnMathType_t
         size_t workspace = 0;
+        bool measured = false;  // chosen by cudnnFind*AlgorithmEx (else from the heuristics)
+    };
+    // The device buffers a convolution runs on: forward (x, w, y), backward data (w, dy, dx),
+    // backward filter (x, dy, dw). The measured search runs on them (and writes the output).
+    struct ConvOperands {
+        const void* a;
+        const void* b;
+        void* out;
     };
     enum class Direction : int { kForward = 0, kBackwardData = 1, kBackwardFilter = 2 };
 
@@ -165,7 +176,7 @@ private:
     static bool kept(int layer, int keep, int count);
     int64_t volume(int layer) const;  // layer -1 = input
 
-    const ConvPlan& plan(int layer, Direction dir, int batch);
+    const ConvPlan& plan(int layer, Direction dir, int batch, const ConvOperands& ops);
     void set_conv_descriptors(int layer, int batch, int math);
     void fc_forward(const LayerInfo& l, const float* x, float* y, int n, const float* w,
                     const float* b);

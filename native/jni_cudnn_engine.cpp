@@ -9,7 +9,7 @@
 //       static native void freeContext(long context);   // Java guarantees at most once
 //       static native long createNetwork(long context, int[] table, int inChannels, int inSize,
 //                                        int precision);  // table: 7 ints per layer
-//       static native void upload(long net, int layer, float[] kernel, float[] bias);
+//       static native void upload(long net, int layer, float[] kernel, float[] bias);  // bias may be null
 //       static native int forward(long net, float[] input, int n, int keep);
 //       static native int forwardWarped(long net, float[] image, float[] fill, double[] affine,
 //                                       byte[] identity, int n, int keep);
@@ -98,26 +98,6 @@ void check_jni(JNIEnv* env) {
     if (env->ExceptionCheck()) throw std::runtime_error("JNI call failed");
 }
 
-// A float[] pinned for the duration of a short, JNI-free native section, released on every path.
-class CriticalFloats {
-public:
-    CriticalFloats(JNIEnv* env, jfloatArray a) : env_(env), a_(a) {
-        p_ = a ? static_cast<float*>(env->GetPrimitiveArrayCritical(a, nullptr)) : nullptr;
-        if (a && !p_) throw std::bad_alloc();
-    }
-    ~CriticalFloats() {
-        if (p_) env_->ReleasePrimitiveArrayCritical(a_, p_, JNI_ABORT);  // read only
-    }
-    CriticalFloats(const CriticalFloats&) = delete;
-    CriticalFloats& operator=(const CriticalFloats&) = delete;
-    const float* get() const { return p_; }
-
-private:
-    JNIEnv* env_;
-    jfloatArray a_;
-    float* p_ = nullptr;
-};
-
 }  // namespace
 
 extern "C" {
@@ -173,10 +153,15 @@ JNIEXPORT void JNICALL Java_org_gradcam4j_backend_cuda_CudnnEngineNative_upload(
         if (layer < 0 || layer >= n->layer_count()) throw std::invalid_argument("layer out of range");
         const jsize kc = length_of(env, kernel, "kernel");
         const jsize bc = bias ? env->GetArrayLength(bias) : 0;
-        // Critical sections: a one-time copy of up to a few hundred MB without a Java-side copy.
-        CriticalFloats k(env, kernel);
-        CriticalFloats b(env, bias);
-        n->upload(layer, k.get(), kc, b.get(), bc);
+        // Region copies, chunk by chunk, straight into the engine's page-locked staging: no JNI
+        // critical section (which would stall the garbage collector across the whole copy).
+        auto from = [&](jfloatArray a) {
+            return [env, a](int64_t offset, int64_t count, float* dst) {
+                env->GetFloatArrayRegion(a, static_cast<jsize>(offset), static_cast<jsize>(count), dst);
+                check_jni(env);
+            };
+        };
+        n->upload(layer, from(kernel), kc, from(bias), bc);
         return 0;
     });
 }

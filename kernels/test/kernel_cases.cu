@@ -531,9 +531,10 @@ void check_engine_ops(Recorder& rec, const PoolCase& cs, uint32_t seed) {
 // ---------------------------------------------------------------------------------------------
 // tv_solver: the super-resolution solver's steps in double (the Java solvers' arithmetic)
 
-// Same expressions in the same order as the references: bit-identical. Reductions (gap, TV,
-// dot) sum in another order: double rounding, far below this bound.
-constexpr double kTolDoubleReduce = 1e-12;
+// Same expressions in the same order as the references (and the Java solvers): bit-identical,
+// the check-time reductions (gap, TV, dot, dual norm) included, which sum sequentially in the
+// Java order because they decide when the solver stops.
+constexpr double kTolDoubleReduce = 0.0;
 
 struct TvCase {
     const char* name;
@@ -611,6 +612,28 @@ void check_tv_solver(Recorder& rec, const TvCase& cs, uint32_t seed) {
                            qy.data(), v.data(), alpha, beta, S, B);
     rec.add("tv_solver", "fgp_iterate p", shape, rel_l2(d_px.download(), ref_px) + rel_l2(d_py.download(), ref_py), 0.0);
     rec.add("tv_solver", "fgp_iterate q", shape, rel_l2(d_qx2.download(), ref_qx) + rel_l2(d_qy2.download(), ref_qy), 0.0);
+    if (B > 1) {
+        // The active mask: plane 1 (converged) must be left exactly as it was, the others iterate.
+        std::vector<unsigned char> act(static_cast<size_t>(B), 1);
+        act[1] = 0;
+        DeviceArray<unsigned char> d_act(act);
+        std::vector<double> mqx(px.size(), -7.0), mqy(py.size(), -7.0);  // q_out's old contents
+        DeviceArray<double> d_mpx(px), d_mpy(py), d_mqx(mqx), d_mqy(mqy);
+        CUDA_CHECK(launch_fgp_iterate(d_mqx.get(), d_mqy.get(), d_mpx.get(), d_mpy.get(), d_qx.get(),
+                                      d_qy.get(), d_v.get(), alpha, beta, S, B, d_act.get(), nullptr));
+        std::vector<double> want_px = ref_px, want_py = ref_py, want_qx = ref_qx, want_qy = ref_qy;
+        for (int64_t i = 0; i < n; ++i) {
+            const size_t e = static_cast<size_t>(n) + static_cast<size_t>(i);  // plane 1
+            want_px[e] = px[e];
+            want_py[e] = py[e];
+            want_qx[e] = mqx[e];
+            want_qy[e] = mqy[e];
+        }
+        rec.add("tv_solver", "fgp_iterate p (active mask)", shape,
+                rel_l2(d_mpx.download(), want_px) + rel_l2(d_mpy.download(), want_py), 0.0);
+        rec.add("tv_solver", "fgp_iterate q (active mask)", shape,
+                rel_l2(d_mqx.download(), want_qx) + rel_l2(d_mqy.download(), want_qy), 0.0);
+    }
 
     std::vector<double> ref_w(size_t(n) * B), ref_gap(B), ref_tv(B);
     DeviceArray<double> d_w2(size_t(n) * B), d_gap(B), d_tv(B);
@@ -630,6 +653,27 @@ void check_tv_solver(Recorder& rec, const TvCase& cs, uint32_t seed) {
         DeviceArray<double> d_dot(B);
         CUDA_CHECK(launch_batched_dot(d_dot.get(), d_v.get(), d_w2.get(), n, B, nullptr));
         rec.add("tv_solver", "batched_dot", shape, rel_l2(d_dot.download(), ref_dot), kTolDoubleReduce);
+    }
+    {
+        // objectiveAndGap's dual norm: sum (work + L_b * div)^2 with div = -(grad* p), in order.
+        std::vector<double> lip(B), p0(size_t(n) * B), ref_norm(B, 0.0);
+        for (int b = 0; b < B; ++b) lip[b] = 1.5 + b;
+        reference::tv_primal(p0.data(), nullptr, ref_px.data(), ref_py.data(), S, B);
+        for (int b = 0; b < B; ++b)
+            for (int i = 0; i < n; ++i) {
+                const double w = ref_adj[size_t(b) * n + i] + lip[b] * (-p0[size_t(b) * n + i]);
+                ref_norm[b] += w * w;
+            }
+        DeviceArray<double> d_lip(lip), d_p0(p0.size()), d_norm(B);
+        CUDA_CHECK(launch_tv_primal(d_p0.get(), nullptr, d_px.get(), d_py.get(), S, B, nullptr));
+        CUDA_CHECK(launch_dual_norm(d_norm.get(), d_adj.get(), d_p0.get(), d_lip.get(), n, B, nullptr));
+        rec.add("tv_solver", "dual_norm", shape, rel_l2(d_norm.download(), ref_norm), kTolDoubleReduce);
+        // The power iteration's normalisation: IEEE division, element by element.
+        std::vector<double> ref_div(v.size());
+        for (size_t e = 0; e < v.size(); ++e) ref_div[e] = v[e] / 3.7;
+        DeviceArray<double> d_div(v.size());
+        CUDA_CHECK(launch_divide_scalar(d_div.get(), d_v.get(), 3.7, int64_t(v.size()), nullptr));
+        rec.add("tv_solver", "divide_scalar", shape, rel_l2(d_div.download(), ref_div), 0.0);
     }
 
     // V-FISTA steps: u = z - (2 grad + 2 lambda_e z) / L_b, z = v + q_b (v - v_prev)
