@@ -10,18 +10,13 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.logging.Logger;
 import org.gradcam4j.augment.AugmentedGradCam;
 import org.gradcam4j.augment.AugmentedGradCam.Aggregation;
-import org.gradcam4j.augment.CudaSuperResolution;
-import org.gradcam4j.augment.SeedAdamSuperResolution;
-import org.gradcam4j.augment.TvSuperResolution;
 import org.gradcam4j.backend.Backend;
 import org.gradcam4j.backend.BackwardRequest;
+import org.gradcam4j.backend.DeviceOutOfMemoryException;
 import org.gradcam4j.backend.ForwardPass;
 import org.gradcam4j.backend.Gradients;
 import org.gradcam4j.backend.Network;
 import org.gradcam4j.backend.ReluRule;
-import org.gradcam4j.backend.cuda.CudaBackend;
-import org.gradcam4j.backend.cuda.CudaException;
-import org.gradcam4j.backend.cuda.CudaOutOfMemoryException;
 import org.gradcam4j.backend.cuda.CudaPrecision;
 import org.gradcam4j.image.InputGeometry;
 import org.gradcam4j.image.LoadedImage;
@@ -96,7 +91,7 @@ public final class Explainer implements AutoCloseable {
     private final ReentrantLock lock = new ReentrantLock();
     private volatile boolean closed;
 
-    private Explainer(Model model, Options options, Prepared prepared) {
+    private Explainer(Model model, Options options, Backends.Loaded prepared) {
         this.model = model;
         this.options = options;
         this.backend = prepared.backend();
@@ -105,7 +100,9 @@ public final class Explainer implements AutoCloseable {
     }
 
     /** An explainer for a model already loaded. */
-    public static Explainer of(Model model, Options options) { return new Explainer(model, options, prepare(model, options)); }
+    public static Explainer of(Model model, Options options) {
+        return new Explainer(model, options, Backends.load(model, options.device(), options.threads(), options.precision()));
+    }
 
     /**
      * An explainer on a backend the caller chose (a CUDA device other than 0, a CPU backend with its own thread
@@ -113,35 +110,7 @@ public final class Explainer implements AutoCloseable {
      * from here on and closes it with itself.
      */
     public static Explainer of(Model model, Backend backend, Options options) {
-        return new Explainer(model, options, loadOn(backend, model));
-    }
-
-    private record Prepared(Backend backend, Network network) {}
-
-    /**
-     * The backend {@link Backends#open} picks; under {@code auto}, a CUDA backend that fails to load the model (too
-     * little device memory for its weights, say) gives way to the CPU with a warning.
-     */
-    private static Prepared prepare(Model model, Options o) {
-        Backend backend = Backends.open(o.device(), o.threads(), o.precision());
-        if (backend instanceof CudaBackend && o.device() == Device.AUTO) {
-            try {
-                return loadOn(backend, model);
-            } catch (CudaException e) {
-                LOG.warning(() -> "device auto: the CUDA backend could not load the model, using the CPU: " + e.getMessage());
-                return loadOn(Backends.cpu(o.threads()), model);
-            }
-        }
-        return loadOn(backend, model);
-    }
-
-    private static Prepared loadOn(Backend backend, Model model) {
-        try {
-            return new Prepared(backend, backend.load(model));
-        } catch (RuntimeException e) {
-            backend.close();
-            throw e;
-        }
+        return new Explainer(model, options, Backends.loadOn(backend, model));
     }
 
     public Model model() { return model; }
@@ -199,10 +168,10 @@ public final class Explainer implements AutoCloseable {
     private <T> List<T> splittingOnOutOfMemory(List<LoadedImage> images, int offset, BatchWork<T> work) {
         try {
             return work.run(images, offset);
-        } catch (CudaOutOfMemoryException e) {
+        } catch (DeviceOutOfMemoryException e) {
             if (images.size() == 1) throw e;
             int half = images.size() / 2;
-            LOG.warning(() -> "the GPU ran out of memory on a batch of " + images.size() + " images; retrying as "
+            LOG.warning(() -> "the device ran out of memory on a batch of " + images.size() + " images; retrying as "
                     + half + " + " + (images.size() - half) + " (use a smaller --batch to avoid the retries)");
             List<T> out = new ArrayList<>(splittingOnOutOfMemory(images.subList(0, half), offset, work));
             out.addAll(splittingOnOutOfMemory(images.subList(half, images.size()), offset + half, work));
@@ -283,22 +252,13 @@ public final class Explainer implements AutoCloseable {
         return plan.augmented().isEmpty() ? out : addAugmented(batch, plan, req, out);
     }
 
-    /** On the CUDA backend the super-resolution solves run on the same device, with the same algorithm. */
-    private AugmentedGradCam.Settings onDevice(AugmentedGradCam.Settings settings) {
-        if (backend instanceof CudaBackend cuda && (settings.solver() instanceof TvSuperResolution
-                || settings.solver() instanceof SeedAdamSuperResolution)) {
-            return settings.withSolver(new CudaSuperResolution(settings.solver(), cuda.device().index()));
-        }
-        return settings;
-    }
-
     /**
      * The {@code augmented-*} maps: for each image, its copies through the network (the classes already chosen
      * on the image itself), then every image's and class's aggregations at once, so the TV solves of the batch are
      * one batch for the solver. Added after the other maps of each class.
      */
     private List<ImageExplanation> addAugmented(Preprocessor.Batch batch, Plan plan, ExplainRequest req, List<ImageExplanation> direct) {
-        AugmentedGradCam aug = new AugmentedGradCam(network, model.preprocessing(), options.maxBatch(), onDevice(req.augmentation()));
+        AugmentedGradCam aug = new AugmentedGradCam(network, model.preprocessing(), options.maxBatch(), req.augmentation().withSolver(backend.superResolution(req.augmentation().solver())));
         int size = model.architecture().inputSize();
         List<AugmentedGradCam.Observations> observations = new ArrayList<>();
         for (int i = 0; i < direct.size(); i++) {

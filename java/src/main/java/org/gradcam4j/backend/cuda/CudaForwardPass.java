@@ -29,17 +29,18 @@ final class CudaForwardPass implements ForwardPass {
 
     @Override public int batchSize() { return batch; }
 
+    /** The network's native pointer; call only inside the backend's lock (see {@link CudaNetwork#handle()}). */
     private long handle() {
         if (closed) throw new IllegalStateException("forward pass is closed");
         return net.handle();
     }
 
     private Tensor output(int layer) {
-        long h = handle();
+        if (closed) throw new IllegalStateException("forward pass is closed");
         Architecture arch = net.architecture();
         int[] shape = PassChecks.shape(arch, layer, batch);
         float[] out = new float[(int) Tensor.count(shape)];
-        net.backend().run(() -> CudnnEngineNative.output(h, pass, layer, out));
+        net.backend().run(() -> CudnnEngineNative.output(handle(), pass, layer, out));
         return new Tensor(out, shape);
     }
 
@@ -63,7 +64,7 @@ final class CudaForwardPass implements ForwardPass {
 
     @Override
     public Gradients backward(BackwardRequest req) {
-        long h = handle();
+        if (closed) throw new IllegalStateException("forward pass is closed");
         Architecture arch = net.architecture();
         List<LayerSpec> layers = arch.layers();
         int stop = PassChecks.backward(arch, batch, keep, req);
@@ -89,7 +90,7 @@ final class CudaForwardPass implements ForwardPass {
         float[] seeds = req.seeds().data();
         int[] imageOf = req.imageOf();
         int rule = req.rule().ordinal();
-        net.backend().run(() -> CudnnEngineNative.backward(h, pass, seeds, m, imageOf, stop, rule, capture, captureOut,
+        net.backend().run(() -> CudnnEngineNative.backward(handle(), pass, seeds, m, imageOf, stop, rule, capture, captureOut,
                 weightLayers, weightOut));
 
         Map<String, Tensor> grads = new HashMap<>();
@@ -107,12 +108,14 @@ final class CudaForwardPass implements ForwardPass {
     public void close() {
         if (closed) return;
         closed = true;
-        long h;
-        try {
-            h = net.handle();
-        } catch (IllegalStateException networkClosed) {
-            return;  // the network's arenas went with it
-        }
-        net.backend().runEvenIfFailed(() -> CudnnEngineNative.release(h, pass));
+        net.backend().runEvenIfFailed(() -> {
+            long h;
+            try {
+                h = net.handle();
+            } catch (IllegalStateException networkClosed) {
+                return;  // the network's arenas went with it
+            }
+            CudnnEngineNative.release(h, pass);
+        });
     }
 }
