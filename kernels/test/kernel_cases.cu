@@ -4,6 +4,7 @@
 // windows, misaligned pointers (scalar fallbacks), in-place calls. The tolerance table (relative
 // L2, see CheckLine) follows the includes, each value with the reason for it.
 #include "kernel_cases.h"
+#include "case_inputs.h"
 
 #include <algorithm>
 #include <cmath>
@@ -74,46 +75,6 @@ struct Recorder {
 // ---------------------------------------------------------------------------------------------
 // Inputs
 
-struct Rng {
-    std::mt19937 gen;
-    explicit Rng(uint32_t seed) : gen(seed) {}
-    float normal() { return std::normal_distribution<float>(0.f, 1.f)(gen); }
-    float uniform() { return std::uniform_real_distribution<float>(0.f, 1.f)(gen); }
-};
-
-// Gradient-like data: N(0,1) with ~25% exact zeros (ReLU masks upstream produce them, and
-// Grad-CAM++ treats g == 0 specially).
-std::vector<float> gradient_like(Rng& rng, size_t n) {
-    std::vector<float> v(n);
-    for (auto& x : v) x = rng.uniform() < 0.25f ? 0.f : rng.normal();
-    return v;
-}
-
-// Activation-like data: ReLU(N(0,1)), and every channel k with k % 7 == 3 all zero (a dead
-// channel: sum A = 0 in XGrad-CAM and Grad-CAM++).
-std::vector<float> activation_like(Rng& rng, int N, int C, int HW) {
-    std::vector<float> v(static_cast<size_t>(N) * C * HW);
-    for (int n = 0; n < N; ++n)
-        for (int k = 0; k < C; ++k)
-            for (int i = 0; i < HW; ++i)
-                v[(static_cast<size_t>(n) * C + k) * HW + i] =
-                    k % 7 == 3 ? 0.f : std::max(rng.normal(), 0.f);
-    return v;
-}
-
-std::vector<float> normal_vector(Rng& rng, size_t n) {
-    std::vector<float> v(n);
-    for (auto& x : v) x = rng.normal();
-    return v;
-}
-
-// A reversed, many-to-one seed -> image mapping, so that a kernel ignoring image_of fails.
-std::vector<int> gathered_images(int M, int N) {
-    std::vector<int> v(M);
-    for (int m = 0; m < M; ++m) v[m] = static_cast<int>((static_cast<int64_t>(M - 1 - m) * N) / M);
-    return v;
-}
-
 std::string dims(const char* name, std::initializer_list<int64_t> sizes) {
     std::ostringstream s;
     s << name << " (";
@@ -129,38 +90,13 @@ std::string dims(const char* name, std::initializer_list<int64_t> sizes) {
 // ---------------------------------------------------------------------------------------------
 // CAM family: grad_pool, gradcampp, cam_combine
 
-struct CamCase {
-    const char* name;
-    int M, N, C, h, w;
-    bool gather;  // image_of given (gathered_images) rather than nullptr
-    bool large;   // skipped in quick mode
-    float grad_scale = 1.f;  // gradients multiplied by this (tiny: g^2 underflows in float)
-};
-
-const CamCase kCamCases[] = {
-    {"M1_C512_14x14", 1, 1, 512, 14, 14, false, false},
-    {"M64_C512_14x14", 64, 64, 512, 14, 14, false, true},
-    {"M64_N16_C512_14x14_gather", 64, 16, 512, 14, 14, true, true},
-    {"M3_N2_C37_7x9_gather", 3, 2, 37, 7, 9, true, false},
-    {"M2_C3_1x1", 2, 2, 3, 1, 1, false, false},
-    {"M2_N1_C8_112x112_gather", 2, 1, 8, 112, 112, true, true},
-    // More seed rows than gridDim.y can hold (65535): the kernels' row loops must cover them.
-    {"M70000_N4_C3_2x2_gather", 70000, 4, 3, 2, 2, true, false},
-    // Gradients of order 1e-20: the official Grad-CAM++ form must work in double like Java.
-    {"M2_C16_7x7_tiny_gradients", 2, 2, 16, 7, 7, false, false, 1e-20f},
-};
-
 void check_cam_family(Recorder& rec, const CamCase& cs, uint32_t seed) {
-    Rng rng(seed);
     const int M = cs.M, N = cs.N, C = cs.C, HW = cs.h * cs.w;
     const std::string shape = dims(cs.name, {M, N, C, cs.h, cs.w});
-    std::vector<float> grad = gradient_like(rng, static_cast<size_t>(M) * C * HW);
-    for (auto& g : grad) g *= cs.grad_scale;
-    std::vector<float> act = activation_like(rng, N, C, HW);
-    if (cs.C == 3 && N > 1) {  // one image with no activation at all: its maps must be all zero
-        std::fill(act.begin() + static_cast<size_t>(C) * HW, act.begin() + 2 * static_cast<size_t>(C) * HW, 0.f);
-    }
-    const std::vector<int> img = cs.gather ? gathered_images(M, N) : std::vector<int>();
+    const CamInputs in = make_cam_inputs(cs, seed);
+    const std::vector<float>& grad = in.grad;
+    const std::vector<float>& act = in.act;
+    const std::vector<int>& img = in.image_of;
     const int* img_host = cs.gather ? img.data() : nullptr;
 
     DeviceArray<float> d_grad(grad), d_act(act), d_w(static_cast<size_t>(M) * C),
@@ -215,7 +151,7 @@ void check_cam_family(Recorder& rec, const CamCase& cs, uint32_t seed) {
     }
 
     // cam_combine: random channel weights of both signs, with and without the ReLU.
-    const std::vector<float> w = normal_vector(rng, static_cast<size_t>(M) * C);
+    const std::vector<float>& w = in.weights;
     d_w.upload(w);
     for (bool relu : {true, false}) {
         CUDA_CHECK(launch_cam_weighted_sum(d_map.get(), d_w.get(), d_act.get(), img_dev, M, C, HW,
@@ -344,27 +280,9 @@ void check_relu_maxpool(Recorder& rec, const PoolCase& cs, uint32_t seed) {
 // ---------------------------------------------------------------------------------------------
 // upsample, normalise, guided product
 
-struct UpsampleCase {
-    const char* name;
-    int M, h, w, H, W;
-    bool large;
-};
-
-const UpsampleCase kUpsampleCases[] = {
-    {"M1_14x14_to_224x224", 1, 14, 14, 224, 224, false},
-    {"M64_14x14_to_224x224", 64, 14, 14, 224, 224, true},
-    {"M3_7x9_to_33x17_odd", 3, 7, 9, 33, 17, false},
-    {"M2_1x1_to_5x5", 2, 1, 1, 5, 5, false},
-    {"M2_14x14_to_7x7_down", 2, 14, 14, 7, 7, false},
-    {"M1_5x3_identity", 1, 5, 3, 5, 3, false},
-    {"M70000_2x2_to_3x3_many_maps", 70000, 2, 2, 3, 3, false},  // beyond gridDim.y's 65535
-};
-
 void check_upsample(Recorder& rec, const UpsampleCase& cs, uint32_t seed) {
-    Rng rng(seed);
     const std::string shape = dims(cs.name, {cs.M, cs.h, cs.w, cs.H, cs.W});
-    std::vector<float> in = normal_vector(rng, static_cast<size_t>(cs.M) * cs.h * cs.w);
-    for (auto& v : in) v = std::max(v, 0.f);
+    const std::vector<float> in = make_upsample_input(cs, seed);
     DeviceArray<float> d_in(in), d_out(static_cast<size_t>(cs.M) * cs.H * cs.W);
     std::vector<float> ref(d_out.size());
     CUDA_CHECK(launch_upsample_bilinear(d_out.get(), d_in.get(), cs.M, cs.h, cs.w, cs.H, cs.W,
@@ -373,27 +291,6 @@ void check_upsample(Recorder& rec, const UpsampleCase& cs, uint32_t seed) {
     rec.add("upsample", "upsample_bilinear", shape, rel_l2(d_out.download(), ref), kTolResample);
 }
 
-struct NormaliseCase {
-    const char* name;
-    int M;
-    int64_t HW;
-    int zero_map;      // index of a map set to all zero, -1 for none
-    int negative_map;  // index of a map set to all negative (no ReLU upstream), -1 for none
-    int mixed_map;     // index of a map left with both signs (a CAM map), -1 for none
-    int bad_map;       // index of a map holding a NaN and an infinity, -1 for none
-    bool inplace;
-    bool large;
-};
-
-const NormaliseCase kNormaliseCases[] = {
-    {"M64_224x224_zero_map", 64, 224 * 224, 5, -1, 7, -1, false, true},
-    {"M3_33x17_zero_map", 3, 33 * 17, 0, -1, 2, -1, false, false},
-    {"M1_1x1", 1, 1, -1, -1, -1, -1, false, false},
-    {"M3_5_negative_map", 3, 5, -1, 1, 0, -1, false, false},
-    {"M4_224x224_inplace", 4, 224 * 224, 2, -1, 1, 3, true, false},
-    {"M3_7x9_nonfinite", 3, 7 * 9, -1, -1, 0, 1, false, false},
-};
-
 // NaN compares unequal to itself: both sides map it to one finite sentinel before rel_l2.
 std::vector<float> nan_as_sentinel(std::vector<float> v) {
     for (auto& x : v) if (std::isnan(x)) x = -12345.f;
@@ -401,21 +298,8 @@ std::vector<float> nan_as_sentinel(std::vector<float> v) {
 }
 
 void check_normalise(Recorder& rec, const NormaliseCase& cs, uint32_t seed) {
-    Rng rng(seed);
     const std::string shape = dims(cs.name, {cs.M, cs.HW});
-    std::vector<float> in = normal_vector(rng, static_cast<size_t>(cs.M) * cs.HW);
-    for (int m = 0; m < cs.M; ++m) {
-        if (m == cs.mixed_map) continue;
-        for (int64_t i = 0; i < cs.HW; ++i) in[m * cs.HW + i] = std::max(in[m * cs.HW + i], 0.f);
-    }
-    for (int64_t i = 0; i < cs.HW; ++i) {
-        if (cs.zero_map >= 0) in[cs.zero_map * cs.HW + i] = 0.f;
-        if (cs.negative_map >= 0) in[cs.negative_map * cs.HW + i] = -1.f - rng.uniform();
-    }
-    if (cs.bad_map >= 0) {
-        in[cs.bad_map * cs.HW + cs.HW / 2] = NAN;
-        in[cs.bad_map * cs.HW] = INFINITY;
-    }
+    const std::vector<float> in = make_normalise_input(cs, seed);
     DeviceArray<float> d_in(in), d_out(in.size()), d_max(static_cast<size_t>(cs.M));
     float* out = cs.inplace ? d_in.get() : d_out.get();
     CUDA_CHECK(launch_normalise_by_max(out, d_max.get(), d_in.get(), cs.M, cs.HW, nullptr));
@@ -427,28 +311,11 @@ void check_normalise(Recorder& rec, const NormaliseCase& cs, uint32_t seed) {
             rel_l2(nan_as_sentinel(d_max.download()), nan_as_sentinel(ref_max)), kTolExact);
 }
 
-struct ProductCase {
-    const char* name;
-    int M, C;
-    int64_t HW;
-    bool inplace;
-    bool large;
-};
-
-const ProductCase kProductCases[] = {
-    {"M1_3x224x224", 1, 3, 224 * 224, false, false},
-    {"M64_3x224x224", 64, 3, 224 * 224, false, true},
-    {"M3_3x7x9_scalar", 3, 3, 7 * 9, false, false},
-    {"M2_1x1x1", 2, 1, 1, false, false},
-    {"M2_3x32x32_inplace", 2, 3, 32 * 32, true, false},
-};
-
 void check_guided_product(Recorder& rec, const ProductCase& cs, uint32_t seed) {
-    Rng rng(seed);
     const std::string shape = dims(cs.name, {cs.M, cs.C, cs.HW});
-    const std::vector<float> guided = normal_vector(rng, static_cast<size_t>(cs.M) * cs.C * cs.HW);
-    std::vector<float> map(static_cast<size_t>(cs.M) * cs.HW);
-    for (auto& v : map) v = rng.uniform();
+    const ProductInputs pin = make_product_inputs(cs, seed);
+    const std::vector<float>& guided = pin.guided;
+    const std::vector<float>& map = pin.map;
     DeviceArray<float> d_g(guided), d_map(map), d_out(guided.size());
     float* out = cs.inplace ? d_g.get() : d_out.get();
     CUDA_CHECK(launch_guided_product(out, d_g.get(), d_map.get(), cs.M, cs.C, cs.HW, nullptr));
