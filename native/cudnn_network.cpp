@@ -11,7 +11,12 @@
 
 #include "check.h"
 #include "augment.cuh"
+#include "cam_combine.cuh"
 #include "engine_ops.cuh"
+#include "grad_pool.cuh"
+#include "gradcampp.cuh"
+#include "guided_product.cuh"
+#include "upsample.cuh"
 
 namespace gradcam4j {
 namespace {
@@ -540,6 +545,32 @@ int CudnnNetwork::forward_warped(const float* image, const float* fill, const do
     return pick;
 }
 
+float* CudnnNetwork::stage_input(size_t floats) {
+    CUDA_CHECK(cudaSetDevice(ctx_.device()));
+    input_.reserve(sizeof(float) * std::max<size_t>(floats, 1));
+    input_floats_ = floats;
+    return input_.f();
+}
+
+int CudnnNetwork::forward_staged(int n, int keep) {
+    if (n <= 0 || static_cast<size_t>(volume(-1) * n) != input_floats_) {
+        throw std::invalid_argument("the staged input holds " + std::to_string(input_floats_) + " values, expected " +
+                                    std::to_string(volume(-1) * std::max(n, 0)) + " for a batch of " + std::to_string(n));
+    }
+    const int pick = take_arena(n, keep);
+    Arena& a = *arenas_[pick];
+    try {
+        // From page-locked memory: a true async copy, ordered before the layers on the stream.
+        CUDA_CHECK(cudaMemcpyAsync(arena_ptr(a, -1), input_.f(), sizeof(float) * input_floats_,
+                                   cudaMemcpyHostToDevice, ctx_.stream()));
+        run_layers(a);
+    } catch (...) {
+        a.in_use = false;
+        throw;
+    }
+    return pick;
+}
+
 float* CudnnNetwork::stage(size_t floats) {
     CUDA_CHECK(cudaSetDevice(ctx_.device()));
     staging_.reserve(sizeof(float) * std::max<size_t>(floats, 1));
@@ -573,7 +604,8 @@ void CudnnNetwork::output(int pass, int layer, const HostSink& sink) {
 
 void CudnnNetwork::backward(int pass, const float* seeds, int m, const int* image_of, int stop,
                             ReluRule rule, const std::vector<int>& capture,
-                            const std::vector<int>& weight_layers, const HostSink& sink) {
+                            const std::vector<int>& weight_layers, const HostSink& sink,
+                            const DeviceCapture* keep) {
     Arena& a = arena_for(pass);
     const int count = layer_count();
     const int n = a.n;
@@ -619,6 +651,16 @@ void CudnnNetwork::backward(int pass, const float* seeds, int m, const int* imag
     CUDA_CHECK(cudaStreamSynchronize(stream));  // staging is reused by the copies back
     const int* rows = identity ? nullptr : static_cast<const int*>(image_of_.get());
 
+    if (keep && (keep->layer < stop || keep->layer >= count || !keep->into)) {
+        throw std::invalid_argument("device capture layer below stop or out of range");
+    }
+    // The gradient at `layer` also stays on the device (keep), for the explanation kernels.
+    auto keep_on_device = [&](int layer, const float* g) {
+        if (!keep || keep->layer != layer) return;
+        const size_t count = static_cast<size_t>(volume(layer) * m);
+        keep->into->reserve(sizeof(float) * count);
+        CUDA_CHECK(cudaMemcpyAsync(keep->into->get(), g, sizeof(float) * count, cudaMemcpyDeviceToDevice, stream));
+    };
     auto captured = [&](int layer) {
         const auto it = std::find(capture.begin(), capture.end(), layer);
         return it == capture.end() ? -1 : static_cast<int>(it - capture.begin());
@@ -634,6 +676,7 @@ void CudnnNetwork::backward(int pass, const float* seeds, int m, const int* imag
             // g is the gradient w.r.t. layer i's output (after its ReLU).
             const int slot = captured(i);
             if (slot >= 0) to_host(g, static_cast<size_t>(l.out_volume() * m), slot, sink);
+            keep_on_device(i, g);
             if (i == stop) break;
             if (l.relu) {
                 CUDA_CHECK(launch_relu_backward(g, g, arena_ptr(a, i), rows, m, l.out_volume(),
@@ -700,7 +743,8 @@ void CudnnNetwork::backward(int pass, const float* seeds, int m, const int* imag
                 // Fuse the routing with the ReLU rule of the conv below when nobody needs the
                 // gradient at that conv's output.
                 const bool below_relu = i > 0 && layers_[i - 1].relu;
-                const bool fuse = below_relu && captured(i - 1) < 0 && i - 1 != stop;
+                const bool fuse = below_relu && captured(i - 1) < 0 && i - 1 != stop &&
+                                  !(keep && keep->layer == i - 1);
                 if (fuse) {
                     CUDA_CHECK(launch_relu_maxpool_backward(next, g, x, rows, m, l.cin, l.in_size,
                                                             l.in_size, rule, stream));
@@ -727,6 +771,7 @@ void CudnnNetwork::backward(int pass, const float* seeds, int m, const int* imag
         if (i == 0) {
             const int slot = captured(-1);
             if (slot >= 0) to_host(grad_[cur].f(), static_cast<size_t>(volume(-1) * m), slot, sink);
+            keep_on_device(-1, grad_[cur].f());
             break;
         }
     }
@@ -735,13 +780,167 @@ void CudnnNetwork::backward(int pass, const float* seeds, int m, const int* imag
 
 // ---------------------------------------------------------------------------------------------
 
+// ---------------------------------------------------------------------------------------------
+// The CAM-family step (see cudnn_network.h)
+
+void CudnnNetwork::cam_maps(int pass, const CamJob& job, const HostSink& sink) {
+    Arena& a = arena_for(pass);
+    const int count = layer_count();
+    if (job.layer < 0 || job.layer >= count) throw std::invalid_argument("target layer out of range");
+    const LayerInfo& l = layers_[job.layer];
+    if (l.kind != LayerKind::kConv3x3 && l.kind != LayerKind::kMaxPool2)
+        throw std::invalid_argument("the target layer must be a convolution or a max-pool");
+    if (job.layer < a.keep) throw std::invalid_argument("the target layer's output was not kept by this pass");
+    const int M = job.m, C = l.cout, h = l.out_size, S = job.out_size;
+    const int HW = h * h;
+    const int64_t SS = static_cast<int64_t>(S) * S;
+    if (M <= 0 || (job.kinds.empty() && job.raw_rules.empty())) throw std::invalid_argument("nothing to compute");
+    if (S <= 0) throw std::invalid_argument("output size must be positive");
+    const int n = a.n;
+    for (int r = 0; r < M; ++r) {
+        if (job.image_of[r] < 0 || job.image_of[r] >= n) throw std::invalid_argument("image_of entry outside the batch");
+    }
+    bool wants_cam = false, wants_gradient_maps = false, raw_gradient = false;
+    for (CamKind k : job.kinds) {
+        if (static_cast<int>(k) < 0 || static_cast<int>(k) > 7) throw std::invalid_argument("unknown CAM kind");
+        (k == CamKind::kCam ? wants_cam : wants_gradient_maps) = true;
+    }
+    if (wants_cam && !job.cam_weights) throw std::invalid_argument("CAM needs its channel weights");
+    for (ReluRule r : job.raw_rules) raw_gradient = raw_gradient || r == ReluRule::kGradient;
+    for (int p : job.products) {
+        if (p < 0 || p >= static_cast<int>(job.kinds.size())) throw std::invalid_argument("product of an unknown map");
+    }
+    if (!job.products.empty() && S != in_size_) throw std::invalid_argument("guided products need maps at the input size");
+    CUDA_CHECK(cudaSetDevice(ctx_.device()));
+    cudaStream_t stream = ctx_.stream();
+    const int K = static_cast<int>(job.kinds.size()), R = static_cast<int>(job.raw_rules.size());
+    const int64_t input_volume = volume(-1);
+
+    // Input gradients go to the host through the sink under their slot; the guided one (for the
+    // products) also stays on the device.
+    auto input_sink = [&](ReluRule rule) -> HostSink {
+        return [&, rule](int, const float* data, size_t cnt) {
+            for (int r = 0; r < R; ++r) {
+                if (job.raw_rules[r] == rule) sink(4 * K + r, data, cnt);
+            }
+        };
+    };
+    auto raw_wanted = [&](ReluRule rule) {
+        return std::find(job.raw_rules.begin(), job.raw_rules.end(), rule) != job.raw_rules.end();
+    };
+
+    // 1. One GRADIENT-rule backward: the target layer's gradient stays on the device.
+    if (wants_gradient_maps || raw_gradient) {
+        const DeviceCapture keep{job.layer, &cam_grad_};
+        const std::vector<int> capture = raw_gradient ? std::vector<int>{-1} : std::vector<int>{};
+        backward(pass, job.seeds, M, job.image_of, raw_gradient ? -1 : job.layer, ReluRule::kGradient, capture, {},
+                 input_sink(ReluRule::kGradient), wants_gradient_maps ? &keep : nullptr);
+    }
+
+    // 2. The seed rows' images, for the kernels' gathers (nullptr: identity).
+    bool identity = M == n;
+    for (int r = 0; r < M; ++r) identity = identity && job.image_of[r] == r;
+    const int* rows = nullptr;
+    if (!identity) {
+        staging_index_.reserve(sizeof(int) * static_cast<size_t>(M));
+        std::copy(job.image_of, job.image_of + M, staging_index_.i());
+        cam_rows_.reserve(sizeof(int) * static_cast<size_t>(M));
+        CUDA_CHECK(cudaMemcpyAsync(cam_rows_.get(), staging_index_.i(), sizeof(int) * M, cudaMemcpyHostToDevice, stream));
+        CUDA_CHECK(cudaStreamSynchronize(stream));  // staging is reused below
+        rows = static_cast<const int*>(cam_rows_.get());
+    }
+
+    // 3. Every method: weights, layer maps, then upsampled and max-normalised maps (kept on the
+    // device for the products).
+    const float* act = arena_ptr(a, job.layer);
+    const float* g = cam_grad_.f();
+    cam_weights_.reserve(sizeof(float) * static_cast<size_t>(M) * C);
+    cam_layer_.reserve(sizeof(float) * static_cast<size_t>(M) * HW);
+    cam_norm_.reserve(sizeof(float) * static_cast<size_t>(K) * M * SS);
+    cam_max_.reserve(sizeof(float) * static_cast<size_t>(M));
+    float* w = cam_weights_.f();
+    float* map = cam_layer_.f();
+    for (int k = 0; k < K; ++k) {
+        const CamKind kind = job.kinds[k];
+        bool has_weights = true;
+        switch (kind) {
+            case CamKind::kGradCam:
+            case CamKind::kCounterfactual:
+                CUDA_CHECK(launch_gradcam_weights(w, g, M, C, HW, stream));
+                if (kind == CamKind::kCounterfactual) {  // the weights of -g: an exact sign flip
+                    const float minus_one = -1.f;
+                    CUBLAS_CHECK(cublasSscal(ctx_.cublas(), M * C, &minus_one, w, 1));
+                }
+                break;
+            case CamKind::kGradCamPlusPlus:
+            case CamKind::kGradCamPlusPlusOfficial:
+                CUDA_CHECK(launch_gradcampp_weights(
+                    w, nullptr, g, act, rows, M, C, HW,
+                    kind == CamKind::kGradCamPlusPlus ? GradCamPlusPlusForm::kDefault : GradCamPlusPlusForm::kOfficial,
+                    job.gradcampp_eps, stream));
+                break;
+            case CamKind::kXGradCam:
+                CUDA_CHECK(launch_xgradcam_weights(w, g, act, rows, M, C, HW, job.xgradcam_eps, stream));
+                break;
+            case CamKind::kCam:
+                staging_.reserve(sizeof(float) * static_cast<size_t>(M) * C);
+                std::copy(job.cam_weights, job.cam_weights + static_cast<size_t>(M) * C, staging_.f());
+                CUDA_CHECK(cudaMemcpyAsync(w, staging_.f(), sizeof(float) * M * C, cudaMemcpyHostToDevice, stream));
+                CUDA_CHECK(cudaStreamSynchronize(stream));
+                break;
+            case CamKind::kHiResCam:
+            case CamKind::kLayerCam:
+                has_weights = false;
+                CUDA_CHECK(launch_cam_elementwise(map, g, act, rows, M, C, HW,
+                                                  kind == CamKind::kHiResCam ? ElementwiseCam::kHiResCam
+                                                                             : ElementwiseCam::kLayerCam,
+                                                  stream));
+                break;
+        }
+        if (has_weights) {
+            CUDA_CHECK(launch_cam_weighted_sum(map, w, act, rows, M, C, HW, kind != CamKind::kCam, stream));
+            to_host(w, static_cast<size_t>(M) * C, 4 * k, sink);
+        }
+        to_host(map, static_cast<size_t>(M) * HW, 4 * k + 1, sink);
+        float* norm = cam_norm_.f() + static_cast<size_t>(k) * M * SS;
+        CUDA_CHECK(launch_upsample_bilinear(norm, map, M, h, h, S, S, stream));
+        CUDA_CHECK(launch_normalise_by_max(norm, cam_max_.f(), norm, M, SS, stream));
+        to_host(norm, static_cast<size_t>(M * SS), 4 * k + 2, sink);
+        to_host(cam_max_.f(), static_cast<size_t>(M), 4 * k + 3, sink);
+    }
+
+    // 4. Input gradients of the other rules; the guided one stays on the device for the products.
+    const bool products = !job.products.empty();
+    for (ReluRule rule : {ReluRule::kGuided, ReluRule::kDeconvnet}) {
+        const bool guided_kept = products && rule == ReluRule::kGuided;
+        if (!raw_wanted(rule) && !guided_kept) continue;
+        const DeviceCapture keep{-1, &cam_input_grad_};
+        const std::vector<int> capture = raw_wanted(rule) ? std::vector<int>{-1} : std::vector<int>{};
+        backward(pass, job.seeds, M, job.image_of, -1, rule, capture, {}, input_sink(rule),
+                 guided_kept ? &keep : nullptr);
+    }
+
+    // 5. Guided products: the guided gradient times each requested normalised map.
+    if (products) {
+        cam_product_.reserve(sizeof(float) * static_cast<size_t>(M * input_volume));
+        for (size_t j = 0; j < job.products.size(); ++j) {
+            const float* norm = cam_norm_.f() + static_cast<size_t>(job.products[j]) * M * SS;
+            CUDA_CHECK(launch_guided_product(cam_product_.f(), cam_input_grad_.f(), norm, M, in_channels_, SS, stream));
+            to_host(cam_product_.f(), static_cast<size_t>(M * input_volume), 4 * K + R + static_cast<int>(j), sink);
+        }
+    }
+    CUDA_CHECK(cudaStreamSynchronize(stream));
+}
+
 MemoryStats CudnnNetwork::memory() const {
     MemoryStats s;
     s.parameters = params_.bytes();
     for (const auto& a : arenas_) s.arenas += a->buffer.bytes();
     s.scratch = grad_[0].bytes() + grad_[1].bytes() + gathered_.bytes() + ones_.bytes() +
                 image_of_.bytes() + wgrad_.bytes() + warp_image_.bytes() + warp_fill_.bytes() +
-                warp_affine_.bytes() + warp_identity_.bytes();
+                warp_affine_.bytes() + warp_identity_.bytes() + cam_grad_.bytes() + cam_input_grad_.bytes() +
+                cam_rows_.bytes() + cam_weights_.bytes() + cam_layer_.bytes() + cam_norm_.bytes() +
+                cam_max_.bytes() + cam_product_.bytes();
     s.workspace = workspace_.bytes();
     (void)cudaSetDevice(ctx_.device());
     (void)cudaMemGetInfo(&s.device_free, &s.device_total);

@@ -18,6 +18,12 @@
 //       static native void backward(long net, int pass, float[] seeds, int m, int[] imageOf,
 //                                   int stop, int rule, int[] capture, float[][] captureOut,
 //                                   int[] weightLayers, float[][] weightOut);
+//       static native void camMaps(long net, int pass, float[] seeds, int m, int[] imageOf, int layer,
+//                                  int[] kinds, float[] camWeights, int outSize, float gradCamPlusPlusEps,
+//                                  float xGradCamEps, int[] rawRules, int[] products, float[][] out);
+//                                  // out: the CamJob slots (cudnn_network.h), null where not produced
+//       static native java.nio.ByteBuffer inputBuffer(long net, int floats);  // page-locked, native order
+//       static native int forwardStaged(long net, int n, int keep);  // the input written into inputBuffer
 //       static native long[] memory(long net);
 //       static native String algorithms(long net);
 //       static native void freeNetwork(long net);   // Java guarantees at most once
@@ -269,6 +275,89 @@ JNIEXPORT void JNICALL Java_org_gradcam4j_backend_cuda_CudnnEngineNative_backwar
                      });
         return 0;
     });
+}
+
+JNIEXPORT void JNICALL Java_org_gradcam4j_backend_cuda_CudnnEngineNative_camMaps(
+    JNIEnv* env, jclass, jlong net, jint pass, jfloatArray seeds, jint m, jintArray image_of, jint layer,
+    jintArray kinds, jfloatArray cam_weights, jint out_size, jfloat gradcampp_eps, jfloat xgradcam_eps,
+    jintArray raw_rules, jintArray products, jobjectArray out) {
+    gradcam4j::jni::guarded<int>(env, 0, [&] {
+        gradcam4j::CudnnNetwork* nw = network_of(net);
+        const int classes = nw->layer(nw->layer_count() - 1).cout;
+        const jsize seeds_len = length_of(env, seeds, "seeds");
+        if (m <= 0 || seeds_len != static_cast<jsize>(m) * classes) throw std::invalid_argument("seeds must be (m x classes)");
+        if (length_of(env, image_of, "imageOf") != m) throw std::invalid_argument("imageOf needs m entries");
+        if (layer < 0 || layer >= nw->layer_count()) throw std::invalid_argument("target layer out of range");
+        auto ints = [&](jintArray a, const char* what) {
+            const jsize len = length_of(env, a, what);
+            std::vector<int> v(static_cast<size_t>(len));
+            env->GetIntArrayRegion(a, 0, len, reinterpret_cast<jint*>(v.data()));
+            check_jni(env);
+            return v;
+        };
+        std::vector<float> s(static_cast<size_t>(seeds_len));
+        env->GetFloatArrayRegion(seeds, 0, seeds_len, s.data());
+        const std::vector<int> rows = ints(image_of, "imageOf"), kind_codes = ints(kinds, "kinds"),
+                               rule_codes = ints(raw_rules, "rawRules"), product_list = ints(products, "products");
+        gradcam4j::CamJob job;
+        for (int k : kind_codes) {
+            if (k < 0 || k > 7) throw std::invalid_argument("unknown CAM kind " + std::to_string(k));
+            job.kinds.push_back(static_cast<gradcam4j::CamKind>(k));
+        }
+        for (int r : rule_codes) {
+            if (r < 0 || r > 2) throw std::invalid_argument("unknown ReLU rule " + std::to_string(r));
+            job.raw_rules.push_back(static_cast<gradcam4j::ReluRule>(r));
+        }
+        std::vector<float> cw;
+        if (cam_weights) {
+            const int channels = nw->layer(layer).cout;
+            const jsize len = env->GetArrayLength(cam_weights);
+            if (len != static_cast<jsize>(m) * channels) throw std::invalid_argument("CAM weights must be (m x C)");
+            cw.resize(static_cast<size_t>(len));
+            env->GetFloatArrayRegion(cam_weights, 0, len, cw.data());
+            check_jni(env);
+            job.cam_weights = cw.data();
+        }
+        job.layer = layer;
+        job.seeds = s.data();
+        job.m = m;
+        job.image_of = rows.data();
+        job.out_size = out_size;
+        job.products = product_list;
+        job.gradcampp_eps = gradcampp_eps;
+        job.xgradcam_eps = xgradcam_eps;
+        const jsize slots = 4 * static_cast<jsize>(job.kinds.size()) + static_cast<jsize>(job.raw_rules.size()) +
+                            static_cast<jsize>(job.products.size());
+        if (length_of(env, out, "out") != slots) throw std::invalid_argument("out needs " + std::to_string(slots) + " slots");
+        nw->cam_maps(pass, job, [&](int slot, const float* data, size_t count) {
+            auto target = static_cast<jfloatArray>(env->GetObjectArrayElement(out, slot));
+            check_jni(env);
+            if (!target || static_cast<size_t>(env->GetArrayLength(target)) != count) {
+                throw std::invalid_argument("result slot " + std::to_string(slot) +
+                                            " is missing or has the wrong length (need " + std::to_string(count) + ")");
+            }
+            env->SetFloatArrayRegion(target, 0, static_cast<jsize>(count), data);
+            env->DeleteLocalRef(target);
+            check_jni(env);
+        });
+        return 0;
+    });
+}
+
+JNIEXPORT jobject JNICALL Java_org_gradcam4j_backend_cuda_CudnnEngineNative_inputBuffer(
+    JNIEnv* env, jclass, jlong net, jint floats) {
+    return gradcam4j::jni::guarded<jobject>(env, nullptr, [&] {
+        if (floats <= 0) throw std::invalid_argument("input buffer size must be positive");
+        float* p = network_of(net)->stage_input(static_cast<size_t>(floats));
+        jobject b = env->NewDirectByteBuffer(p, static_cast<jlong>(floats) * static_cast<jlong>(sizeof(float)));
+        if (!b) throw std::runtime_error("NewDirectByteBuffer failed (direct buffers unsupported?)");
+        return b;
+    });
+}
+
+JNIEXPORT jint JNICALL Java_org_gradcam4j_backend_cuda_CudnnEngineNative_forwardStaged(
+    JNIEnv* env, jclass, jlong net, jint n, jint keep) {
+    return gradcam4j::jni::guarded<jint>(env, -1, [&] { return network_of(net)->forward_staged(n, keep); });
 }
 
 JNIEXPORT jlongArray JNICALL Java_org_gradcam4j_backend_cuda_CudnnEngineNative_memory(

@@ -12,6 +12,8 @@ import org.gradcam4j.augment.AugmentedGradCam;
 import org.gradcam4j.augment.AugmentedGradCam.Aggregation;
 import org.gradcam4j.backend.Backend;
 import org.gradcam4j.backend.BackwardRequest;
+import org.gradcam4j.backend.CamMaps;
+import org.gradcam4j.backend.CamRequest;
 import org.gradcam4j.backend.DeviceOutOfMemoryException;
 import org.gradcam4j.backend.ForwardPass;
 import org.gradcam4j.backend.Gradients;
@@ -320,38 +322,19 @@ public final class Explainer implements AutoCloseable {
             int[] classOf = classOfList.stream().mapToInt(Integer::intValue).toArray();
             Tensor seeds = seeds(req.score(), probs, imageOf, classOf, classes);
 
-            // CAM family
-            Map<CamMethod, CamLayerMaps> layerMaps = new LinkedHashMap<>();
-            Map<ReluRule, Tensor> inputGrads = new LinkedHashMap<>();
-            Tensor act = pass.activation(plan.layer());
-            if (plan.camGradients() || plan.inputRules().contains(ReluRule.GRADIENT)) {
-                boolean toInput = plan.inputRules().contains(ReluRule.GRADIENT);
-                Gradients g = pass.backward(new BackwardRequest(seeds, imageOf, toInput ? Architecture.INPUT : plan.layer(),
-                        ReluRule.GRADIENT, Set.of(plan.layer()), Set.of()));
-                Tensor layerGrad = g.at(plan.layer());
-                for (CamMethod cm : plan.camsComputed()) {
-                    if (cm.needsGradients()) layerMaps.put(cm, CamMath.compute(cm, act, layerGrad, imageOf));
-                }
-                if (toInput) inputGrads.put(ReluRule.GRADIENT, g.at(Architecture.INPUT));
-            }
-            if (plan.camsComputed().contains(CamMethod.CAM)) {
-                Tensor w = model.weights().kernel("predictions");
-                layerMaps.put(CamMethod.CAM, CamMath.cam(act, w, classOf, imageOf));
-            }
-            for (ReluRule rule : plan.inputRules()) {
-                if (inputGrads.containsKey(rule)) continue;
-                inputGrads.put(rule, pass.backward(new BackwardRequest(seeds, imageOf, Architecture.INPUT, rule, Set.of(), Set.of()))
-                        .at(Architecture.INPUT));
-            }
-
-            // upsample + normalise each computed CAM
+            // The CAM-family step, on the backend (on a GPU: where the activations are; only the maps come back)
             int size = model.architecture().inputSize();
-            Map<CamMethod, NormalisedMaps> normalised = new LinkedHashMap<>();
-            for (Map.Entry<CamMethod, CamLayerMaps> e : layerMaps.entrySet()) {
-                Tensor raw = e.getValue().layerMaps();
-                Tensor up = MapOps.upsampleBilinear(raw, size, size);
-                normalised.put(e.getKey(), MapOps.normaliseByMax(up));
+            Set<CamMethod> products = new java.util.LinkedHashSet<>();
+            Set<ReluRule> rawGradients = new java.util.LinkedHashSet<>();
+            for (GradientMethod gm : plan.grads()) {
+                if (gm.guidingCam().isPresent()) products.add(gm.guidingCam().get());
+                else rawGradients.add(gm.reluRule());
             }
+            Tensor linear = plan.camsComputed().contains(CamMethod.CAM) ? model.weights().kernel("predictions") : null;
+            CamMaps cams = pass.camMaps(new CamRequest(seeds, imageOf, classOf, plan.layer(), plan.camsComputed(), linear, size,
+                    rawGradients, products));
+            Map<CamMethod, CamLayerMaps> layerMaps = cams.layerMaps();
+            Map<CamMethod, NormalisedMaps> normalised = cams.normalised();
 
             // assemble per image
             ChannelOrder order = model.preprocessing().channelOrder();
@@ -370,12 +353,10 @@ public final class Explainer implements AutoCloseable {
                     }
                     Map<String, GradientResult> grads = new LinkedHashMap<>();
                     for (GradientMethod gm : plan.grads()) {
-                        Tensor grad = toRgb(inputGrads.get(gm.reluRule()).slice(r), order);
-                        if (gm.guidingCam().isPresent()) {
-                            Tensor cam = normalised.get(gm.guidingCam().get()).maps().slice(r);
-                            grad = MapOps.guidedProduct(grad.reshape(1, 3, size, size), cam.reshape(1, size, size)).reshape(3, size, size);
-                        }
-                        grads.put(gm.token(), new GradientResult(gm.token(), grad));
+                        // the products are per pixel, so channel order and product commute
+                        Tensor grad = gm.guidingCam().isPresent() ? cams.guidedProducts().get(gm.guidingCam().get()).slice(r)
+                                : cams.inputGradients().get(gm.reluRule()).slice(r);
+                        grads.put(gm.token(), new GradientResult(gm.token(), toRgb(grad, order)));
                     }
                     int c = classOf[r];
                     ce.add(new ClassExplanation(c, labels.id(c), labels.name(c), logits.data()[i * classes + c],

@@ -71,7 +71,15 @@ public final class CudaNetwork implements Network {
     public ForwardPass forward(Tensor input, String keepFrom) {
         int keep = PassChecks.forward(arch, input, keepFrom);
         int n = input.dim(0);
-        int pass = backend.call(() -> CudnnEngineNative.forward(handle(), input.data(), n, keep));
+        float[] values = input.data();
+        // The input goes straight into the engine's page-locked buffer (a direct ByteBuffer over it), then up with an
+        // asynchronous copy ordered before the layers; write and forward under one lock (the buffer may move later).
+        int pass = backend.call(() -> {
+            long h = handle();
+            java.nio.ByteBuffer staged = CudnnEngineNative.inputBuffer(h, values.length).order(java.nio.ByteOrder.nativeOrder());
+            staged.asFloatBuffer().put(values);
+            return CudnnEngineNative.forwardStaged(h, n, keep);
+        });
         return new CudaForwardPass(this, n, keep, pass);
     }
 
