@@ -497,17 +497,11 @@ void CudnnNetwork::run_layers(Arena& a) {
     CUDA_CHECK(cudaStreamSynchronize(stream));
 }
 
-int CudnnNetwork::forward(const float* input, int n, int keep) {
+int CudnnNetwork::run_pass(int n, int keep, const std::function<void(Arena&)>& fill_input) {
     const int pick = take_arena(n, keep);
     Arena& a = *arenas_[pick];
     try {
-        const size_t in_count = static_cast<size_t>(volume(-1) * n);
-        if (input != staging_.f()) {
-            staging_.reserve(sizeof(float) * in_count);
-            std::copy(input, input + in_count, staging_.f());
-        }
-        CUDA_CHECK(cudaMemcpyAsync(arena_ptr(a, -1), staging_.f(), sizeof(float) * in_count,
-                                   cudaMemcpyHostToDevice, ctx_.stream()));
+        fill_input(a);
         run_layers(a);
     } catch (...) {
         a.in_use = false;
@@ -516,11 +510,21 @@ int CudnnNetwork::forward(const float* input, int n, int keep) {
     return pick;
 }
 
+int CudnnNetwork::forward(const float* input, int n, int keep) {
+    return run_pass(n, keep, [&](Arena& a) {
+        const size_t in_count = static_cast<size_t>(volume(-1) * n);
+        if (input != staging_.f()) {
+            staging_.reserve(sizeof(float) * in_count);
+            std::copy(input, input + in_count, staging_.f());
+        }
+        CUDA_CHECK(cudaMemcpyAsync(arena_ptr(a, -1), staging_.f(), sizeof(float) * in_count,
+                                   cudaMemcpyHostToDevice, ctx_.stream()));
+    });
+}
+
 int CudnnNetwork::forward_warped(const float* image, const float* fill, const double* affine,
                                  const unsigned char* identity, int n, int keep) {
-    const int pick = take_arena(n, keep);
-    Arena& a = *arenas_[pick];
-    try {
+    return run_pass(n, keep, [&](Arena& a) {
         cudaStream_t stream = ctx_.stream();
         const size_t image_count = static_cast<size_t>(volume(-1));
         warp_image_.reserve(sizeof(float) * image_count);
@@ -537,12 +541,7 @@ int CudnnNetwork::forward_warped(const float* image, const float* fill, const do
                                       static_cast<const double*>(warp_affine_.get()),
                                       static_cast<const unsigned char*>(warp_identity_.get()), n,
                                       in_channels_, in_size_, stream));
-        run_layers(a);
-    } catch (...) {
-        a.in_use = false;
-        throw;
-    }
-    return pick;
+    });
 }
 
 float* CudnnNetwork::stage_input(size_t floats) {
@@ -557,18 +556,11 @@ int CudnnNetwork::forward_staged(int n, int keep) {
         throw std::invalid_argument("the staged input holds " + std::to_string(input_floats_) + " values, expected " +
                                     std::to_string(volume(-1) * std::max(n, 0)) + " for a batch of " + std::to_string(n));
     }
-    const int pick = take_arena(n, keep);
-    Arena& a = *arenas_[pick];
-    try {
+    return run_pass(n, keep, [&](Arena& a) {
         // From page-locked memory: a true async copy, ordered before the layers on the stream.
         CUDA_CHECK(cudaMemcpyAsync(arena_ptr(a, -1), input_.f(), sizeof(float) * input_floats_,
                                    cudaMemcpyHostToDevice, ctx_.stream()));
-        run_layers(a);
-    } catch (...) {
-        a.in_use = false;
-        throw;
-    }
-    return pick;
+    });
 }
 
 float* CudnnNetwork::stage(size_t floats) {

@@ -224,6 +224,9 @@ private:
     Arena& arena_for(int pass);
     int take_arena(int n, int keep);        // a free arena laid out for (n, keep); returns its index
     void run_layers(Arena& a);              // the layers, from the input already in the arena
+    // A pass: a free arena for (n, keep), its input written by fill_input, then the layers; the
+    // arena is released again if anything throws. Returns the pass id.
+    int run_pass(int n, int keep, const std::function<void(Arena&)>& fill_input);
     const float* arena_ptr(const Arena& a, int layer) const;  // layer -1 = input
     float* arena_ptr(Arena& a, int layer);
     static bool kept(int layer, int keep, int count);

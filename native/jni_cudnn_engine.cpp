@@ -104,6 +104,44 @@ void check_jni(JNIEnv* env) {
     if (env->ExceptionCheck()) throw std::runtime_error("JNI call failed");
 }
 
+// The seed rows of a backward-like call, checked against the network: (m x classes) seeds and m
+// image indices, copied out of the Java arrays.
+std::vector<float> seed_rows(JNIEnv* env, gradcam4j::CudnnNetwork* nw, jfloatArray seeds, jint m,
+                             jintArray image_of, std::vector<int>& rows) {
+    const int classes = nw->layer(nw->layer_count() - 1).cout;
+    const jsize seeds_len = length_of(env, seeds, "seeds");
+    if (m <= 0 || seeds_len != static_cast<jsize>(m) * classes) throw std::invalid_argument("seeds must be (m x classes)");
+    if (length_of(env, image_of, "imageOf") != m) throw std::invalid_argument("imageOf needs m entries");
+    std::vector<float> s(static_cast<size_t>(seeds_len));
+    env->GetFloatArrayRegion(seeds, 0, seeds_len, s.data());
+    rows.assign(static_cast<size_t>(m), 0);
+    env->GetIntArrayRegion(image_of, 0, m, reinterpret_cast<jint*>(rows.data()));
+    check_jni(env);
+    return s;
+}
+
+// A Java int[] (not null) as a vector.
+std::vector<int> int_array(JNIEnv* env, jintArray a, const char* what) {
+    const jsize len = length_of(env, a, what);
+    std::vector<int> v(static_cast<size_t>(len));
+    env->GetIntArrayRegion(a, 0, len, reinterpret_cast<jint*>(v.data()));
+    check_jni(env);
+    return v;
+}
+
+// Copies one result into element `index` of a float[][] the caller sized (never resized here).
+void write_result(JNIEnv* env, jobjectArray table, jsize index, const float* data, size_t count) {
+    auto target = static_cast<jfloatArray>(env->GetObjectArrayElement(table, index));
+    check_jni(env);
+    if (!target || static_cast<size_t>(env->GetArrayLength(target)) != count) {
+        throw std::invalid_argument("result array " + std::to_string(index) + " is missing or has the wrong length (need " +
+                                    std::to_string(count) + ")");
+    }
+    env->SetFloatArrayRegion(target, 0, static_cast<jsize>(count), data);
+    env->DeleteLocalRef(target);
+    check_jni(env);
+}
+
 }  // namespace
 
 extern "C" {
@@ -240,38 +278,20 @@ JNIEXPORT void JNICALL Java_org_gradcam4j_backend_cuda_CudnnEngineNative_backwar
     jobjectArray weight_out) {
     gradcam4j::jni::guarded<int>(env, 0, [&] {
         gradcam4j::CudnnNetwork* nw = network_of(net);
-        const int classes = nw->layer(nw->layer_count() - 1).cout;
-        const jsize seeds_len = length_of(env, seeds, "seeds");
-        if (m <= 0 || seeds_len != static_cast<jsize>(m) * classes) throw std::invalid_argument("seeds must be (m x classes)");
-        if (length_of(env, image_of, "imageOf") != m) throw std::invalid_argument("imageOf needs m entries");
         if (rule < 0 || rule > 2) throw std::invalid_argument("unknown ReLU rule " + std::to_string(rule));
-        std::vector<float> s(static_cast<size_t>(seeds_len));
-        env->GetFloatArrayRegion(seeds, 0, seeds_len, s.data());
-        std::vector<int> rows(static_cast<size_t>(m));
-        env->GetIntArrayRegion(image_of, 0, m, reinterpret_cast<jint*>(rows.data()));
-        const jsize nc = length_of(env, capture, "capture");
-        std::vector<int> cap(static_cast<size_t>(nc));
-        env->GetIntArrayRegion(capture, 0, nc, reinterpret_cast<jint*>(cap.data()));
-        const jsize nw_layers = length_of(env, weight_layers, "weightLayers");
-        std::vector<int> wl(static_cast<size_t>(nw_layers));
-        env->GetIntArrayRegion(weight_layers, 0, nw_layers, reinterpret_cast<jint*>(wl.data()));
-        check_jni(env);
+        std::vector<int> rows;
+        const std::vector<float> s = seed_rows(env, nw, seeds, m, image_of, rows);
+        const std::vector<int> cap = int_array(env, capture, "capture"), wl = int_array(env, weight_layers, "weightLayers");
+        const jsize nc = static_cast<jsize>(cap.size()), nw_layers = static_cast<jsize>(wl.size());
         if (length_of(env, capture_out, "captureOut") != nc) throw std::invalid_argument("captureOut needs one array per capture");
         if (length_of(env, weight_out, "weightOut") != 2 * nw_layers) throw std::invalid_argument("weightOut needs two arrays per layer");
         nw->backward(pass, s.data(), m, rows.data(), stop, static_cast<gradcam4j::ReluRule>(rule), cap, wl,
                      [&](int slot, const float* data, size_t count) {
-                         jobjectArray table = slot >= 1000 ? weight_out : capture_out;
-                         const jsize index = slot >= 1000 ? slot - 1000 : slot;
-                         auto target = static_cast<jfloatArray>(env->GetObjectArrayElement(table, index));
-                         check_jni(env);
-                         if (!target || static_cast<size_t>(env->GetArrayLength(target)) != count) {
-                             throw std::invalid_argument("result array " + std::to_string(index) +
-                                                         " is missing or has the wrong length (need " +
-                                                         std::to_string(count) + ")");
+                         if (slot >= 1000) {
+                             write_result(env, weight_out, slot - 1000, data, count);
+                         } else {
+                             write_result(env, capture_out, slot, data, count);
                          }
-                         env->SetFloatArrayRegion(target, 0, static_cast<jsize>(count), data);
-                         env->DeleteLocalRef(target);
-                         check_jni(env);
                      });
         return 0;
     });
@@ -283,22 +303,12 @@ JNIEXPORT void JNICALL Java_org_gradcam4j_backend_cuda_CudnnEngineNative_camMaps
     jintArray raw_rules, jintArray products, jobjectArray out) {
     gradcam4j::jni::guarded<int>(env, 0, [&] {
         gradcam4j::CudnnNetwork* nw = network_of(net);
-        const int classes = nw->layer(nw->layer_count() - 1).cout;
-        const jsize seeds_len = length_of(env, seeds, "seeds");
-        if (m <= 0 || seeds_len != static_cast<jsize>(m) * classes) throw std::invalid_argument("seeds must be (m x classes)");
-        if (length_of(env, image_of, "imageOf") != m) throw std::invalid_argument("imageOf needs m entries");
         if (layer < 0 || layer >= nw->layer_count()) throw std::invalid_argument("target layer out of range");
-        auto ints = [&](jintArray a, const char* what) {
-            const jsize len = length_of(env, a, what);
-            std::vector<int> v(static_cast<size_t>(len));
-            env->GetIntArrayRegion(a, 0, len, reinterpret_cast<jint*>(v.data()));
-            check_jni(env);
-            return v;
-        };
-        std::vector<float> s(static_cast<size_t>(seeds_len));
-        env->GetFloatArrayRegion(seeds, 0, seeds_len, s.data());
-        const std::vector<int> rows = ints(image_of, "imageOf"), kind_codes = ints(kinds, "kinds"),
-                               rule_codes = ints(raw_rules, "rawRules"), product_list = ints(products, "products");
+        std::vector<int> rows;
+        const std::vector<float> s = seed_rows(env, nw, seeds, m, image_of, rows);
+        const std::vector<int> kind_codes = int_array(env, kinds, "kinds"),
+                               rule_codes = int_array(env, raw_rules, "rawRules"),
+                               product_list = int_array(env, products, "products");
         gradcam4j::CamJob job;
         for (int k : kind_codes) {
             if (k < 0 || k > 7) throw std::invalid_argument("unknown CAM kind " + std::to_string(k));
@@ -330,15 +340,7 @@ JNIEXPORT void JNICALL Java_org_gradcam4j_backend_cuda_CudnnEngineNative_camMaps
                             static_cast<jsize>(job.products.size());
         if (length_of(env, out, "out") != slots) throw std::invalid_argument("out needs " + std::to_string(slots) + " slots");
         nw->cam_maps(pass, job, [&](int slot, const float* data, size_t count) {
-            auto target = static_cast<jfloatArray>(env->GetObjectArrayElement(out, slot));
-            check_jni(env);
-            if (!target || static_cast<size_t>(env->GetArrayLength(target)) != count) {
-                throw std::invalid_argument("result slot " + std::to_string(slot) +
-                                            " is missing or has the wrong length (need " + std::to_string(count) + ")");
-            }
-            env->SetFloatArrayRegion(target, 0, static_cast<jsize>(count), data);
-            env->DeleteLocalRef(target);
-            check_jni(env);
+            write_result(env, out, slot, data, count);
         });
         return 0;
     });

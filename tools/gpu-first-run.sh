@@ -231,6 +231,7 @@ if (( have_kit && built )); then
   for p in fp32 tf32; do
     run "bench-$p" 120 40 "bench cuda, batches 64 and 1, $p ${peer[*]:0:1}" "${cli[@]}" bench cuda --batches 64,1 \
       --precision "$p" --warmup 1 --reps 3 "${peer[@]}" --json "$work/bench-cuda-$p.json"
+    grep -h '^bench cuda: skipped' "$work/logs/bench-$p.log" 2>/dev/null | sed 's/^/  /' | tee -a "$results"
   done
 else
   for s in info self-check bench-fp32 bench-tf32; do skip "$s" "$( (( have_kit )) && echo "no native build" || echo "no offline kit")"; done
@@ -242,6 +243,12 @@ junit() {
   run "$name" "$max" 30 "$detail" "$java" "${java_opts[@]}" -jar "$console" execute --disable-banner \
     --disable-ansi-colors --details=summary --class-path "$kit/test-classes:$classpath" --include-tag gpu \
     --fail-if-no-tests --reports-dir "$work/logs/junit-$name" "$@"
+  # "[ 14 tests aborted ]": assumptions that failed (no usable device) count as aborted, not failed
+  local summary
+  summary="$(grep -E '^\[ +[0-9]+ tests (successful|failed|aborted)' "$work/logs/$name.log" 2>/dev/null |
+             tr -d '[]' | awk '{$1=$1; print}' | paste -sd ',' | sed 's/,/, /g')"
+  [[ -n "$summary" ]] && note "  $name: $summary"
+  return 0
 }
 if (( have_kit && built )) && [[ -n "$console" ]]; then
   junit gpu-parity 180 "GPU parity suite: every method, CUDA vs CPU backend" \
