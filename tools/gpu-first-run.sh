@@ -24,7 +24,7 @@
 # Everything is logged into a work folder; into $OUT (default ./gpu-first-run-out) come, also when a step fails
 # or the deadline hits: results.txt (one line per step: PASS / FAIL / SKIP, seconds, detail; an "overall:" line),
 # bench-cuda-fp32.json, bench-cuda-tf32.json (when the benches ran) and logs.tgz (every log, each cut to its last
-# 2 MiB). Exit status: 0 when nothing failed (or there is no GPU), 1 otherwise.
+# 2 MiB, or 256 KiB should the archive pass 15 MiB). Exit status: 0 when nothing failed (or there is no GPU), 1 otherwise.
 #
 # Environment: OUT                output folder (default ./gpu-first-run-out)
 #              GRADCAM4J_DEADLINE seconds for the whole run (default 540)
@@ -117,12 +117,18 @@ pack() {
     summary="PASS"
   fi
   note "overall: $summary ($(( $(date +%s) - start_epoch ))s of ${GRADCAM4J_DEADLINE:-540}s)"
-  mkdir -p "$work/pack"
-  for f in "$work"/logs/*; do
-    [[ -f "$f" ]] && tail -c 2097152 "$f" > "$work/pack/$(basename "$f")"
+  # Each log cut to its last 2 MiB; should the archive still pass 15 MiB (one file may be 16 MiB), to 256 KiB.
+  local cut
+  for cut in 2097152 262144; do
+    rm -rf "$work/pack"
+    mkdir -p "$work/pack"
+    for f in "$work"/logs/*; do
+      [[ -f "$f" ]] && tail -c "$cut" "$f" > "$work/pack/$(basename "$f")"
+    done
+    tar -C "$work/pack" -czf "$out/logs.tgz" . 2>/dev/null
+    (( $(stat -c %s "$out/logs.tgz") <= 15 * 1048576 )) && break
   done
   cp "$results" "$out/results.txt"
-  tar -C "$work/pack" -czf "$out/logs.tgz" . 2>/dev/null
   for j in bench-cuda-fp32.json bench-cuda-tf32.json; do
     [[ -s "$work/$j" ]] && cp "$work/$j" "$out/$j"
   done
