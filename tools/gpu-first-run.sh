@@ -194,6 +194,17 @@ cmake_args=(-DCMAKE_BUILD_TYPE=Release -DCMAKE_CUDA_ARCHITECTURES="${arch:-90}" 
 (( have_kit )) && cmake_args+=(-DJAVA_INCLUDE_PATH="$kit/jni-include" -DJAVA_INCLUDE_PATH2="$kit/jni-include/linux")
 nvcc_path="$(command -v nvcc || true)"
 [[ -z "$nvcc_path" && -x /usr/local/cuda/bin/nvcc ]] && nvcc_path=/usr/local/cuda/bin/nvcc
+if [[ -z "$nvcc_path" ]]; then  # the nvcc pip wheel: nvidia/cu13/bin (CUDA 13) or nvidia/cuda_nvcc/bin (CUDA 12)
+  nvcc_path="$("$python" -c 'import importlib.util as u, os
+s = u.find_spec("nvidia")
+for p in (s.submodule_search_locations if s else []):
+    for d in ("cu13", "cu12", "cuda_nvcc"):
+        f = os.path.join(p, d, "bin", "nvcc")
+        if os.path.isfile(f):
+            print(f)
+            raise SystemExit' 2>/dev/null)"
+fi
+note "nvcc used: ${nvcc_path:-none found}"
 [[ -n "$nvcc_path" ]] && cmake_args+=(-DCMAKE_CUDA_COMPILER="$nvcc_path")
 build_native() {
   cmake -S "$root" -B "$build" "${cmake_args[@]}" && cmake --build "$build" -j "$jobs"
