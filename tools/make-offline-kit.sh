@@ -74,13 +74,13 @@ cp "$jdk/include/jni.h" "$kit/jni-include/"
 cp "$jdk/include/linux/jni_md.h" "$kit/jni-include/linux/"
 
 echo "== classes and tests (compiled, not run)"
-mvn_offline_first -DskipTests test-compile
-cp -r target/classes "$kit/classes"
-cp -r target/test-classes "$kit/test-classes"
+mvn_offline_first -pl java -DskipTests test-compile   # the core module only: the kit has no Spark
+cp -r java/target/classes "$kit/classes"
+cp -r java/target/test-classes "$kit/test-classes"
 rm -rf "$kit/classes/org/gradcam4j/native"  # a -Pnative build's library: the GPU machine builds its own
 
 echo "== test class path"
-mvn_offline_first "$dependency_plugin:copy-dependencies" -DincludeScope=test \
+mvn_offline_first -pl java "$dependency_plugin:copy-dependencies" -DincludeScope=test \
   -DexcludeGroupIds=org.junit.jupiter,org.junit.platform,org.opentest4j,org.apiguardian \
   -DoutputDirectory="$kit/lib"
 mvn_offline_first "$dependency_plugin:copy" \
