@@ -61,9 +61,9 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--data", required = true, paramLabel = "DIR", description = "folder with boxes.csv and the images it names")
     Path data;
 
-    @Option(names = {"-m", "--methods"}, split = ",", paramLabel = "M,..",
+    @Option(names = {"-m", "--methods"}, split = ",", paramLabel = "M,..", completionCandidates = org.gradcam4j.method.Method.Tokens.class,
             defaultValue = "cam,gradcam,gradcampp,guided-gradcam,guided-gradcampp",
-            description = "methods to score (default: ${DEFAULT-VALUE}); cam needs a GAP head; augmented-* take --augment-copies etc.")
+            description = "methods to score, of: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}); cam needs a GAP head; augmented-* take --augment-copies etc.")
     List<String> methods;
 
     @Option(names = "--limit", defaultValue = "0", paramLabel = "N", description = "score the first N images only (0: all)")
@@ -97,9 +97,10 @@ final class EvalCommand implements Callable<Integer> {
         Explainer.Options options = modelOptions.explainerOptions();
         Model model = modelOptions.loadModel();
         List<Item> items = readBoxes(data, model, limit);
-        ExplainRequest.parseMethods(methods);
+        List<String> tokens = ExplainCommand.parseMethods(methods, model.architecture().head() == org.gradcam4j.model.Head.GAP)
+                .stream().map(org.gradcam4j.method.Method::token).toList();
         Map<String, Score> scores = new LinkedHashMap<>();
-        for (String m : methods) scores.put(m.trim(), new Score());
+        for (String m : tokens) scores.put(m, new Score());
         int correct = 0;
         ImageLoader loader = new ImageLoader();
         try (Explainer ex = Explainer.of(model, options);
@@ -113,7 +114,7 @@ final class EvalCommand implements Callable<Integer> {
                     images.add(loader.load(it.file()));
                     targets.add(List.of(Integer.toString(it.label())));
                 }
-                List<ImageExplanation> res = ex.explain(images, new ExplainRequest(methods, Targets.perImage(targets), null,
+                List<ImageExplanation> res = ex.explain(images, new ExplainRequest(tokens, Targets.perImage(targets), null,
                         org.gradcam4j.explain.Score.LOGIT, 1, augmentOptions.settings()));
                 for (int i = 0; i < chunk.size(); i++) {
                     Item it = chunk.get(i);

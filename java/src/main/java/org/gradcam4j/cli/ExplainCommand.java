@@ -12,7 +12,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import org.gradcam4j.explain.ExplainRequest;
-import org.gradcam4j.method.CamMethod;
+import org.gradcam4j.method.Method;
 import org.gradcam4j.explain.Explainer;
 import org.gradcam4j.explain.ImageExplanation;
 import org.gradcam4j.explain.Score;
@@ -48,11 +48,8 @@ final class ExplainCommand implements Callable<Integer> {
     @Parameters(arity = "1..*", paramLabel = "INPUTS", description = "image files, folders, or @list.txt")
     List<String> inputs;
 
-    @Option(names = "--method", split = ",", defaultValue = "gradcam", paramLabel = "M",
-            description = "comma list of: gradcam, gradcampp, gradcampp-official, cam, hirescam, xgradcam, layercam, "
-                    + "counterfactual, vanilla, guided, deconvnet, guided-gradcam, guided-gradcampp, "
-                    + "augmented-single, augmented-max, augmented-avg, augmented-tv; or all (every method the network has) "
-                    + "(default: ${DEFAULT-VALUE})")
+    @Option(names = "--method", split = ",", defaultValue = "gradcam", paramLabel = "M", completionCandidates = Method.Tokens.class,
+            description = "comma list of: ${COMPLETION-CANDIDATES} (all: every method the network has) (default: ${DEFAULT-VALUE})")
     List<String> methods;
 
     @Option(names = "--class", split = ",", paramLabel = "C",
@@ -106,14 +103,8 @@ final class ExplainCommand implements Callable<Integer> {
         PrintWriter stdout = spec.commandLine().getOut(), err = spec.commandLine().getErr();
 
         // 1. everything that needs no model
-        boolean all = methods.stream().anyMatch(m -> m.trim().equalsIgnoreCase(ExplainRequest.ALL));
-        if (all && methods.size() > 1) throw new IllegalArgumentException("--method all stands alone (it means every method)");
-        ExplainRequest.Parsed parsed = ExplainRequest.parseMethods(all ? ExplainRequest.allMethods(true) : methods);
-        if (parsed.cams().isEmpty() && parsed.gradients().isEmpty() && parsed.augmented().isEmpty()) throw new IllegalArgumentException("--method: no method given");
-        List<String> methodTokens = new ArrayList<>();
-        parsed.cams().forEach(m -> methodTokens.add(m.token()));
-        parsed.augmented().forEach(m -> methodTokens.add(m.token()));
-        parsed.gradients().forEach(m -> methodTokens.add(m.token()));
+        boolean all = methods.stream().anyMatch(m -> m.trim().equalsIgnoreCase(Method.ALL));
+        List<String> methodTokens = tokens(parseMethods(methods, true));
         Set<String> saveKinds = new LinkedHashSet<>();
         for (String s : save) {
             String t = s.trim().toLowerCase(Locale.ROOT);
@@ -148,9 +139,7 @@ final class ExplainCommand implements Callable<Integer> {
         // 2. the model, then what depends on it: classes, layer, methods on this network, the device
         Model model = modelOptions.loadModel();
         if (classes != null) for (String ref : classes) if (!ref.isBlank()) model.labels().resolve(ref);
-        if (all && model.architecture().head() != org.gradcam4j.model.Head.GAP) {
-            methodTokens.remove(CamMethod.CAM.token());   // "all" means every method this network has: CAM needs a GAP head
-        }
+        if (all) methodTokens = tokens(Method.all(model.architecture().head() == org.gradcam4j.model.Head.GAP));
         ExplainRequest request = all ? new ExplainRequest(methodTokens, targets, layer, sc, 5, augmentOptions.settings()) : requested;
         ImageLoader loader = new ImageLoader();
         int explained = 0, skipped = 0, failed = 0;
@@ -215,6 +204,22 @@ final class ExplainCommand implements Callable<Integer> {
         }
         stdout.flush();
         return failed > 0 ? Main.EXIT_SOME_FAILED : Main.EXIT_OK;
+    }
+
+    /** The method list of --method, its errors named as the option's. */
+    static List<Method> parseMethods(List<String> tokens, boolean gapHead) {
+        try {
+            return Method.parseList(tokens, gapHead);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--method: " + e.getMessage(), e);
+        }
+    }
+
+    /** Method tokens in the table's order within the request (CAM maps first, then augmented, then gradients). */
+    private static List<String> tokens(List<Method> methods) {
+        List<String> out = new ArrayList<>();
+        for (Method.Family f : Method.Family.values()) for (Method m : methods) if (m.family() == f) out.add(m.token());
+        return out;
     }
 
     /** Creates --out and proves it writable with a probe file, so a bad folder fails before any work. */

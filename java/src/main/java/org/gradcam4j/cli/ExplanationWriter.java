@@ -25,8 +25,7 @@ import org.gradcam4j.image.ResizeMode;
 import org.gradcam4j.io.AtomicFiles;
 import org.gradcam4j.io.Npz;
 import org.gradcam4j.localize.HeatmapBoxes;
-import org.gradcam4j.method.CamMethod;
-import org.gradcam4j.method.GradientMethod;
+import org.gradcam4j.method.Method;
 import org.gradcam4j.model.ChannelOrder;
 import org.gradcam4j.model.Model;
 import org.gradcam4j.render.BoxOutlines;
@@ -160,7 +159,7 @@ final class ExplanationWriter {
                 String base = e.getKey() + c;
                 if (png) png(dir, base + ".png", GradientImages.render(g.values(), ChannelOrder.RGB), files);
                 if (npz) {
-                    boolean guidedCam = GradientMethod.parse(e.getKey()).guidingCam().isPresent();
+                    boolean guidedCam = Method.parse(e.getKey()).guidingCam().isPresent();
                     npz(dir, base + ".npz", Npz.builder().put(guidedCam ? "map" : "grad", toHwc(g.values())), files);
                 }
             }
@@ -192,20 +191,14 @@ final class ExplanationWriter {
         List<Panel.Tile> tiles = new ArrayList<>();
         tiles.add(new Panel.Tile("image", view));
         if (map != null) {
-            String label = displayName(map.method());
+            String label = Method.parse(map.method()).displayName();
             tiles.add(new Panel.Tile(label, HeatmapImages.colorize(map.map(), settings.colormap())));
             tiles.add(new Panel.Tile("overlay", HeatmapImages.overlay(view, map.map(), settings.colormap(), settings.opacity())));
         }
         if (gradient != null) {
-            tiles.add(new Panel.Tile(GradientMethod.parse(gradient.method()).displayName(), GradientImages.render(gradient.values(), ChannelOrder.RGB)));
+            tiles.add(new Panel.Tile(Method.parse(gradient.method()).displayName(), GradientImages.render(gradient.values(), ChannelOrder.RGB)));
         }
         return Panel.compose(tiles, view.getWidth() >= 200 ? 2 : 1);
-    }
-
-    /** The panel label of a map method. */
-    static String displayName(String token) {
-        AugmentedGradCam.Aggregation a = AugmentedGradCam.Aggregation.ofToken(token);
-        return a != null ? a.displayName() : CamMethod.parse(token).displayName();
     }
 
     private static List<int[]> corners(List<HeatmapBoxes.PixelBox> boxes) {
@@ -231,8 +224,8 @@ final class ExplanationWriter {
         b.put("copies", res.observations().layerMaps());
         b.put("angles", new Tensor(angles, warps.size()));
         b.put("shifts", new Tensor(shifts, warps.size(), 2));
-        AugmentedGradCam.Aggregation a = AugmentedGradCam.Aggregation.ofToken(m.method());
-        if (a != null && res.maps().containsKey(a)) b.put("aggregate", res.maps().get(a));
+        AugmentedGradCam.Aggregation a = AugmentedGradCam.Aggregation.of(Method.parse(m.method()));
+        if (res.maps().containsKey(a)) b.put("aggregate", res.maps().get(a));
     }
 
     private ObjectNode summary(Path source, LoadedImage image, ImageExplanation r, List<String> files,
@@ -291,7 +284,7 @@ final class ExplanationWriter {
         a.put("seed", res.settings().seed());
         a.put("emptyCopies", res.observations().emptyCopies());
         SuperResolutionSolver.Solution sol = res.solution();
-        if (sol != null && AugmentedGradCam.Aggregation.TV.token().equals(m.method())) {
+        if (sol != null && Method.AUGMENTED_TV.token().equals(m.method())) {
             ObjectNode so = a.putObject("solver");
             so.put("name", res.settings().solver().name());
             so.put("iterations", sol.iterations());

@@ -78,14 +78,12 @@ final class LocalizeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         PrintWriter stdout = spec.commandLine().getOut(), err = spec.commandLine().getErr();
-        ExplainRequest.Parsed parsed = ExplainRequest.parseMethods(methods);
-        if (!parsed.gradients().isEmpty()) {
-            throw new IllegalArgumentException("--method: gradient methods give no heat map to cut a box from: " + parsed.gradients());
+        List<org.gradcam4j.method.Method> parsed = ExplainCommand.parseMethods(methods, true);
+        List<org.gradcam4j.method.Method> gradients = parsed.stream().filter(org.gradcam4j.method.Method::isGradient).toList();
+        if (!gradients.isEmpty()) {
+            throw new IllegalArgumentException("--method: gradient methods give no heat map to cut a box from: " + gradients);
         }
-        List<String> tokens = new ArrayList<>();
-        parsed.cams().forEach(m -> tokens.add(m.token()));
-        parsed.augmented().forEach(m -> tokens.add(m.token()));
-        if (tokens.isEmpty()) throw new IllegalArgumentException("--method: no method given");
+        List<String> tokens = parsed.stream().map(org.gradcam4j.method.Method::token).toList();
         boolean competition = switch (ids.trim().toLowerCase(Locale.ROOT)) {
             case "competition" -> true;
             case "index" -> false;

@@ -29,8 +29,7 @@ import org.gradcam4j.image.Preprocessor;
 import org.gradcam4j.image.ResizeMode;
 import org.gradcam4j.method.CamLayerMaps;
 import org.gradcam4j.method.CamMath;
-import org.gradcam4j.method.CamMethod;
-import org.gradcam4j.method.GradientMethod;
+import org.gradcam4j.method.Method;
 import org.gradcam4j.method.MapOps;
 import org.gradcam4j.method.NormalisedMaps;
 import org.gradcam4j.model.Architecture;
@@ -238,19 +237,22 @@ public final class Explainer implements AutoCloseable {
     }
 
     /** What one request needs from the backend: the layer, the rules, how deep each backward goes. */
-    private record Plan(List<CamMethod> cams, List<GradientMethod> grads, String layer, Set<CamMethod> camsComputed,
+    private record Plan(List<Method> cams, List<Method> grads, String layer, Set<Method> camsComputed,
                         Set<ReluRule> inputRules, boolean camGradients, String keepFrom, List<Aggregation> augmented) {}
 
     private Plan plan(ExplainRequest req) {
-        ExplainRequest.Parsed p = ExplainRequest.parseMethods(req.methods());
+        List<Method> methods = req.parsedMethods();
+        List<Method> cams = methods.stream().filter(Method::isCam).toList();
+        List<Method> grads = methods.stream().filter(Method::isGradient).toList();
+        List<Aggregation> augmented = methods.stream().filter(Method::isAugmented).map(Aggregation::of).toList();
         Architecture arch = model.architecture();
         if (arch.head() == Head.NONE) {
             throw new IllegalArgumentException(arch.name() + " was loaded without a classifier head (notop weights): there are no class scores to explain");
         }
-        Set<CamMethod> computed = new java.util.LinkedHashSet<>(p.cams());
-        for (GradientMethod g : p.gradients()) g.guidingCam().ifPresent(computed::add);
+        Set<Method> computed = new java.util.LinkedHashSet<>(cams);
+        for (Method g : grads) g.guidingCam().ifPresent(computed::add);
         String layer;
-        if (computed.contains(CamMethod.CAM)) {
+        if (computed.contains(Method.CAM)) {
             if (arch.head() != Head.GAP) {
                 throw new IllegalArgumentException("CAM needs a network whose head is global average pooling followed by one linear layer; "
                         + arch.name() + " has fully-connected layers (fc1, fc2) instead, so CAM is undefined for it. "
@@ -271,11 +273,11 @@ public final class Explainer implements AutoCloseable {
         if (spec.kind() != LayerKind.CONV3X3 && spec.kind() != LayerKind.MAXPOOL2) {
             throw new IllegalArgumentException("layer '" + layer + "' cannot be a target layer");
         }
-        boolean camGradients = computed.stream().anyMatch(CamMethod::needsGradients);
+        boolean camGradients = computed.stream().anyMatch(Method::needsLayerGradients);
         Set<ReluRule> rules = new java.util.LinkedHashSet<>();
-        for (GradientMethod g : p.gradients()) rules.add(g.reluRule());
+        for (Method g : grads) rules.add(g.reluRule());
         String keepFrom = rules.isEmpty() ? layer : Architecture.INPUT;
-        return new Plan(p.cams(), p.gradients(), layer, computed, rules, camGradients, keepFrom, p.augmented());
+        return new Plan(cams, grads, layer, computed, rules, camGradients, keepFrom, augmented);
     }
 
     private List<ImageExplanation> explainBatch(Preprocessor.Batch batch, Plan plan, Targets targets, ExplainRequest req) {
@@ -318,7 +320,7 @@ public final class Explainer implements AutoCloseable {
                 for (Aggregation a : plan.augmented()) {
                     Tensor raw = res.maps().get(a);
                     NormalisedMaps nm = MapOps.normaliseByMax(raw.reshape(1, size, size));
-                    maps.put(a.token(), new MapResult(a.token(), copy0, res.observations().weights(), nm.maps().reshape(size, size),
+                    maps.put(a.method().token(), new MapResult(a.method().token(), copy0, res.observations().weights(), nm.maps().reshape(size, size),
                             nm.isEmpty(0), ie.geometry(), res));
                 }
                 classes.add(new ClassExplanation(ce.classIndex(), ce.id(), ce.name(), ce.logit(), ce.probability(), maps, ce.gradients()));
@@ -361,7 +363,7 @@ public final class Explainer implements AutoCloseable {
             Tensor seeds = seeds(req.score(), probs, imageOf, classOf, classes);
 
             // CAM family
-            Map<CamMethod, CamLayerMaps> layerMaps = new LinkedHashMap<>();
+            Map<Method, CamLayerMaps> layerMaps = new LinkedHashMap<>();
             Map<ReluRule, Tensor> inputGrads = new LinkedHashMap<>();
             Tensor act = pass.activation(plan.layer());
             if (plan.camGradients() || plan.inputRules().contains(ReluRule.GRADIENT)) {
@@ -369,14 +371,14 @@ public final class Explainer implements AutoCloseable {
                 Gradients g = pass.backward(new BackwardRequest(seeds, imageOf, toInput ? Architecture.INPUT : plan.layer(),
                         ReluRule.GRADIENT, Set.of(plan.layer()), Set.of()));
                 Tensor layerGrad = g.at(plan.layer());
-                for (CamMethod cm : plan.camsComputed()) {
-                    if (cm.needsGradients()) layerMaps.put(cm, CamMath.compute(cm, act, layerGrad, imageOf));
+                for (Method cm : plan.camsComputed()) {
+                    if (cm.needsLayerGradients()) layerMaps.put(cm, CamMath.compute(cm, act, layerGrad, imageOf));
                 }
                 if (toInput) inputGrads.put(ReluRule.GRADIENT, g.at(Architecture.INPUT));
             }
-            if (plan.camsComputed().contains(CamMethod.CAM)) {
+            if (plan.camsComputed().contains(Method.CAM)) {
                 Tensor w = model.weights().kernel("predictions");
-                layerMaps.put(CamMethod.CAM, CamMath.cam(act, w, classOf, imageOf));
+                layerMaps.put(Method.CAM, CamMath.cam(act, w, classOf, imageOf));
             }
             for (ReluRule rule : plan.inputRules()) {
                 if (inputGrads.containsKey(rule)) continue;
@@ -386,8 +388,8 @@ public final class Explainer implements AutoCloseable {
 
             // upsample + normalise each computed CAM
             int size = model.architecture().inputSize();
-            Map<CamMethod, NormalisedMaps> normalised = new LinkedHashMap<>();
-            for (Map.Entry<CamMethod, CamLayerMaps> e : layerMaps.entrySet()) {
+            Map<Method, NormalisedMaps> normalised = new LinkedHashMap<>();
+            for (Map.Entry<Method, CamLayerMaps> e : layerMaps.entrySet()) {
                 Tensor raw = e.getValue().layerMaps();
                 Tensor up = MapOps.upsampleBilinear(raw, size, size);
                 normalised.put(e.getKey(), MapOps.normaliseByMax(up));
@@ -402,14 +404,14 @@ public final class Explainer implements AutoCloseable {
                 for (int r = 0; r < m; r++) {
                     if (imageOf[r] != i) continue;
                     Map<String, MapResult> maps = new LinkedHashMap<>();
-                    for (CamMethod cm : plan.cams()) {
+                    for (Method cm : plan.cams()) {
                         CamLayerMaps lm = layerMaps.get(cm);
                         NormalisedMaps nm = normalised.get(cm);
                         maps.put(cm.token(), new MapResult(cm.token(), lm.layerMaps().slice(r),
                                 lm.hasChannelWeights() ? lm.channelWeights().slice(r) : null, nm.maps().slice(r), nm.isEmpty(r), geom));
                     }
                     Map<String, GradientResult> grads = new LinkedHashMap<>();
-                    for (GradientMethod gm : plan.grads()) {
+                    for (Method gm : plan.grads()) {
                         Tensor grad = toRgb(inputGrads.get(gm.reluRule()).slice(r), order);
                         if (gm.guidingCam().isPresent()) {
                             Tensor cam = normalised.get(gm.guidingCam().get()).maps().slice(r);

@@ -125,7 +125,7 @@ class CudaParityGpuTest {
     void everyFacadeMethodMatchesTheCpuBackend(String archName, int batch) {
         Model model = RandomWeights.model(Architecture.byName(archName), 6);
         List<String> methods = new ArrayList<>();
-        for (String m : ExplainRequest.allMethods(false)) if (!m.startsWith("augmented")) methods.add(m);
+        for (org.gradcam4j.method.Method m : org.gradcam4j.method.Method.all(false)) if (!m.isAugmented()) methods.add(m.token());
         ExplainRequest req = ExplainRequest.of(methods, Targets.topK(2));
         List<LoadedImage> imgs = images(batch);
         Explainer.Options opts = Explainer.Options.defaults().withMaxBatch(batch).withPrecision(CudaPrecision.FP32);
