@@ -1,14 +1,10 @@
 package org.gradcam4j.spark;
 
 import java.nio.file.Path;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.Deque;
-import java.util.IdentityHashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.NoSuchElementException;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
@@ -20,8 +16,6 @@ import org.apache.spark.util.LongAccumulator;
 import org.apache.spark.util.SerializableConfiguration;
 import org.gradcam4j.cli.ExplainOptions;
 import org.gradcam4j.cli.ExplanationWriter;
-import org.gradcam4j.explain.ClassExplanation;
-import org.gradcam4j.explain.Explainer;
 import org.gradcam4j.explain.ImageExplanation;
 import org.gradcam4j.explain.MapResult;
 import org.gradcam4j.image.ImageException;
@@ -75,90 +69,57 @@ final class ExplainPartition implements MapPartitionsFunction<Row, Row> {
         return gpu == null || gpu.addresses().length == 0 ? null : gpu.addresses()[0];
     }
 
-    private final class Batches implements Iterator<Row> {
-        private final Iterator<Row> input;
-        private final Deque<Row> ready = new ArrayDeque<>();
+    private final class Batches extends ImageBatches {
         private final ImageLoader loader = new ImageLoader();
         private final long started = System.nanoTime();
-        private ExplainOptions.Plan plan;
-        private Explainer explainer;
         private ExplanationWriter writer;
-        private OutputRows.Placement where;
         private int images;
-        private boolean reported;
 
-        Batches(Iterator<Row> input) { this.input = input; }
-
-        @Override
-        public boolean hasNext() {
-            while (ready.isEmpty() && input.hasNext()) nextBatch();
-            if (ready.isEmpty() && !reported) {
-                reported = true;
-                String exec = SparkEnv.get() == null ? "driver" : SparkEnv.get().executorId();
-                perExecutor.add(exec + "\t" + images + "\t" + (System.nanoTime() - started) / 1e9);
-            }
-            return !ready.isEmpty();
-        }
+        Batches(Iterator<Row> input) { super(input); }
 
         @Override
-        public Row next() {
-            if (!hasNext()) throw new NoSuchElementException();
-            return ready.poll();
-        }
-
-        private void open() {
-            if (explainer != null) return;
+        protected ExplainOptions options() {
             ExplainJob job = ExplainJob.parse(args);
-            ExplainOptions.Plan p = job.plan();
-            Model model = ExecutorModels.model(job.explain, hadoop.value().value());
-            plan = p.forModel(model);
-            String address = gpuAddress();
-            ExecutorModels.Placement placement = ExecutorModels.placement(plan.explainer().device(), address);
-            explainer = ExecutorModels.explainer(job.explain, plan.explainer(), model, placement);
-            where = new OutputRows.Placement(explainer.backend().name().equals("cuda") ? placement.device() : "cpu", address);
+            job.plan();   // --localize turns boxes on
+            return job.explain;
+        }
+
+        @Override
+        protected Model model(ExplainOptions o) { return ExecutorModels.model(o, hadoop.value().value()); }
+
+        @Override
+        protected void opened(Model model) {
             if (sideFilesDir != null && !plan.save().isEmpty()) {
                 writer = new ExplanationWriter(model, explainer.preprocessor(), plan.writerSettings());
             }
         }
 
-        private void nextBatch() {
-            open();
-            int batchSize = plan.explainer().maxBatch();
-            List<String> paths = new ArrayList<>();
-            List<LoadedImage> batch = new ArrayList<>();
-            while (batch.size() < batchSize && input.hasNext()) {
-                Row r = input.next();
-                String path = r.getAs("path");
-                byte[] content = r.getAs("content");
-                try {
-                    batch.add(ExplainOptions.load(loader, explainer.preprocessor(), content, path));
-                    paths.add(path);
-                } catch (ImageException e) {
-                    ready.add(OutputRows.error(path, name(path), e.getMessage()));
-                    finished();
-                }
-            }
-            if (batch.isEmpty()) return;
-            List<ImageExplanation> results = explainer.explain(batch, plan.request());
-            for (int i = 0; i < batch.size(); i++) {
-                String path = paths.get(i);
-                LoadedImage img = batch.get(i);
-                ImageExplanation r = results.get(i);
-                if (writer != null) writer.write(Path.of(sideFilesDir).resolve(name(path)), ExplainJob.localPath(path), img, r);
-                for (Object[] v : OutputRows.results(img.width(), img.height(), r, boxes(r), where)) {
-                    ready.add(OutputRows.row(path, name(path), v));
-                }
-                finished();
-            }
+        @Override
+        protected LoadedImage decode(Row r) throws ImageException {
+            byte[] content = r.getAs("content");
+            return ExplainOptions.load(loader, explainer.preprocessor(), content, r.getAs("path"));
         }
 
-        private Map<MapResult, List<HeatmapBoxes.PixelBox>> boxes(ImageExplanation r) {
-            if (plan.boxes() == null) return null;
-            Map<MapResult, List<HeatmapBoxes.PixelBox>> m = new IdentityHashMap<>();
-            for (ClassExplanation ce : r.classes()) {
-                for (MapResult map : ce.maps().values()) m.put(map, HeatmapBoxes.find(map.mapInOriginal(), plan.boxes()));
-            }
-            return m;
+        @Override
+        protected void failed(Row r, String error, Deque<Row> out) {
+            String path = r.getAs("path");
+            out.add(OutputRows.error(path, name(path), error));
+            finished();
+        }
+
+        @Override
+        protected void explained(Row in, LoadedImage img, ImageExplanation r, Map<MapResult, List<HeatmapBoxes.PixelBox>> boxes,
+                                 Deque<Row> out) {
+            String path = in.getAs("path");
+            if (writer != null) writer.write(Path.of(sideFilesDir).resolve(name(path)), ExplainJob.localPath(path), img, r);
+            for (Object[] v : OutputRows.results(img.width(), img.height(), r, boxes, where)) out.add(OutputRows.row(path, name(path), v));
+            finished();
+        }
+
+        @Override
+        protected void done() {
+            String exec = SparkEnv.get() == null ? "driver" : SparkEnv.get().executorId();
+            perExecutor.add(exec + "\t" + images + "\t" + (System.nanoTime() - started) / 1e9);
         }
 
         private void finished() {
