@@ -97,7 +97,7 @@ final class EvalCommand implements Callable<Integer> {
         Explainer.Options options = modelOptions.explainerOptions();
         Model model = modelOptions.loadModel();
         List<Item> items = readBoxes(data, model, limit);
-        List<String> tokens = ExplainCommand.parseMethods(methods, model.architecture().head() == org.gradcam4j.model.Head.GAP)
+        List<String> tokens = ExplainOptions.parseMethods(methods, model.architecture().head() == org.gradcam4j.model.Head.GAP)
                 .stream().map(org.gradcam4j.method.Method::token).toList();
         Map<String, Score> scores = new LinkedHashMap<>();
         for (String m : tokens) scores.put(m, new Score());

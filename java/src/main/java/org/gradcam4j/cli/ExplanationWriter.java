@@ -42,13 +42,13 @@ import org.gradcam4j.tensor.Tensor;
  * and {@code summary.json} last, listing the others. Every file is written atomically, so a file that exists is complete, and a
  * {@code summary.json} whose listed files all exist marks the image complete for {@code --resume}.
  */
-final class ExplanationWriter {
-    static final String SUMMARY = "summary.json";
+public final class ExplanationWriter {
+    public static final String SUMMARY = "summary.json";
 
     /**
      * What to write. {@code save} holds png, npz and/or json; {@code boxes} turns on weak localisation (null: off).
      */
-    record Settings(Set<String> save, boolean panel, Colormap colormap, double opacity, Score score, List<String> methods,
+    public record Settings(Set<String> save, boolean panel, Colormap colormap, double opacity, Score score, List<String> methods,
                     ResizeMode resize, HeatmapBoxes.Settings boxes) {
         Settings(Set<String> save, boolean panel, Colormap colormap, double opacity, Score score, List<String> methods, ResizeMode resize) {
             this(save, panel, colormap, opacity, score, methods, resize, null);
@@ -59,7 +59,7 @@ final class ExplanationWriter {
     private final Preprocessor preprocessor;
     private final Settings settings;
 
-    ExplanationWriter(Model model, Preprocessor preprocessor, Settings settings) {
+    public ExplanationWriter(Model model, Preprocessor preprocessor, Settings settings) {
         this.model = model;
         this.preprocessor = preprocessor;
         this.settings = settings;
@@ -118,7 +118,7 @@ final class ExplanationWriter {
      * @return the file names written before summary.json (the list summary.json holds)
      * @throws OutputException when a file cannot be written
      */
-    List<String> write(Path dir, Path source, LoadedImage image, ImageExplanation r) {
+    public List<String> write(Path dir, Path source, LoadedImage image, ImageExplanation r) {
         List<String> files = new ArrayList<>();
         List<String> previous = listedFiles(dir);
         try {

@@ -32,8 +32,8 @@ import java.util.TreeMap;
  * blank lines and lines starting with {@code #} ignored, each line treated like an INPUT. The result is
  * de-duplicated and sorted by absolute path, so every run over the same inputs has the same order.
  */
-final class InputFiles {
-    static final Set<String> IMAGE_EXTENSIONS = Set.of("jpg", "jpeg", "png", "bmp", "gif", "tif", "tiff", "webp");
+public final class InputFiles {
+    public static final Set<String> IMAGE_EXTENSIONS = Set.of("jpg", "jpeg", "png", "bmp", "gif", "tif", "tiff", "webp");
 
     /**
      * @param files    the image files, sorted; a named file that does not exist is kept (it fails when loaded)
@@ -111,7 +111,7 @@ final class InputFiles {
         return name != null && name.toString().startsWith(".");
     }
 
-    static boolean isImageName(Path file) {
+    public static boolean isImageName(Path file) {
         return IMAGE_EXTENSIONS.contains(extension(file).toLowerCase(Locale.ROOT));
     }
 
@@ -136,7 +136,7 @@ final class InputFiles {
      * {@code _<extension>} is appended, and should a name still be taken, {@code _<8 hex digits of the SHA-1 of
      * the absolute path>}. Depends only on the set of inputs, not on their order.
      */
-    static Map<Path, String> outputNames(List<Path> files) {
+    public static Map<Path, String> outputNames(List<Path> files) {
         List<Path> abs = files.stream().map(f -> f.toAbsolutePath().normalize()).sorted().toList();
         Map<String, List<Path>> byStem = new LinkedHashMap<>();
         for (Path f : abs) byStem.computeIfAbsent(key(stem(f)), k -> new ArrayList<>()).add(f);

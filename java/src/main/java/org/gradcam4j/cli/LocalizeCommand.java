@@ -78,7 +78,7 @@ final class LocalizeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         PrintWriter stdout = spec.commandLine().getOut(), err = spec.commandLine().getErr();
-        List<org.gradcam4j.method.Method> parsed = ExplainCommand.parseMethods(methods, true);
+        List<org.gradcam4j.method.Method> parsed = ExplainOptions.parseMethods(methods, true);
         List<org.gradcam4j.method.Method> gradients = parsed.stream().filter(org.gradcam4j.method.Method::isGradient).toList();
         if (!gradients.isEmpty()) {
             throw new IllegalArgumentException("--method: gradient methods give no heat map to cut a box from: " + gradients);

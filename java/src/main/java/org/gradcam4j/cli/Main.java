@@ -54,7 +54,7 @@ public final class Main {
         }
     }
 
-    static int exitCodeOf(Throwable ex) {
+    public static int exitCodeOf(Throwable ex) {
         if (ex instanceof org.gradcam4j.weights.WeightsException) return EXIT_MODEL;
         if (ex instanceof OutputException) return EXIT_OUTPUT;
         if (ex instanceof org.gradcam4j.weights.DownloadException) return EXIT_NETWORK;
@@ -62,7 +62,7 @@ public final class Main {
         return EXIT_INTERNAL;
     }
 
-    static String messageOf(Throwable t) {
+    public static String messageOf(Throwable t) {
         String m = t.getMessage();
         return m == null || m.isBlank() ? t.getClass().getSimpleName() : m;
     }
