@@ -1,5 +1,6 @@
 package org.gradcam4j.cli;
 
+import org.gradcam4j.InvalidInputException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -107,9 +108,9 @@ final class ExplainCommand implements Callable<Integer> {
 
         // 1. everything that needs no model
         boolean all = methods.stream().anyMatch(m -> m.trim().equalsIgnoreCase(ExplainRequest.ALL));
-        if (all && methods.size() > 1) throw new IllegalArgumentException("--method all stands alone (it means every method)");
+        if (all && methods.size() > 1) throw new InvalidInputException("--method all stands alone (it means every method)");
         ExplainRequest.Parsed parsed = ExplainRequest.parseMethods(all ? ExplainRequest.allMethods(true) : methods);
-        if (parsed.cams().isEmpty() && parsed.gradients().isEmpty() && parsed.augmented().isEmpty()) throw new IllegalArgumentException("--method: no method given");
+        if (parsed.cams().isEmpty() && parsed.gradients().isEmpty() && parsed.augmented().isEmpty()) throw new InvalidInputException("--method: no method given");
         List<String> methodTokens = new ArrayList<>();
         parsed.cams().forEach(m -> methodTokens.add(m.token()));
         parsed.augmented().forEach(m -> methodTokens.add(m.token()));
@@ -118,21 +119,21 @@ final class ExplainCommand implements Callable<Integer> {
         for (String s : save) {
             String t = s.trim().toLowerCase(Locale.ROOT);
             if (t.isEmpty()) continue;
-            if (!SAVE_KINDS.contains(t)) throw new IllegalArgumentException("unknown --save kind '" + s + "' (expected png, npz or json)");
+            if (!SAVE_KINDS.contains(t)) throw new InvalidInputException("unknown --save kind '" + s + "' (expected png, npz or json)");
             saveKinds.add(t);
         }
-        if (saveKinds.isEmpty()) throw new IllegalArgumentException("--save: nothing to save (give png, npz and/or json)");
+        if (saveKinds.isEmpty()) throw new InvalidInputException("--save: nothing to save (give png, npz and/or json)");
         if (resume && !saveKinds.contains("json")) {
-            throw new IllegalArgumentException("--resume needs json in --save: summary.json is what marks an image complete");
+            throw new InvalidInputException("--resume needs json in --save: summary.json is what marks an image complete");
         }
         if (report && !saveKinds.contains("json")) {
-            throw new IllegalArgumentException("--report needs json in --save: the report is built from the summary.json files");
+            throw new InvalidInputException("--report needs json in --save: the report is built from the summary.json files");
         }
         Colormap cmap = Colormap.parse(colormap);
-        if (!(opacity >= 0 && opacity <= 1)) throw new IllegalArgumentException("--opacity must be in 0..1, got " + opacity);
+        if (!(opacity >= 0 && opacity <= 1)) throw new InvalidInputException("--opacity must be in 0..1, got " + opacity);
         Score sc = Score.parse(score);
-        if (classes != null && topK != null) throw new IllegalArgumentException("give --class or --top-k, not both");
-        if (topK != null && topK < 1) throw new IllegalArgumentException("--top-k must be >= 1, got " + topK);
+        if (classes != null && topK != null) throw new InvalidInputException("give --class or --top-k, not both");
+        if (topK != null && topK < 1) throw new InvalidInputException("--top-k must be >= 1, got " + topK);
         Explainer.Options options = modelOptions.explainerOptions();
         Targets targets = classes != null ? Targets.classes(classes.stream().map(String::trim).filter(s -> !s.isEmpty()).toList())
                 : Targets.topK(topK == null ? 1 : topK);
@@ -141,12 +142,13 @@ final class ExplainCommand implements Callable<Integer> {
 
         InputFiles.Expanded in = InputFiles.expand(inputs, out);
         if (in.files().isEmpty() && in.problems().isEmpty()) {
-            throw new IllegalArgumentException("no images found in " + String.join(" ", inputs));
+            throw new InvalidInputException("no images found in " + String.join(" ", inputs));
         }
         Map<Path, String> names = InputFiles.outputNames(in.files());
 
         // 2. the model, then what depends on it: classes, layer, methods on this network, the device
         Model model = modelOptions.loadModel();
+        if (topK != null) ModelOptions.checkTopK(topK, model);
         if (classes != null) for (String ref : classes) if (!ref.isBlank()) model.labels().resolve(ref);
         if (all && model.architecture().head() != org.gradcam4j.model.Head.GAP) {
             methodTokens.remove(CamMethod.CAM.token());   // "all" means every method this network has: CAM needs a GAP head

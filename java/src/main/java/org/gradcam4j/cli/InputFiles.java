@@ -1,5 +1,6 @@
 package org.gradcam4j.cli;
 
+import org.gradcam4j.InvalidInputException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystemLoopException;
@@ -46,7 +47,7 @@ final class InputFiles {
     /**
      * @param inputs  the INPUT arguments
      * @param exclude a folder never to search (the output folder), or null
-     * @throws IllegalArgumentException for a list file that cannot be read
+     * @throws InvalidInputException for a list file that cannot be read
      */
     static Expanded expand(List<String> inputs, Path exclude) {
         Path skip = exclude == null ? null : exclude.toAbsolutePath().normalize();
@@ -59,7 +60,7 @@ final class InputFiles {
                 try {
                     lines = Files.readAllLines(list, StandardCharsets.UTF_8);
                 } catch (IOException e) {
-                    throw new IllegalArgumentException("cannot read list file " + list + ": " + Main.messageOf(e));
+                    throw new InvalidInputException("cannot read list file " + list + ": " + Main.messageOf(e));
                 }
                 Path base = list.toAbsolutePath().getParent();
                 for (String line : lines) {

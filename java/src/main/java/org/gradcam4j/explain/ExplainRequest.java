@@ -1,5 +1,6 @@
 package org.gradcam4j.explain;
 
+import org.gradcam4j.InvalidInputException;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -88,7 +89,7 @@ public record ExplainRequest(List<String> methods, Targets targets, String layer
             for (CamMethod m : CamMethod.values()) known.add(m.token());
             for (GradientMethod m : GradientMethod.values()) known.add(m.token());
             for (Aggregation m : Aggregation.values()) known.add(m.token());
-            throw new IllegalArgumentException("unknown method" + (unknown.size() > 1 ? "s " : " ") + String.join(", ", unknown)
+            throw new InvalidInputException("unknown method" + (unknown.size() > 1 ? "s " : " ") + String.join(", ", unknown)
                     + " (known: " + String.join(", ", known) + ")");
         }
         return new Parsed(List.copyOf(cams), List.copyOf(grads), List.copyOf(augmented));

@@ -1,5 +1,6 @@
 package org.gradcam4j.method;
 
+import org.gradcam4j.InvalidInputException;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.stream.Collectors;
@@ -47,7 +48,7 @@ public enum CamMethod {
     public static CamMethod parse(String s) {
         String t = s.trim().toLowerCase(Locale.ROOT);
         for (CamMethod m : values()) if (m.token.equals(t)) return m;
-        throw new IllegalArgumentException("unknown CAM method '" + s + "' (expected one of "
+        throw new InvalidInputException("unknown CAM method '" + s + "' (expected one of "
                 + Arrays.stream(values()).map(CamMethod::token).collect(Collectors.joining(", ")) + ")");
     }
 

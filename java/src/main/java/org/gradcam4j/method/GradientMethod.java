@@ -1,5 +1,6 @@
 package org.gradcam4j.method;
 
+import org.gradcam4j.InvalidInputException;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Optional;
@@ -45,7 +46,7 @@ public enum GradientMethod {
     public static GradientMethod parse(String s) {
         String t = s.trim().toLowerCase(Locale.ROOT);
         for (GradientMethod m : values()) if (m.token.equals(t)) return m;
-        throw new IllegalArgumentException("unknown gradient method '" + s + "' (expected one of "
+        throw new InvalidInputException("unknown gradient method '" + s + "' (expected one of "
                 + Arrays.stream(values()).map(GradientMethod::token).collect(Collectors.joining(", ")) + ")");
     }
 

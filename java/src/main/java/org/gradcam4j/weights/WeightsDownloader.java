@@ -1,5 +1,6 @@
 package org.gradcam4j.weights;
 
+import org.gradcam4j.InvalidInputException;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
@@ -94,7 +95,7 @@ public final class WeightsDownloader {
     public Result fetch(PretrainedFile file, URI url, WeightsCache cache, boolean force, Listener listener) throws IOException {
         String scheme = url.getScheme() == null ? "" : url.getScheme().toLowerCase(Locale.ROOT);
         if (!scheme.equals("https") && !scheme.equals("http")) {
-            throw new IllegalArgumentException("not an http(s) address: " + url);
+            throw new InvalidInputException("not an http(s) address: " + url);
         }
         Path target = cache.path(file), part = cache.partPath(file);
         Files.createDirectories(cache.dir());

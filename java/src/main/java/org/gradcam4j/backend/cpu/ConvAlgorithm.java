@@ -1,5 +1,6 @@
 package org.gradcam4j.backend.cpu;
 
+import org.gradcam4j.InvalidInputException;
 import java.util.Locale;
 
 /**
@@ -20,7 +21,7 @@ enum ConvAlgorithm {
         try {
             return valueOf(v.toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("gradcam4j.conv must be auto, direct or winograd, got '" + v + "'");
+            throw new InvalidInputException("gradcam4j.conv must be auto, direct or winograd, got '" + v + "'");
         }
     }
 
