@@ -1,5 +1,6 @@
 package org.gradcam4j.cli;
 
+import org.gradcam4j.io.FileLocks;
 import org.gradcam4j.InvalidInputException;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -102,8 +103,19 @@ final class ExplainCommand implements Callable<Integer> {
 
     @Mixin ModelOptions modelOptions;
 
+    /** The lock on --out, held from the first write to the end of the run (see {@link #prepareOut}). */
+    private FileLocks.Held outLock;
+
     @Override
-    public Integer call() {
+    public Integer call() throws IOException {
+        try {
+            return explainAll();
+        } finally {
+            if (outLock != null) outLock.close();
+        }
+    }
+
+    private int explainAll() {
         PrintWriter stdout = spec.commandLine().getOut(), err = spec.commandLine().getErr();
 
         // 1. everything that needs no model
@@ -178,6 +190,7 @@ final class ExplainCommand implements Callable<Integer> {
                 for (int i = 0; i < files.size(); i++) {
                     Path file = files.get(i);
                     Path dir = out.resolve(names.get(file.toAbsolutePath().normalize()));
+                    removeStaleTemporaries(dir);
                     if (resume && ExplanationWriter.isComplete(dir, file, methodTokens)) {
                         skipped++;
                         progress.step();
@@ -219,7 +232,15 @@ final class ExplainCommand implements Callable<Integer> {
         return failed > 0 ? Main.EXIT_SOME_FAILED : Main.EXIT_OK;
     }
 
-    /** Creates --out and proves it writable with a probe file, so a bad folder fails before any work. */
+    /** The lock file in --out: one explain run per output folder at a time. */
+    static final String LOCK_FILE = ".gradcam4j.lock";
+
+    /**
+     * Creates --out, locks it (an OS file lock on {@value #LOCK_FILE}, which holds our pid: a second run on the same
+     * folder fails at once, naming the first one's pid, rather than mixing its files into this run's summaries), removes
+     * temporary files a killed run left there, and proves it writable with a probe file, so a bad folder fails before any
+     * work.
+     */
     private void prepareOut() {
         if (Files.exists(out) && !Files.isDirectory(out)) throw new OutputException(out, "it exists and is not a folder");
         try {
@@ -227,12 +248,30 @@ final class ExplainCommand implements Callable<Integer> {
         } catch (IOException e) {
             throw new OutputException(out, e);
         }
+        try {
+            outLock = FileLocks.tryAcquire(out.resolve(LOCK_FILE));
+        } catch (FileLocks.HeldElsewhereException e) {
+            throw new OutputException(out, "another gradcam4j run" + (e.holderPid().isEmpty() ? "" : " (pid " + e.holderPid() + ")")
+                    + " is writing to this folder (it holds " + out.resolve(LOCK_FILE) + "); wait for it to finish or choose another --out");
+        } catch (IOException e) {
+            throw new OutputException(out.resolve(LOCK_FILE), e);
+        }
+        removeStaleTemporaries(out);
         Path probe = out.resolve(".gradcam4j-write-probe");
         try {
             AtomicFiles.write(probe, new byte[] {1});
             Files.delete(probe);
         } catch (IOException e) {
             throw new OutputException(out, e);
+        }
+    }
+
+    /** Deletes what a killed run left half-written in {@code dir} ({@link AtomicFiles}' temporaries); we hold the lock. */
+    private void removeStaleTemporaries(Path dir) {
+        try {
+            AtomicFiles.removeStaleTemporaries(dir);
+        } catch (IOException e) {
+            throw new OutputException(dir, e);
         }
     }
 }

@@ -135,6 +135,17 @@ class ModelLoaderTest {
     }
 
     @Test
+    void wrongFirstKernelOfABlockIsNamedWithoutArch() {
+        // block4 is 8 -> 16 channels; a first kernel with 15 outputs must not redefine the block's width (which made
+        // the correct bias look wrong): the kernel is named
+        Path f = dir.resolve("shape-first.h5");
+        KerasTestFile.of(TestNets.randomModel(TestNets.narrow16(), 35))
+                .kernel("block4_conv1", new float[3][3][8][15]).write(f);
+        assertLoadFails(f, null, "wrong shape for block4_conv1 kernel: [3, 3, 8, 15]");
+        assertFails(f, "wrong shape for block4_conv1 kernel", () -> KerasWeights.load(f, TestNets.narrow16()));
+    }
+
+    @Test
     void wrongCanonicalShape() {
         Map<String, Tensor> p = new LinkedHashMap<>(TestNets.randomModel(TestNets.narrow16(), 36).weights().all());
         p.put("fc1/kernel", Tensor.zeros(32, 63));
