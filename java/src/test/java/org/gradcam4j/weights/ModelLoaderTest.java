@@ -146,6 +146,16 @@ class ModelLoaderTest {
     }
 
     @Test
+    void aWrittenModelFileHasTheUsualPermissions() throws IOException {
+        // Files.createTempFile's owner-only 0600 used to reach the model file; it must get what any new file gets (umask)
+        Path plain = Files.createFile(dir.resolve("plain.txt"));
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.getFileStore(plain).supportsFileAttributeView("posix"));
+        Path model = dir.resolve("model.h5");
+        CanonicalModelFile.write(TestNets.randomModel(TestNets.narrow16(), 33), model);
+        assertEquals(Files.getPosixFilePermissions(plain), Files.getPosixFilePermissions(model));
+    }
+
+    @Test
     void wrongCanonicalShape() {
         Map<String, Tensor> p = new LinkedHashMap<>(TestNets.randomModel(TestNets.narrow16(), 36).weights().all());
         p.put("fc1/kernel", Tensor.zeros(32, 63));
