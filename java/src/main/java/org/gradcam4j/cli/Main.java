@@ -48,11 +48,11 @@ public final class Main {
             String text = "error: " + messageOf(ex);
             if (code == EXIT_INTERNAL && ex instanceof RuntimeException) {
                 text = "internal error (a bug in gradcam4j, not in the command): " + ex.getClass().getSimpleName() + ": "
-                        + messageOf(ex) + (Boolean.getBoolean("gradcam4j.debug") ? ""
+                        + messageOf(ex) + (org.gradcam4j.SystemProperty.DEBUG.flag() ? ""
                         : "\n(-Dgradcam4j.debug=true, e.g. through GRADCAM4J_JAVA_OPTS, prints the stack trace)");
             }
             cmd.getErr().println(cmd.getColorScheme().errorText(text));
-            if (Boolean.getBoolean("gradcam4j.debug")) ex.printStackTrace(cmd.getErr());
+            if (org.gradcam4j.SystemProperty.DEBUG.flag()) ex.printStackTrace(cmd.getErr());
             return code;
         });
         try {

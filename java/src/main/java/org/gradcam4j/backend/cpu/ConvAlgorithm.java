@@ -17,7 +17,7 @@ enum ConvAlgorithm {
     WINOGRAD;
 
     static ConvAlgorithm fromProperty() {
-        String v = System.getProperty("gradcam4j.conv", "auto").trim();
+        String v = org.gradcam4j.SystemProperty.CONV.value();
         try {
             return valueOf(v.toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {

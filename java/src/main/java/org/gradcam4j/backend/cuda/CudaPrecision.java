@@ -18,8 +18,7 @@ public enum CudaPrecision {
 
     /** {@code -Dgradcam4j.cuda.precision}, else {@link #TF32}. */
     public static CudaPrecision fromProperty() {
-        String p = System.getProperty("gradcam4j.cuda.precision");
-        return p == null || p.isBlank() ? TF32 : parse(p);
+        return org.gradcam4j.SystemProperty.CUDA_PRECISION.isSet() ? parse(org.gradcam4j.SystemProperty.CUDA_PRECISION.value()) : TF32;
     }
 
     public static CudaPrecision parse(String s) {
