@@ -28,6 +28,14 @@ import org.junit.jupiter.api.io.TempDir;
 class ExampleProjectTest {
     @TempDir Path tmp;
 
+    /** The checkout's root: the working folder (the module's) or a folder above it that holds examples/embed. */
+    static Path checkoutRoot() {
+        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
+            if (Files.isRegularFile(p.resolve("examples/embed/pom.xml"))) return p;
+        }
+        return null;
+    }
+
     private static String mvn() {
         for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
             if (Files.isExecutable(Path.of(dir, "mvn"))) return Path.of(dir, "mvn").toString();
@@ -45,10 +53,9 @@ class ExampleProjectTest {
 
     @Test
     void exampleProjectBuildsAgainstTheInstalledArtifactAndRuns() throws Exception {
-        Path root = Path.of("").toAbsolutePath();
+        Path root = checkoutRoot();
+        assumeTrue(root != null, "not run inside the checkout");
         Path example = root.resolve("examples/embed");
-        assumeTrue(Files.isRegularFile(example.resolve("pom.xml")) && Files.isDirectory(root.resolve("target/classes")),
-                "run from the checkout's root after compiling");
         String mvn = mvn();
         assumeTrue(mvn != null, "no mvn on PATH");
         // what a user does: mvn -DskipTests install (here without compiling again: the classes are fresh)

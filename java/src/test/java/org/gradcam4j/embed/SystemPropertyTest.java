@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 
 /** Issue 12, item 2: the gradcam4j.* system properties are read in one class and listed in one place in the docs. */
 class SystemPropertyTest {
-    private static final Path ROOT = Path.of("").toAbsolutePath();
+    private static final Path ROOT = ExampleProjectTest.checkoutRoot() == null ? Path.of("").toAbsolutePath() : ExampleProjectTest.checkoutRoot();
 
     @Test
     void noSourceButSystemPropertyReadsAGradcam4jProperty() throws IOException {
