@@ -19,7 +19,8 @@ import picocli.CommandLine.Command;
                 CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:success", "1:some inputs failed (each is reported; the rest were processed)",
-                "2:bad usage or options", "3:model or weights problem", "4:internal error",
+                "2:bad usage or input (an option, a name, a user file; the message names it)", "3:model or weights problem",
+                "4:internal error (a bug; -Dgradcam4j.debug=true prints the stack trace)",
                 "5:output cannot be written (the run stops)",
                 "6:download failed: network or server (offline, refused, cut off); run again to resume"})
 public final class Main {
