@@ -38,12 +38,14 @@ public final class FileLocks {
 
     /** A held lock; closing it deletes the lock file and releases the lock. */
     public static final class Held implements AutoCloseable {
-        private final Path file;
+        private final Path file, key;
         private final FileChannel channel, byName;
         private final FileLock lock;
+        private boolean closed;
 
-        private Held(Path file, FileChannel channel, FileChannel byName, FileLock lock) {
+        private Held(Path file, Path key, FileChannel channel, FileChannel byName, FileLock lock) {
             this.file = file;
+            this.key = key;
             this.channel = channel;
             this.byName = byName;
             this.lock = lock;
@@ -52,7 +54,9 @@ public final class FileLocks {
         public Path file() { return file; }
 
         @Override
-        public void close() throws IOException {
+        public synchronized void close() throws IOException {
+            if (closed) return;
+            closed = true;
             try {
                 Files.deleteIfExists(file); // while still locked: a waiter that opened it re-checks the name after locking
                 lock.release();
@@ -60,7 +64,11 @@ public final class FileLocks {
                 try {
                     channel.close();
                 } finally {
-                    byName.close();
+                    try {
+                        byName.close();
+                    } finally {
+                        HELD_HERE.remove(key);
+                    }
                 }
             }
         }
@@ -72,7 +80,26 @@ public final class FileLocks {
      * @throws HeldElsewhereException when another process, or this JVM, holds it; the message names the holder's pid
      */
     public static Held tryAcquire(Path lockFile) throws IOException {
-        Files.createDirectories(lockFile.toAbsolutePath().getParent());
+        Path key = lockFile.toAbsolutePath().normalize();
+        // held by this JVM: refuse before opening a descriptor, whose closing would drop the holder's POSIX lock
+        if (HELD_HERE.putIfAbsent(key, Boolean.TRUE) != null) {
+            throw new HeldElsewhereException(lockFile, String.valueOf(ProcessHandle.current().pid()));
+        }
+        boolean acquired = false;
+        try {
+            Held held = acquire(lockFile, key);
+            acquired = true;
+            return held;
+        } finally {
+            if (!acquired) HELD_HERE.remove(key);
+        }
+    }
+
+    /** The lock files this JVM holds (absolute, normalised). */
+    private static final java.util.concurrent.ConcurrentHashMap<Path, Boolean> HELD_HERE = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private static Held acquire(Path lockFile, Path key) throws IOException {
+        Files.createDirectories(key.getParent());
         for (int attempt = 0; ; attempt++) {
             FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
             boolean keep = false;
@@ -81,7 +108,7 @@ public final class FileLocks {
                 try {
                     lock = ch.tryLock();
                 } catch (OverlappingFileLockException e) {
-                    lock = null; // held by this JVM
+                    lock = null; // held by this JVM through a path that normalises differently (a link)
                 }
                 if (lock == null) throw new HeldElsewhereException(lockFile, readPid(ch));
                 // the pid and a nonce, written through the lock; read back by name, they show that the name still
@@ -101,7 +128,7 @@ public final class FileLocks {
                     continue;
                 }
                 keep = true;
-                return new Held(lockFile, ch, byName, lock);
+                return new Held(lockFile, key, ch, byName, lock);
             } finally {
                 if (!keep) ch.close();
             }
