@@ -1,5 +1,6 @@
 package org.gradcam4j.augment;
 
+import org.gradcam4j.InvalidInputException;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.EnumSet;
@@ -61,7 +62,7 @@ public final class AugmentedGradCam {
      */
     public record Settings(int copies, long seed, double maxAngle, double maxShift, SuperResolutionSolver solver) {
         public Settings {
-            if (copies < 1) throw new IllegalArgumentException("augmented copies must be >= 1, got " + copies);
+            if (copies < 1) throw new InvalidInputException("augmented copies must be >= 1, got " + copies);
             if (!(maxAngle >= 0)) throw new IllegalArgumentException("maxAngle must be >= 0");
             if (!(maxShift >= 0) && !Double.isNaN(maxShift)) throw new IllegalArgumentException("maxShift must be >= 0");
         }

@@ -1,6 +1,8 @@
 package org.gradcam4j.cli;
 
 import java.io.IOException;
+import org.gradcam4j.InvalidInputException;
+import org.gradcam4j.io.FileLocks;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -54,24 +56,35 @@ final class ExplainCommand implements Callable<Integer> {
     boolean report;
 
     @Override
-    public Integer call() {
+    public Integer call() throws IOException {
+        try {
+            return explainAll();
+        } finally {
+            if (outLock != null) outLock.close();
+        }
+    }
+
+    /** The lock on --out, held from the first write to the end of the run (see {@link #prepareOut}). */
+    private FileLocks.Held outLock;
+
+    private int explainAll() {
         PrintWriter stdout = spec.commandLine().getOut(), err = spec.commandLine().getErr();
 
         // 1. everything that needs no model
         ExplainOptions.Plan plan = explain.plan();
         Set<String> saveKinds = plan.save();
-        if (saveKinds.isEmpty()) throw new IllegalArgumentException("--save: nothing to save (give png, npz and/or json)");
+        if (saveKinds.isEmpty()) throw new InvalidInputException("--save: nothing to save (give png, npz and/or json)");
         if (resume && !saveKinds.contains("json")) {
-            throw new IllegalArgumentException("--resume needs json in --save: summary.json is what marks an image complete");
+            throw new InvalidInputException("--resume needs json in --save: summary.json is what marks an image complete");
         }
         if (report && !saveKinds.contains("json")) {
-            throw new IllegalArgumentException("--report needs json in --save: the report is built from the summary.json files");
+            throw new InvalidInputException("--report needs json in --save: the report is built from the summary.json files");
         }
         Explainer.Options options = plan.explainer();
 
         InputFiles.Expanded in = InputFiles.expand(inputs, out);
         if (in.files().isEmpty() && in.problems().isEmpty()) {
-            throw new IllegalArgumentException("no images found in " + String.join(" ", inputs));
+            throw new InvalidInputException("no images found in " + String.join(" ", inputs));
         }
         Map<Path, String> names = InputFiles.outputNames(in.files());
 
@@ -103,6 +116,7 @@ final class ExplainCommand implements Callable<Integer> {
                 for (int i = 0; i < files.size(); i++) {
                     Path file = files.get(i);
                     Path dir = out.resolve(names.get(file.toAbsolutePath().normalize()));
+                    removeStaleTemporaries(dir);
                     if (resume && ExplanationWriter.isComplete(dir, file, methodTokens)) {
                         skipped++;
                         progress.step();
@@ -144,7 +158,15 @@ final class ExplainCommand implements Callable<Integer> {
         return failed > 0 ? Main.EXIT_SOME_FAILED : Main.EXIT_OK;
     }
 
-    /** Creates --out and proves it writable with a probe file, so a bad folder fails before any work. */
+    /** The lock file in --out: one explain run per output folder at a time. */
+    static final String LOCK_FILE = ".gradcam4j.lock";
+
+    /**
+     * Creates --out, locks it (an OS file lock on {@value #LOCK_FILE}, which holds our pid: a second run on the same
+     * folder fails at once, naming the first one's pid, rather than mixing its files into this run's summaries), removes
+     * temporary files a killed run left there, and proves it writable with a probe file, so a bad folder fails before any
+     * work.
+     */
     private void prepareOut() {
         if (Files.exists(out) && !Files.isDirectory(out)) throw new OutputException(out, "it exists and is not a folder");
         try {
@@ -152,12 +174,30 @@ final class ExplainCommand implements Callable<Integer> {
         } catch (IOException e) {
             throw new OutputException(out, e);
         }
+        try {
+            outLock = FileLocks.tryAcquire(out.resolve(LOCK_FILE));
+        } catch (FileLocks.HeldElsewhereException e) {
+            throw new OutputException(out, "another gradcam4j run" + (e.holderPid().isEmpty() ? "" : " (pid " + e.holderPid() + ")")
+                    + " is writing to this folder (it holds " + out.resolve(LOCK_FILE) + "); wait for it to finish or choose another --out");
+        } catch (IOException e) {
+            throw new OutputException(out.resolve(LOCK_FILE), e);
+        }
+        removeStaleTemporaries(out);
         Path probe = out.resolve(".gradcam4j-write-probe");
         try {
             AtomicFiles.write(probe, new byte[] {1});
             Files.delete(probe);
         } catch (IOException e) {
             throw new OutputException(out, e);
+        }
+    }
+
+    /** Deletes what a killed run left half-written in {@code dir} ({@link AtomicFiles}' temporaries); we hold the lock. */
+    private void removeStaleTemporaries(Path dir) {
+        try {
+            AtomicFiles.removeStaleTemporaries(dir);
+        } catch (IOException e) {
+            throw new OutputException(dir, e);
         }
     }
 }

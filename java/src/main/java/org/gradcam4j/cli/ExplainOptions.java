@@ -1,6 +1,7 @@
 package org.gradcam4j.cli;
 
 import java.util.ArrayList;
+import org.gradcam4j.InvalidInputException;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -86,6 +87,7 @@ public final class ExplainOptions {
          * narrowed to the methods this network has.
          */
         public Plan forModel(Model model) {
+            if (request.targets().isTopK()) ModelOptions.checkTopK(request.targets().k(), model);
             if (classes != null) for (String ref : classes) if (!ref.isBlank()) model.labels().resolve(ref);
             if (!all) return this;
             List<String> tokens = tokens(Method.all(model.architecture().head() == Head.GAP));
@@ -108,14 +110,14 @@ public final class ExplainOptions {
         for (String s : save) {
             String t = s.trim().toLowerCase(Locale.ROOT);
             if (t.isEmpty() || (t.equals("none") && save.size() == 1)) continue;
-            if (!SAVE_KINDS.contains(t)) throw new IllegalArgumentException("unknown --save kind '" + s + "' (expected png, npz or json)");
+            if (!SAVE_KINDS.contains(t)) throw new InvalidInputException("unknown --save kind '" + s + "' (expected png, npz or json)");
             saveKinds.add(t);
         }
         Colormap cmap = Colormap.parse(colormap);
-        if (!(opacity >= 0 && opacity <= 1)) throw new IllegalArgumentException("--opacity must be in 0..1, got " + opacity);
+        if (!(opacity >= 0 && opacity <= 1)) throw new InvalidInputException("--opacity must be in 0..1, got " + opacity);
         Score sc = Score.parse(score);
-        if (classes != null && topK != null) throw new IllegalArgumentException("give --class or --top-k, not both");
-        if (topK != null && topK < 1) throw new IllegalArgumentException("--top-k must be >= 1, got " + topK);
+        if (classes != null && topK != null) throw new InvalidInputException("give --class or --top-k, not both");
+        if (topK != null && topK < 1) throw new InvalidInputException("--top-k must be >= 1, got " + topK);
         Explainer.Options options = modelOptions.explainerOptions();
         List<String> classRefs = classes == null ? null : classes.stream().map(String::trim).filter(s -> !s.isEmpty()).toList();
         Targets targets = classRefs != null ? Targets.classes(classRefs) : Targets.topK(topK == null ? 1 : topK);
@@ -130,7 +132,7 @@ public final class ExplainOptions {
         try {
             return Method.parseList(tokens, gapHead);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("--method: " + e.getMessage(), e);
+            throw new InvalidInputException("--method: " + e.getMessage(), e);
         }
     }
 

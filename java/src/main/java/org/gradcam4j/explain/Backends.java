@@ -1,5 +1,6 @@
 package org.gradcam4j.explain;
 
+import org.gradcam4j.InvalidInputException;
 import java.util.logging.Logger;
 import org.gradcam4j.backend.Backend;
 import org.gradcam4j.backend.cpu.CpuBackend;
@@ -42,7 +43,7 @@ public final class Backends {
                 try {
                     return new Choice(verified(CudaBackend.open(cudaDevice, precision)), null);
                 } catch (CudaUnavailableException e) {
-                    throw new IllegalArgumentException("device cuda: " + e.getMessage()
+                    throw new InvalidInputException("device cuda: " + e.getMessage()
                             + " (see `gradcam4j info`); use --device cpu or auto", e);
                 }
             }

@@ -1,5 +1,6 @@
 package org.gradcam4j.explain;
 
+import org.gradcam4j.InvalidInputException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -247,20 +248,20 @@ public final class Explainer implements AutoCloseable {
         List<Aggregation> augmented = methods.stream().filter(Method::isAugmented).map(Aggregation::of).toList();
         Architecture arch = model.architecture();
         if (arch.head() == Head.NONE) {
-            throw new IllegalArgumentException(arch.name() + " was loaded without a classifier head (notop weights): there are no class scores to explain");
+            throw new InvalidInputException(arch.name() + " was loaded without a classifier head (notop weights): there are no class scores to explain");
         }
         Set<Method> computed = new java.util.LinkedHashSet<>(cams);
         for (Method g : grads) g.guidingCam().ifPresent(computed::add);
         String layer;
         if (computed.contains(Method.CAM)) {
             if (arch.head() != Head.GAP) {
-                throw new IllegalArgumentException("CAM needs a network whose head is global average pooling followed by one linear layer; "
+                throw new InvalidInputException("CAM needs a network whose head is global average pooling followed by one linear layer; "
                         + arch.name() + " has fully-connected layers (fc1, fc2) instead, so CAM is undefined for it. "
                         + "Use gradcam: Grad-CAM equals CAM on networks that have such a head.");
             }
             String camLayer = arch.layers().get(arch.indexOf("gap") - 1).name();
             if (req.layer() != null && !req.layer().equals(camLayer)) {
-                throw new IllegalArgumentException("CAM is defined at the layer feeding global average pooling (" + camLayer + "), not at " + req.layer());
+                throw new InvalidInputException("CAM is defined at the layer feeding global average pooling (" + camLayer + "), not at " + req.layer());
             }
             layer = camLayer;
         } else {
@@ -268,10 +269,10 @@ public final class Explainer implements AutoCloseable {
         }
         LayerSpec spec = arch.layer(layer); // unknown layer: error listing the layers
         if (!spec.isSpatial()) {
-            throw new IllegalArgumentException("layer '" + layer + "' is not a convolution or pooling layer; CAM-family maps need a spatial layer");
+            throw new InvalidInputException("layer '" + layer + "' is not a convolution or pooling layer; CAM-family maps need a spatial layer");
         }
         if (spec.kind() != LayerKind.CONV3X3 && spec.kind() != LayerKind.MAXPOOL2) {
-            throw new IllegalArgumentException("layer '" + layer + "' cannot be a target layer");
+            throw new InvalidInputException("layer '" + layer + "' cannot be a target layer");
         }
         boolean camGradients = computed.stream().anyMatch(Method::needsLayerGradients);
         Set<ReluRule> rules = new java.util.LinkedHashSet<>();
