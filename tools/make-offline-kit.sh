@@ -27,13 +27,6 @@ kit="$out/kit"
 archive="$out/gradcam4j-offline-kit.tar.xz"
 limit_bytes=$(( 64 * 1024 * 1024 ))  # the transfer limit for the working tree and the kit together
 margin_bytes=$(( 1024 * 1024 ))      # room for the files a session adds before it carries the tree
-# The core module: the root pom while it is a single module, java/pom.xml once the root aggregates modules.
-pom=(-f pom.xml)
-module="$root"
-if grep -q '<modules>' pom.xml && [[ -f java/pom.xml ]]; then
-  pom=(-f java/pom.xml)
-  module="$root/java"
-fi
 dependency_plugin="org.apache.maven.plugins:maven-dependency-plugin:3.8.1"
 
 # Offline first; online only for what the local repository lacks (the offline attempt's complaint is then noise).
@@ -85,16 +78,16 @@ cp "$jdk/include/jni.h" "$kit/jni-include/"
 cp "$jdk/include/linux/jni_md.h" "$kit/jni-include/linux/"
 
 echo "== classes and tests (compiled, not run)"
-mvn_offline_first "${pom[@]}" -DskipTests test-compile
-cp -r "$module/target/classes" "$kit/classes"
-cp -r "$module/target/test-classes" "$kit/test-classes"
+mvn_offline_first -pl java -DskipTests test-compile   # the core module only: the kit has no Spark
+cp -r java/target/classes "$kit/classes"
+cp -r java/target/test-classes "$kit/test-classes"
 rm -rf "$kit/classes/org/gradcam4j/native"  # a -Pnative build's library: the GPU machine builds its own
 
 echo "== test class path"
-mvn_offline_first "${pom[@]}" "$dependency_plugin:copy-dependencies" -DincludeScope=test \
+mvn_offline_first -pl java "$dependency_plugin:copy-dependencies" -DincludeScope=test \
   -DexcludeGroupIds=org.junit.jupiter,org.junit.platform,org.opentest4j,org.apiguardian,org.apache.spark,org.scala-lang,org.scala-lang.modules,org.apache.hadoop \
   -DoutputDirectory="$kit/lib"
-mvn_offline_first "${pom[@]}" "$dependency_plugin:copy" \
+mvn_offline_first "$dependency_plugin:copy" \
   -Dartifact="org.junit.platform:junit-platform-console-standalone:$platform_version" -DoutputDirectory="$kit"
 
 {

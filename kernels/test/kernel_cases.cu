@@ -24,6 +24,7 @@
 #include "reference/reference.h"
 #include "relu_backward.cuh"
 #include "upsample.cuh"
+#include "method_constants.h"
 
 namespace gradcam4j {
 namespace test {
@@ -42,8 +43,7 @@ constexpr double kTolResample = 1e-4;
 // result must be bit-identical (no fast-math anywhere in the build).
 constexpr double kTolExact = 0.0;
 
-constexpr float kGradCamPlusPlusEps = 1e-6f;  // docs/ALGORITHMS.md section 3
-constexpr float kXGradCamEps = 1e-6f;         // same eps as Grad-CAM++; only guards sum A = 0
+// kGradCamPlusPlusEps and kXGradCamEps: method_constants.h, the Java values.
 
 // ---------------------------------------------------------------------------------------------
 // Comparison

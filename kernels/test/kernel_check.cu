@@ -25,6 +25,7 @@
 #include "gradcampp.cuh"
 #include "guided_product.cuh"
 #include "kernel_cases.h"
+#include "method_constants.h"
 #include "relu_backward.cuh"
 #include "tv_solver.cuh"
 #include "upsample.cuh"
@@ -123,22 +124,22 @@ void run_benchmarks() {
         }, kWarmup, kIters), g + w});
         rows.push_back({"xgradcam_weights", size, time_ms([&] {
             CUDA_CHECK(launch_xgradcam_weights(d_w.get(), d_g.get(), d_a.get(), nullptr, M, C, HW,
-                                               1e-6f, nullptr));
+                                               kXGradCamEps, nullptr));
         }, kWarmup, kIters), g + a + w});
         rows.push_back({"gradcampp_weights default", size, time_ms([&] {
             CUDA_CHECK(launch_gradcampp_weights(d_w.get(), nullptr, d_g.get(), d_a.get(), nullptr,
-                                                M, C, HW, GradCamPlusPlusForm::kDefault, 1e-6f,
+                                                M, C, HW, GradCamPlusPlusForm::kDefault, kGradCamPlusPlusEps,
                                                 nullptr));
         }, kWarmup, kIters), g + a + w});
         rows.push_back({"gradcampp_weights default+alphas", size, time_ms([&] {
             CUDA_CHECK(launch_gradcampp_weights(d_w.get(), d_alpha.get(), d_g.get(), d_a.get(),
                                                 nullptr, M, C, HW, GradCamPlusPlusForm::kDefault,
-                                                1e-6f, nullptr));
+                                                kGradCamPlusPlusEps, nullptr));
         }, kWarmup, kIters), 2 * g + a + w});
         rows.push_back({"gradcampp_weights official+alphas", size, time_ms([&] {
             CUDA_CHECK(launch_gradcampp_weights(d_w.get(), d_alpha.get(), d_g.get(), d_a.get(),
                                                 nullptr, M, C, HW, GradCamPlusPlusForm::kOfficial,
-                                                1e-6f, nullptr));
+                                                kGradCamPlusPlusEps, nullptr));
         }, kWarmup, kIters), 2 * g + a + w});
         // The weighted sum reads A and w only; the elementwise forms read g as well.
         rows.push_back({"cam_weighted_sum relu", size, time_ms([&] {

@@ -13,6 +13,7 @@
 #include <initializer_list>
 #include <vector>
 
+#include "method_constants.h"
 #include "reference/reference.h"
 #include "test/case_inputs.h"
 
@@ -49,9 +50,9 @@ void check_grad_pool() {
     std::vector<float> w(2);
     reference::gradcam_weights(w.data(), g.data(), 1, 2, 3);
     expect("gradcam_weights: channel means", w, {2.0, 1.0});
-    reference::xgradcam_weights(w.data(), g.data(), a.data(), nullptr, 1, 2, 3, 1e-6f);
+    reference::xgradcam_weights(w.data(), g.data(), a.data(), nullptr, 1, 2, 3, kXGradCamEps);
     // (1*1 + 3*1) / (2 + eps); dead channel: 0 / eps = 0.
-    expect("xgradcam_weights: sum(gA)/(sum A + eps)", w, {4.0 / (2.0 + 1e-6), 0.0});
+    expect("xgradcam_weights: sum(gA)/(sum A + eps)", w, {4.0 / (2.0 + double(kXGradCamEps)), 0.0});
 }
 
 void check_gradcampp() {
@@ -60,10 +61,11 @@ void check_gradcampp() {
     const std::vector<float> a = {1, 1, 0};
     std::vector<float> w(1), alpha(3);
     reference::gradcampp_weights(w.data(), alpha.data(), g.data(), a.data(), nullptr, 1, 1, 3,
-                                 GradCamPlusPlusForm::kDefault, 1e-6f);
-    // alpha(1) = 1 / (2 + 2 + eps); alpha(0) = 0; alpha(-1) = 1 / (2 - 2 + eps) = 1e6.
-    expect("gradcampp default: alphas", alpha, {1.0 / (4.0 + 1e-6), 0.0, 1e6}, 1e-5);
-    expect("gradcampp default: w = sum alpha relu(g)", w, {1.0 / (4.0 + 1e-6)});
+                                 GradCamPlusPlusForm::kDefault, kGradCamPlusPlusEps);
+    // alpha(1) = 1 / (2 + 2 + eps); alpha(0) = 0; alpha(-1) = 1 / (2 - 2 + eps), huge.
+    const double eps = kGradCamPlusPlusEps;
+    expect("gradcampp default: alphas", alpha, {1.0 / (4.0 + eps), 0.0, 1.0 / eps}, 1e-5);
+    expect("gradcampp default: w = sum alpha relu(g)", w, {1.0 / (4.0 + eps)});
     reference::gradcampp_weights(w.data(), alpha.data(), g.data(), a.data(), nullptr, 1, 1, 3,
                                  GradCamPlusPlusForm::kOfficial, 0.f);
     // Raw alphas: 1/4, 0 (0/1), and 1/1 (denominator 0 -> 1). Z = sum over g > 0 = 1/4.
@@ -356,7 +358,7 @@ void dump_cases(const std::string& dir, float xgradcam_eps, float gradcampp_eps)
 
 int main(int argc, char** argv) {
     std::string dump_dir;
-    float xgradcam_eps = 1e-7f, gradcampp_eps = 1e-6f;
+    float xgradcam_eps = kXGradCamEps, gradcampp_eps = kGradCamPlusPlusEps;  // the Java values (method_constants.h)
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         if (a == "--dump" && i + 1 < argc) {

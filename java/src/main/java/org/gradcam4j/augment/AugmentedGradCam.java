@@ -1,10 +1,10 @@
 package org.gradcam4j.augment;
 
+import org.gradcam4j.InvalidInputException;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import org.gradcam4j.backend.BackwardRequest;
@@ -13,7 +13,7 @@ import org.gradcam4j.backend.Network;
 import org.gradcam4j.backend.ReluRule;
 import org.gradcam4j.method.CamLayerMaps;
 import org.gradcam4j.method.CamMath;
-import org.gradcam4j.method.CamMethod;
+import org.gradcam4j.method.Method;
 import org.gradcam4j.method.MapOps;
 import org.gradcam4j.model.Preprocessing;
 import org.gradcam4j.tensor.Tensor;
@@ -30,33 +30,27 @@ import org.gradcam4j.tensor.Tensor;
  */
 public final class AugmentedGradCam {
 
-    /** How the copies' maps become one map. */
+    /** How the copies' maps become one map; each is one {@code augmented-*} row of the method table. */
     public enum Aggregation {
-        SINGLE("augmented-single", "Augmented Grad-CAM (single)"),
-        MAX("augmented-max", "Augmented Grad-CAM (max)"),
-        AVG("augmented-avg", "Augmented Grad-CAM (avg)"),
-        TV("augmented-tv", "Augmented Grad-CAM (TV super-resolution)");
+        SINGLE(Method.AUGMENTED_SINGLE),
+        MAX(Method.AUGMENTED_MAX),
+        AVG(Method.AUGMENTED_AVG),
+        TV(Method.AUGMENTED_TV);
 
-        private final String token, displayName;
+        private final Method method;
 
-        Aggregation(String token, String displayName) {
-            this.token = token;
-            this.displayName = displayName;
+        Aggregation(Method method) { this.method = method; }
+
+        /** The method of the table this aggregation computes. */
+        public Method method() { return method; }
+
+        /** The aggregation an {@code augmented-*} method uses. */
+        public static Aggregation of(Method method) {
+            for (Aggregation a : values()) if (a.method == method) return a;
+            throw new IllegalArgumentException(method + " is not an augmented method");
         }
 
-        /** The method token of the command line and of output file names, e.g. {@code augmented-tv}. */
-        public String token() { return token; }
-
-        public String displayName() { return displayName; }
-
-        /** The aggregation of a method token, or null when the token is not an augmented method. */
-        public static Aggregation ofToken(String token) {
-            String t = token.trim().toLowerCase(Locale.ROOT);
-            for (Aggregation a : values()) if (a.token.equals(t)) return a;
-            return null;
-        }
-
-        @Override public String toString() { return token; }
+        @Override public String toString() { return method.token(); }
     }
 
     /**
@@ -68,7 +62,7 @@ public final class AugmentedGradCam {
      */
     public record Settings(int copies, long seed, double maxAngle, double maxShift, SuperResolutionSolver solver) {
         public Settings {
-            if (copies < 1) throw new IllegalArgumentException("augmented copies must be >= 1, got " + copies);
+            if (copies < 1) throw new InvalidInputException("augmented copies must be >= 1, got " + copies);
             if (!(maxAngle >= 0)) throw new IllegalArgumentException("maxAngle must be >= 0");
             if (!(maxShift >= 0) && !Double.isNaN(maxShift)) throw new IllegalArgumentException("maxShift must be >= 0");
         }
@@ -185,7 +179,7 @@ public final class AugmentedGradCam {
                 Tensor seeds = seeds(logits, imageOf, classOf, numClasses, probability);
                 Tensor act = pass.activation(layer);
                 Tensor grad = pass.backward(new BackwardRequest(seeds, imageOf, layer, ReluRule.GRADIENT, Set.of(layer), Set.of())).at(layer);
-                CamLayerMaps lm = CamMath.compute(CamMethod.GRADCAM, act, grad, imageOf);
+                CamLayerMaps lm = CamMath.compute(Method.GRADCAM, act, grad, imageOf);
                 int h = lm.layerMaps().dim(1), w = lm.layerMaps().dim(2);
                 if (mapData == null) {
                     hw = h * w;

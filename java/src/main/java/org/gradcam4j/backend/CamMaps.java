@@ -2,7 +2,7 @@ package org.gradcam4j.backend;
 
 import java.util.Map;
 import org.gradcam4j.method.CamLayerMaps;
-import org.gradcam4j.method.CamMethod;
+import org.gradcam4j.method.Method;
 import org.gradcam4j.method.NormalisedMaps;
 import org.gradcam4j.tensor.Tensor;
 
@@ -16,8 +16,8 @@ import org.gradcam4j.tensor.Tensor;
  * @param guidedProducts per requested method: guided-backprop input gradient x its normalised map (M x 3 x S x S,
  *                       the model's channel order)
  */
-public record CamMaps(Map<CamMethod, CamLayerMaps> layerMaps, Map<CamMethod, NormalisedMaps> normalised,
-                      Map<ReluRule, Tensor> inputGradients, Map<CamMethod, Tensor> guidedProducts) {
+public record CamMaps(Map<Method, CamLayerMaps> layerMaps, Map<Method, NormalisedMaps> normalised,
+                      Map<ReluRule, Tensor> inputGradients, Map<Method, Tensor> guidedProducts) {
     public CamMaps {
         layerMaps = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(layerMaps));
         normalised = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(normalised));

@@ -5,7 +5,7 @@ import java.util.Map;
 import java.util.Set;
 import org.gradcam4j.method.CamLayerMaps;
 import org.gradcam4j.method.CamMath;
-import org.gradcam4j.method.CamMethod;
+import org.gradcam4j.method.Method;
 import org.gradcam4j.method.MapOps;
 import org.gradcam4j.method.NormalisedMaps;
 import org.gradcam4j.model.Architecture;
@@ -23,19 +23,19 @@ public final class HostCamSteps {
     public static CamMaps compute(ForwardPass pass, CamRequest r) {
         int[] imageOf = r.imageOf();
         Tensor act = r.methods().isEmpty() ? null : pass.activation(r.layer());
-        Map<CamMethod, CamLayerMaps> layerMaps = new LinkedHashMap<>();
+        Map<Method, CamLayerMaps> layerMaps = new LinkedHashMap<>();
         Map<ReluRule, Tensor> inputGrads = new LinkedHashMap<>();
-        boolean camGradients = r.methods().stream().anyMatch(CamMethod::needsGradients);
+        boolean camGradients = r.methods().stream().anyMatch(Method::needsLayerGradients);
         boolean vanilla = r.inputGradients().contains(ReluRule.GRADIENT);
         if (camGradients || vanilla) {
             Gradients g = pass.backward(new BackwardRequest(r.seeds(), imageOf, vanilla ? Architecture.INPUT : r.layer(),
                     ReluRule.GRADIENT, camGradients ? Set.of(r.layer()) : Set.of(), Set.of()));
-            for (CamMethod m : r.methods()) {
-                if (m.needsGradients()) layerMaps.put(m, CamMath.compute(m, act, g.at(r.layer()), imageOf));
+            for (Method m : r.methods()) {
+                if (m.needsLayerGradients()) layerMaps.put(m, CamMath.compute(m, act, g.at(r.layer()), imageOf));
             }
             if (vanilla) inputGrads.put(ReluRule.GRADIENT, g.at(Architecture.INPUT));
         }
-        if (r.methods().contains(CamMethod.CAM)) layerMaps.put(CamMethod.CAM, CamMath.cam(act, r.linearWeights(), r.classOf(), imageOf));
+        if (r.methods().contains(Method.CAM)) layerMaps.put(Method.CAM, CamMath.cam(act, r.linearWeights(), r.classOf(), imageOf));
 
         Set<ReluRule> rules = new java.util.LinkedHashSet<>(r.inputGradients());
         if (!r.guidedProducts().isEmpty()) rules.add(ReluRule.GUIDED);
@@ -45,15 +45,15 @@ public final class HostCamSteps {
                     .at(Architecture.INPUT));
         }
 
-        Map<CamMethod, NormalisedMaps> normalised = new LinkedHashMap<>();
-        Map<CamMethod, CamLayerMaps> ordered = new LinkedHashMap<>();
-        for (CamMethod m : r.methods()) {
+        Map<Method, NormalisedMaps> normalised = new LinkedHashMap<>();
+        Map<Method, CamLayerMaps> ordered = new LinkedHashMap<>();
+        for (Method m : r.methods()) {
             CamLayerMaps lm = layerMaps.get(m);
             ordered.put(m, lm);
             normalised.put(m, MapOps.normaliseByMax(MapOps.upsampleBilinear(lm.layerMaps(), r.outSize(), r.outSize())));
         }
-        Map<CamMethod, Tensor> products = new LinkedHashMap<>();
-        for (CamMethod m : r.guidedProducts()) {
+        Map<Method, Tensor> products = new LinkedHashMap<>();
+        for (Method m : r.guidedProducts()) {
             products.put(m, MapOps.guidedProduct(inputGrads.get(ReluRule.GUIDED), normalised.get(m).maps()));
         }
         inputGrads.keySet().retainAll(r.inputGradients());

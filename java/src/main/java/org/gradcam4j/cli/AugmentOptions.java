@@ -1,5 +1,6 @@
 package org.gradcam4j.cli;
 
+import org.gradcam4j.InvalidInputException;
 import java.util.Locale;
 import org.gradcam4j.augment.Augmentations;
 import org.gradcam4j.augment.AugmentedGradCam;
@@ -26,14 +27,14 @@ final class AugmentOptions {
             description = "default solver: stop when the relative primal-dual gap is below TOL (default: ${DEFAULT-VALUE})")
     double tolerance;
 
-    /** The settings; usage errors are IllegalArgumentException (exit 2). */
+    /** The settings; usage errors are InvalidInputException (exit 2). */
     AugmentedGradCam.Settings settings() {
-        if (copies < 1) throw new IllegalArgumentException("--augment-copies must be >= 1, got " + copies);
-        if (!(tolerance > 0 && tolerance < 1)) throw new IllegalArgumentException("--solver-tolerance must be in (0, 1), got " + tolerance);
+        if (copies < 1) throw new InvalidInputException("--augment-copies must be >= 1, got " + copies);
+        if (!(tolerance > 0 && tolerance < 1)) throw new InvalidInputException("--solver-tolerance must be in (0, 1), got " + tolerance);
         SuperResolutionSolver s = switch (solver.trim().toLowerCase(Locale.ROOT)) {
             case "default" -> new TvSuperResolution(tolerance, TvSuperResolution.DEFAULT_MAX_ITERATIONS, TvSuperResolution.DEFAULT_MAX_INNER_ITERATIONS);
             case "seed" -> new SeedAdamSuperResolution();
-            default -> throw new IllegalArgumentException("unknown --solver '" + solver + "' (expected default or seed)");
+            default -> throw new InvalidInputException("unknown --solver '" + solver + "' (expected default or seed)");
         };
         return new AugmentedGradCam.Settings(copies, seed, Augmentations.MAX_ANGLE, Double.NaN, s);
     }

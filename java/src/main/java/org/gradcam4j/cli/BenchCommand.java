@@ -1,5 +1,6 @@
 package org.gradcam4j.cli;
 
+import org.gradcam4j.InvalidInputException;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -52,9 +53,9 @@ final class BenchCommand {
 
         @Override
         public Integer call() throws Exception {
-            if (batch < 1) throw new IllegalArgumentException("--batch must be >= 1");
-            if (reps < 1) throw new IllegalArgumentException("--reps must be >= 1");
-            int t = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
+            if (batch < 1) throw new InvalidInputException("--batch must be >= 1");
+            if (reps < 1) throw new InvalidInputException("--reps must be >= 1");
+            int t = threads == null ? Runtime.getRuntime().availableProcessors() : ModelOptions.threadCount(threads);
             new CpuBenchmark(new CpuBenchmark.Options(arch, batch, t, warmup, reps, explainReps, python, !noPeer, tools), System.out).run();
             return Main.EXIT_OK;
         }
@@ -87,8 +88,8 @@ final class BenchCommand {
 
         @Override
         public Integer call() throws Exception {
-            if (reps < 1) throw new IllegalArgumentException("--reps must be >= 1");
-            for (int b : batches) if (b < 1) throw new IllegalArgumentException("--batches must be >= 1, got " + b);
+            if (reps < 1) throw new InvalidInputException("--reps must be >= 1");
+            for (int b : batches) if (b < 1) throw new InvalidInputException("--batches must be >= 1, got " + b);
             CudaRuntime.Status s = CudaRuntime.status();
             if (!s.available()) {
                 spec.commandLine().getOut().println("bench cuda: skipped - the CUDA backend is unavailable here: " + s.reason());
@@ -126,7 +127,7 @@ final class BenchCommand {
                 return Main.EXIT_OK;
             }
             if (device < 0 || device >= s.devices().size()) {
-                throw new IllegalArgumentException("--device " + device + ": " + s.devices().size() + " CUDA device(s) present");
+                throw new InvalidInputException("--device " + device + ": " + s.devices().size() + " CUDA device(s) present");
             }
             out.println("bench kernels: CUDA device " + s.devices().get(device).describe() + "; driver CUDA "
                     + CudaRuntime.version(s.driverVersion()));
@@ -178,8 +179,8 @@ final class BenchCommand {
 
         @Override
         public Integer call() throws Exception {
-            if (copies < 1 || batch < 1 || images < 1) throw new IllegalArgumentException("--copies, --batch and --images must be >= 1");
-            int t = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
+            if (copies < 1 || batch < 1 || images < 1) throw new InvalidInputException("--copies, --batch and --images must be >= 1");
+            int t = threads == null ? Runtime.getRuntime().availableProcessors() : ModelOptions.threadCount(threads);
             new AugmentedBenchmark(new AugmentedBenchmark.Options(arch, copies, batch, t, images, tolerance, image), System.out).run();
             return Main.EXIT_OK;
         }
@@ -201,9 +202,9 @@ final class BenchCommand {
 
         @Override
         public Integer call() {
-            if (batch < 1) throw new IllegalArgumentException("--batch must be >= 1");
-            if (reps < 1) throw new IllegalArgumentException("--reps must be >= 1");
-            int t = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
+            if (batch < 1) throw new InvalidInputException("--batch must be >= 1");
+            if (reps < 1) throw new InvalidInputException("--reps must be >= 1");
+            int t = threads == null ? Runtime.getRuntime().availableProcessors() : ModelOptions.threadCount(threads);
             System.out.println("machine: " + MachineInfo.describe());
             ConvBenchmark.run(Architecture.byName(arch), batch, t, warmup, reps, System.out);
             return Main.EXIT_OK;

@@ -1,5 +1,6 @@
 package org.gradcam4j.cli;
 
+import org.gradcam4j.InvalidInputException;
 import java.util.Locale;
 import org.gradcam4j.localize.HeatmapBoxes;
 import picocli.CommandLine.Option;
@@ -26,12 +27,12 @@ final class BoxOptions {
             all = switch (components.trim().toLowerCase(Locale.ROOT)) {
                 case "largest" -> false;
                 case "all" -> true;
-                default -> throw new IllegalArgumentException("unknown --box-components '" + components + "' (expected largest or all)");
+                default -> throw new InvalidInputException("unknown --box-components '" + components + "' (expected largest or all)");
             };
         }
-        if (minArea != null && !all) throw new IllegalArgumentException("--box-min-area applies to --box-components all");
+        if (minArea != null && !all) throw new InvalidInputException("--box-min-area applies to --box-components all");
         double t = threshold == null ? HeatmapBoxes.DEFAULT_THRESHOLD : threshold;
-        if (!(t >= 0 && t < 1)) throw new IllegalArgumentException("--box-threshold must be in [0, 1), got " + t);
+        if (!(t >= 0 && t < 1)) throw new InvalidInputException("--box-threshold must be in [0, 1), got " + t);
         return new HeatmapBoxes.Settings(t, all, minArea == null ? 1 : minArea);
     }
 }

@@ -1,5 +1,6 @@
 package org.gradcam4j.cli;
 
+import org.gradcam4j.InvalidInputException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,8 +17,9 @@ import picocli.CommandLine.Model.CommandSpec;
  * folder-per-class train and test sets with ground-truth boxes.
  */
 @Command(name = "canvases", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Write the Fashion-MNIST canvas dataset: OUT/train and OUT/test, folder per class, each with boxes.csv;",
-                "OUT/classes.txt gives the class order. Needs the Fashion-MNIST IDX files (Debian: dataset-fashion-mnist)."})
+        description = {"Write the Fashion-MNIST canvas dataset (the demo model's training data) as image folders with boxes.",
+                "OUT/train and OUT/test hold one folder per class, each with boxes.csv; OUT/classes.txt gives the class order.",
+                "Needs the Fashion-MNIST IDX files (Debian: dataset-fashion-mnist); without them it exits 2."})
 final class CanvasCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
@@ -41,13 +43,15 @@ final class CanvasCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (train < 0 || test < 0) throw new IllegalArgumentException("--train and --test must be >= 0");
+        if (train < 0 || test < 0) throw new InvalidInputException("--train and --test must be >= 0");
         CanvasDataset.Recipe demo = CanvasDataset.Recipe.demo(seed);
         double k = size / 64.0;
         CanvasDataset.Recipe recipe = size == 64 ? demo
                 : new CanvasDataset.Recipe(size, (int) Math.round(demo.minItem() * k), (int) Math.round(demo.maxItem() * k),
                         demo.clutter(), demo.strokes(), seed);
         var err = spec.commandLine().getErr();
+        FashionMnist.requirePresent(mnist, train > 0 && test > 0 ? new String[] {"train", "t10k"}
+                : train > 0 ? new String[] {"train"} : test > 0 ? new String[] {"t10k"} : new String[0]);
         CanvasDataset.writeClasses(out);
         Files.writeString(out.resolve("recipe.txt"), recipe + "\ntrain " + train + " canvases from Fashion-MNIST train, test "
                 + test + " canvases from t10k\n", StandardCharsets.UTF_8);

@@ -1,5 +1,6 @@
 package org.gradcam4j.cli;
 
+import org.gradcam4j.InvalidInputException;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.PrintWriter;
@@ -46,13 +47,14 @@ final class ClassifyCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
-        if (topK < 1) throw new IllegalArgumentException("--top-k must be >= 1, got " + topK);
+        if (topK < 1) throw new InvalidInputException("--top-k must be >= 1, got " + topK);
         Explainer.Options options = modelOptions.explainerOptions();
         InputFiles.Expanded in = InputFiles.expand(inputs, null);
         if (in.files().isEmpty() && in.problems().isEmpty()) {
-            throw new IllegalArgumentException("no images found in " + String.join(" ", inputs));
+            throw new InvalidInputException("no images found in " + String.join(" ", inputs));
         }
         Model model = modelOptions.loadModel();
+        ModelOptions.checkTopK(topK, model);
         ImageLoader loader = new ImageLoader();
         ObjectNode doc = Json.object();
         doc.set("model", Json.model(model));

@@ -1,5 +1,6 @@
 package org.gradcam4j.cli;
 
+import org.gradcam4j.InvalidInputException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -53,17 +54,18 @@ import picocli.CommandLine.Model.CommandSpec;
  * value summed over the colour channels, divided by its maximum.
  */
 @Command(name = "eval", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Score explanation methods on images with ground-truth boxes (DATA/boxes.csv: file,class,xmin,ymin,xmax,ymax):",
-                "localisation accuracy at IoU >= 0.5, pointing game, Average Drop, Increase in Confidence, deletion/insertion AUC."})
+        description = {"Score explanation methods against ground-truth boxes: localisation, pointing game, fidelity.",
+                "DATA/boxes.csv lists file,class,xmin,ymin,xmax,ymax. Prints localisation accuracy at IoU >= 0.5, pointing game,",
+                "Average Drop, Increase in Confidence and deletion/insertion AUC per method."})
 final class EvalCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
     @Option(names = "--data", required = true, paramLabel = "DIR", description = "folder with boxes.csv and the images it names")
     Path data;
 
-    @Option(names = {"-m", "--methods"}, split = ",", paramLabel = "M,..",
+    @Option(names = {"-m", "--methods"}, split = ",", paramLabel = "M,..", completionCandidates = org.gradcam4j.method.Method.Tokens.class,
             defaultValue = "cam,gradcam,gradcampp,guided-gradcam,guided-gradcampp",
-            description = "methods to score (default: ${DEFAULT-VALUE}); cam needs a GAP head; augmented-* take --augment-copies etc.")
+            description = "methods to score, of: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}); cam needs a GAP head; augmented-* take --augment-copies etc.")
     List<String> methods;
 
     @Option(names = "--limit", defaultValue = "0", paramLabel = "N", description = "score the first N images only (0: all)")
@@ -93,13 +95,14 @@ final class EvalCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
-        if (steps < 1 || fidelityImages < 0 || limit < 0) throw new IllegalArgumentException("--steps >= 1, --fidelity-images and --limit >= 0");
+        if (steps < 1 || fidelityImages < 0 || limit < 0) throw new InvalidInputException("--steps >= 1, --fidelity-images and --limit >= 0");
         Explainer.Options options = modelOptions.explainerOptions();
         Model model = modelOptions.loadModel();
         List<Item> items = readBoxes(data, model, limit);
-        ExplainRequest.parseMethods(methods);
+        List<String> tokens = ExplainOptions.parseMethods(methods, model.architecture().head() == org.gradcam4j.model.Head.GAP)
+                .stream().map(org.gradcam4j.method.Method::token).toList();
         Map<String, Score> scores = new LinkedHashMap<>();
-        for (String m : methods) scores.put(m.trim(), new Score());
+        for (String m : tokens) scores.put(m, new Score());
         int correct = 0;
         ImageLoader loader = new ImageLoader();
         try (Explainer ex = Explainer.of(model, options);
@@ -113,7 +116,7 @@ final class EvalCommand implements Callable<Integer> {
                     images.add(loader.load(it.file()));
                     targets.add(List.of(Integer.toString(it.label())));
                 }
-                List<ImageExplanation> res = ex.explain(images, new ExplainRequest(methods, Targets.perImage(targets), null,
+                List<ImageExplanation> res = ex.explain(images, new ExplainRequest(tokens, Targets.perImage(targets), null,
                         org.gradcam4j.explain.Score.LOGIT, 1, augmentOptions.settings()));
                 for (int i = 0; i < chunk.size(); i++) {
                     Item it = chunk.get(i);
@@ -234,17 +237,17 @@ final class EvalCommand implements Callable<Integer> {
 
     static List<Item> readBoxes(Path dir, Model model, int limit) throws IOException {
         Path csv = dir.resolve("boxes.csv");
-        if (!Files.isRegularFile(csv)) throw new IllegalArgumentException(csv + " not found (expected file,class,xmin,ymin,xmax,ymax)");
+        if (!Files.isRegularFile(csv)) throw new InvalidInputException(csv + " not found (expected file,class,xmin,ymin,xmax,ymax)");
         List<Item> items = new ArrayList<>();
         List<String> lines = Files.readAllLines(csv, StandardCharsets.UTF_8);
         for (int i = 1; i < lines.size() && (limit == 0 || items.size() < limit); i++) {
             String[] f = lines.get(i).split(",");
-            if (f.length != 6) throw new IllegalArgumentException(csv + " line " + (i + 1) + ": expected 6 fields");
+            if (f.length != 6) throw new InvalidInputException(csv + " line " + (i + 1) + ": expected 6 fields");
             int label = model.labels().resolve(f[1]);
             items.add(new Item(dir.resolve(f[0]), label, Box.ofPixels(Integer.parseInt(f[2].trim()), Integer.parseInt(f[3].trim()),
                     Integer.parseInt(f[4].trim()), Integer.parseInt(f[5].trim()))));
         }
-        if (items.isEmpty()) throw new IllegalArgumentException(csv + " lists no images");
+        if (items.isEmpty()) throw new InvalidInputException(csv + " lists no images");
         return items;
     }
 }

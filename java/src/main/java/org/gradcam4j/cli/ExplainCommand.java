@@ -1,28 +1,24 @@
 package org.gradcam4j.cli;
 
 import java.io.IOException;
+import org.gradcam4j.InvalidInputException;
+import org.gradcam4j.io.FileLocks;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import org.gradcam4j.explain.ExplainRequest;
-import org.gradcam4j.method.CamMethod;
 import org.gradcam4j.explain.Explainer;
 import org.gradcam4j.explain.ImageExplanation;
-import org.gradcam4j.explain.Score;
-import org.gradcam4j.explain.Targets;
 import org.gradcam4j.image.ImageException;
 import org.gradcam4j.image.ImageLoader;
 import org.gradcam4j.image.LoadedImage;
 import org.gradcam4j.io.AtomicFiles;
 import org.gradcam4j.model.Model;
-import org.gradcam4j.render.Colormap;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -41,42 +37,13 @@ import picocli.CommandLine.Spec;
                 "INPUTS are image files, folders (searched recursively) and @list files (one path per line).",
                 "Writes OUT/IMG/<method>-c<class>.png (and .npz) and OUT/IMG/summary.json; see README, Output files."})
 final class ExplainCommand implements Callable<Integer> {
-    static final Set<String> SAVE_KINDS = Set.of("png", "npz", "json");
-
     @Spec CommandSpec spec;
 
     @Parameters(arity = "1..*", paramLabel = "INPUTS", description = "image files, folders, or @list.txt")
     List<String> inputs;
 
-    @Option(names = "--method", split = ",", defaultValue = "gradcam", paramLabel = "M",
-            description = "comma list of: gradcam, gradcampp, gradcampp-official, cam, hirescam, xgradcam, layercam, "
-                    + "counterfactual, vanilla, guided, deconvnet, guided-gradcam, guided-gradcampp, "
-                    + "augmented-single, augmented-max, augmented-avg, augmented-tv; or all (every method the network has) "
-                    + "(default: ${DEFAULT-VALUE})")
-    List<String> methods;
-
-    @Option(names = "--class", split = ",", paramLabel = "C",
-            description = "classes to explain in every image: index, class id (wnid) or name; comma list")
-    List<String> classes;
-
-    @Option(names = "--top-k", paramLabel = "K", description = "explain each image's K top predicted classes (default: 1)")
-    Integer topK;
-
-    @Option(names = "--layer", paramLabel = "L", description = "target layer of the CAM methods (default: the last convolution)")
-    String layer;
-
-    @Option(names = "--score", defaultValue = "logit", paramLabel = "S", description = "logit or probability (default: ${DEFAULT-VALUE})")
-    String score;
-
-    @Option(names = "--colormap", defaultValue = "jet", paramLabel = "NAME", description = "jet, turbo or viridis (default: ${DEFAULT-VALUE})")
-    String colormap;
-
-    @Option(names = "--opacity", defaultValue = "0.5", paramLabel = "A", description = "heat map weight in the overlay, 0..1 (default: ${DEFAULT-VALUE})")
-    double opacity;
-
-    @Option(names = "--save", split = ",", defaultValue = "png,json", paramLabel = "KIND",
-            description = "comma list of png, npz, json (summary.json) (default: ${DEFAULT-VALUE})")
-    List<String> save;
+    /** What to compute and write: shared with the Spark job (org.gradcam4j.spark.ExplainJob). */
+    @Mixin ExplainOptions explain;
 
     @Option(names = {"-o", "--out"}, defaultValue = "gradcam4j-out", paramLabel = "DIR", description = "output folder (default: ./${DEFAULT-VALUE})")
     Path out;
@@ -84,74 +51,48 @@ final class ExplainCommand implements Callable<Integer> {
     @Option(names = "--resume", description = "skip images whose summary.json exists, lists files that all exist and was made with the same --method list")
     boolean resume;
 
-    @Option(names = "--panel", description = "also write panel-c<class>.png: image | heat map | overlay | gradient")
-    boolean panel;
-
     @Option(names = "--report", description = "also write OUT/report.html: one page with every image of the run, its overlays, "
             + "top predictions and raw files (built from the summary.json files; needs json in --save)")
     boolean report;
 
-    @Option(names = "--boxes", description = "weak localisation: a box per map (threshold, largest component), drawn on the "
-            + "overlay png and listed in summary.json in original-image pixels; implied by any --box-* option")
-    boolean boxes;
-
-    @Mixin BoxOptions boxOptions;
-
-    @Mixin AugmentOptions augmentOptions;
-
-    @Mixin ModelOptions modelOptions;
-
     @Override
-    public Integer call() {
+    public Integer call() throws IOException {
+        try {
+            return explainAll();
+        } finally {
+            if (outLock != null) outLock.close();
+        }
+    }
+
+    /** The lock on --out, held from the first write to the end of the run (see {@link #prepareOut}). */
+    private FileLocks.Held outLock;
+
+    private int explainAll() {
         PrintWriter stdout = spec.commandLine().getOut(), err = spec.commandLine().getErr();
 
         // 1. everything that needs no model
-        boolean all = methods.stream().anyMatch(m -> m.trim().equalsIgnoreCase(ExplainRequest.ALL));
-        if (all && methods.size() > 1) throw new IllegalArgumentException("--method all stands alone (it means every method)");
-        ExplainRequest.Parsed parsed = ExplainRequest.parseMethods(all ? ExplainRequest.allMethods(true) : methods);
-        if (parsed.cams().isEmpty() && parsed.gradients().isEmpty() && parsed.augmented().isEmpty()) throw new IllegalArgumentException("--method: no method given");
-        List<String> methodTokens = new ArrayList<>();
-        parsed.cams().forEach(m -> methodTokens.add(m.token()));
-        parsed.augmented().forEach(m -> methodTokens.add(m.token()));
-        parsed.gradients().forEach(m -> methodTokens.add(m.token()));
-        Set<String> saveKinds = new LinkedHashSet<>();
-        for (String s : save) {
-            String t = s.trim().toLowerCase(Locale.ROOT);
-            if (t.isEmpty()) continue;
-            if (!SAVE_KINDS.contains(t)) throw new IllegalArgumentException("unknown --save kind '" + s + "' (expected png, npz or json)");
-            saveKinds.add(t);
-        }
-        if (saveKinds.isEmpty()) throw new IllegalArgumentException("--save: nothing to save (give png, npz and/or json)");
+        ExplainOptions.Plan plan = explain.plan();
+        Set<String> saveKinds = plan.save();
+        if (saveKinds.isEmpty()) throw new InvalidInputException("--save: nothing to save (give png, npz and/or json)");
         if (resume && !saveKinds.contains("json")) {
-            throw new IllegalArgumentException("--resume needs json in --save: summary.json is what marks an image complete");
+            throw new InvalidInputException("--resume needs json in --save: summary.json is what marks an image complete");
         }
         if (report && !saveKinds.contains("json")) {
-            throw new IllegalArgumentException("--report needs json in --save: the report is built from the summary.json files");
+            throw new InvalidInputException("--report needs json in --save: the report is built from the summary.json files");
         }
-        Colormap cmap = Colormap.parse(colormap);
-        if (!(opacity >= 0 && opacity <= 1)) throw new IllegalArgumentException("--opacity must be in 0..1, got " + opacity);
-        Score sc = Score.parse(score);
-        if (classes != null && topK != null) throw new IllegalArgumentException("give --class or --top-k, not both");
-        if (topK != null && topK < 1) throw new IllegalArgumentException("--top-k must be >= 1, got " + topK);
-        Explainer.Options options = modelOptions.explainerOptions();
-        Targets targets = classes != null ? Targets.classes(classes.stream().map(String::trim).filter(s -> !s.isEmpty()).toList())
-                : Targets.topK(topK == null ? 1 : topK);
-        ExplainRequest requested = new ExplainRequest(methodTokens, targets, layer, sc, 5, augmentOptions.settings());
-        var boxSettings = boxes || boxOptions.given() ? boxOptions.settings() : null;
+        Explainer.Options options = plan.explainer();
 
         InputFiles.Expanded in = InputFiles.expand(inputs, out);
         if (in.files().isEmpty() && in.problems().isEmpty()) {
-            throw new IllegalArgumentException("no images found in " + String.join(" ", inputs));
+            throw new InvalidInputException("no images found in " + String.join(" ", inputs));
         }
         Map<Path, String> names = InputFiles.outputNames(in.files());
 
         // 2. the model, then what depends on it: classes, layer, methods on this network, the device
-        Model model = modelOptions.loadModel();
-        if (classes != null) for (String ref : classes) if (!ref.isBlank()) model.labels().resolve(ref);
-        if (all && model.architecture().head() != org.gradcam4j.model.Head.GAP) {
-            methodTokens.remove(CamMethod.CAM.token());   // "all" means every method this network has: CAM needs a GAP head
-        }
-        ExplainRequest request = all ? new ExplainRequest(methodTokens, targets, layer, sc, 5, augmentOptions.settings()) : requested;
+        Model model = explain.loadModel();
+        plan = plan.forModel(model);
+        List<String> methodTokens = plan.methodTokens();
+        ExplainRequest request = plan.request();
         ImageLoader loader = new ImageLoader();
         int explained = 0, skipped = 0, failed = 0;
         List<String> failures = new ArrayList<>();
@@ -159,11 +100,10 @@ final class ExplainCommand implements Callable<Integer> {
         try (Explainer ex = Explainer.of(model, options)) {
             ex.explain(List.of(), request); // validates layer and methods against this network; no images, no work
             prepareOut();
-            ExplanationWriter writer = new ExplanationWriter(model, ex.preprocessor(),
-                    new ExplanationWriter.Settings(saveKinds, panel, cmap, opacity, sc, methodTokens, options.resize(), boxSettings));
+            ExplanationWriter writer = new ExplanationWriter(model, ex.preprocessor(), plan.writerSettings());
 
             // 3. the images, in batches
-            try (Progress progress = Progress.start("explain", in.files().size() + in.problems().size(), modelOptions.quiet, err)) {
+            try (Progress progress = Progress.start("explain", in.files().size() + in.problems().size(), explain.quiet(), err)) {
                 for (String p : in.problems()) {
                     progress.message("error: " + p);
                     failures.add(p);
@@ -176,6 +116,7 @@ final class ExplainCommand implements Callable<Integer> {
                 for (int i = 0; i < files.size(); i++) {
                     Path file = files.get(i);
                     Path dir = out.resolve(names.get(file.toAbsolutePath().normalize()));
+                    removeStaleTemporaries(dir);
                     if (resume && ExplanationWriter.isComplete(dir, file, methodTokens)) {
                         skipped++;
                         progress.step();
@@ -217,7 +158,15 @@ final class ExplainCommand implements Callable<Integer> {
         return failed > 0 ? Main.EXIT_SOME_FAILED : Main.EXIT_OK;
     }
 
-    /** Creates --out and proves it writable with a probe file, so a bad folder fails before any work. */
+    /** The lock file in --out: one explain run per output folder at a time. */
+    static final String LOCK_FILE = ".gradcam4j.lock";
+
+    /**
+     * Creates --out, locks it (an OS file lock on {@value #LOCK_FILE}, which holds our pid: a second run on the same
+     * folder fails at once, naming the first one's pid, rather than mixing its files into this run's summaries), removes
+     * temporary files a killed run left there, and proves it writable with a probe file, so a bad folder fails before any
+     * work.
+     */
     private void prepareOut() {
         if (Files.exists(out) && !Files.isDirectory(out)) throw new OutputException(out, "it exists and is not a folder");
         try {
@@ -225,12 +174,30 @@ final class ExplainCommand implements Callable<Integer> {
         } catch (IOException e) {
             throw new OutputException(out, e);
         }
+        try {
+            outLock = FileLocks.tryAcquire(out.resolve(LOCK_FILE));
+        } catch (FileLocks.HeldElsewhereException e) {
+            throw new OutputException(out, "another gradcam4j run" + (e.holderPid().isEmpty() ? "" : " (pid " + e.holderPid() + ")")
+                    + " is writing to this folder (it holds " + out.resolve(LOCK_FILE) + "); wait for it to finish or choose another --out");
+        } catch (IOException e) {
+            throw new OutputException(out.resolve(LOCK_FILE), e);
+        }
+        removeStaleTemporaries(out);
         Path probe = out.resolve(".gradcam4j-write-probe");
         try {
             AtomicFiles.write(probe, new byte[] {1});
             Files.delete(probe);
         } catch (IOException e) {
             throw new OutputException(out, e);
+        }
+    }
+
+    /** Deletes what a killed run left half-written in {@code dir} ({@link AtomicFiles}' temporaries); we hold the lock. */
+    private void removeStaleTemporaries(Path dir) {
+        try {
+            AtomicFiles.removeStaleTemporaries(dir);
+        } catch (IOException e) {
+            throw new OutputException(dir, e);
         }
     }
 }

@@ -25,8 +25,7 @@ import org.gradcam4j.image.ResizeMode;
 import org.gradcam4j.io.AtomicFiles;
 import org.gradcam4j.io.Npz;
 import org.gradcam4j.localize.HeatmapBoxes;
-import org.gradcam4j.method.CamMethod;
-import org.gradcam4j.method.GradientMethod;
+import org.gradcam4j.method.Method;
 import org.gradcam4j.model.ChannelOrder;
 import org.gradcam4j.model.Model;
 import org.gradcam4j.render.BoxOutlines;
@@ -43,13 +42,13 @@ import org.gradcam4j.tensor.Tensor;
  * and {@code summary.json} last, listing the others. Every file is written atomically, so a file that exists is complete, and a
  * {@code summary.json} whose listed files all exist marks the image complete for {@code --resume}.
  */
-final class ExplanationWriter {
-    static final String SUMMARY = "summary.json";
+public final class ExplanationWriter {
+    public static final String SUMMARY = "summary.json";
 
     /**
      * What to write. {@code save} holds png, npz and/or json; {@code boxes} turns on weak localisation (null: off).
      */
-    record Settings(Set<String> save, boolean panel, Colormap colormap, double opacity, Score score, List<String> methods,
+    public record Settings(Set<String> save, boolean panel, Colormap colormap, double opacity, Score score, List<String> methods,
                     ResizeMode resize, HeatmapBoxes.Settings boxes) {
         Settings(Set<String> save, boolean panel, Colormap colormap, double opacity, Score score, List<String> methods, ResizeMode resize) {
             this(save, panel, colormap, opacity, score, methods, resize, null);
@@ -60,7 +59,7 @@ final class ExplanationWriter {
     private final Preprocessor preprocessor;
     private final Settings settings;
 
-    ExplanationWriter(Model model, Preprocessor preprocessor, Settings settings) {
+    public ExplanationWriter(Model model, Preprocessor preprocessor, Settings settings) {
         this.model = model;
         this.preprocessor = preprocessor;
         this.settings = settings;
@@ -119,7 +118,7 @@ final class ExplanationWriter {
      * @return the file names written before summary.json (the list summary.json holds)
      * @throws OutputException when a file cannot be written
      */
-    List<String> write(Path dir, Path source, LoadedImage image, ImageExplanation r) {
+    public List<String> write(Path dir, Path source, LoadedImage image, ImageExplanation r) {
         List<String> files = new ArrayList<>();
         List<String> previous = listedFiles(dir);
         try {
@@ -160,7 +159,7 @@ final class ExplanationWriter {
                 String base = e.getKey() + c;
                 if (png) png(dir, base + ".png", GradientImages.render(g.values(), ChannelOrder.RGB), files);
                 if (npz) {
-                    boolean guidedCam = GradientMethod.parse(e.getKey()).guidingCam().isPresent();
+                    boolean guidedCam = Method.parse(e.getKey()).guidingCam().isPresent();
                     npz(dir, base + ".npz", Npz.builder().put(guidedCam ? "map" : "grad", toHwc(g.values())), files);
                 }
             }
@@ -192,20 +191,14 @@ final class ExplanationWriter {
         List<Panel.Tile> tiles = new ArrayList<>();
         tiles.add(new Panel.Tile("image", view));
         if (map != null) {
-            String label = displayName(map.method());
+            String label = Method.parse(map.method()).displayName();
             tiles.add(new Panel.Tile(label, HeatmapImages.colorize(map.map(), settings.colormap())));
             tiles.add(new Panel.Tile("overlay", HeatmapImages.overlay(view, map.map(), settings.colormap(), settings.opacity())));
         }
         if (gradient != null) {
-            tiles.add(new Panel.Tile(GradientMethod.parse(gradient.method()).displayName(), GradientImages.render(gradient.values(), ChannelOrder.RGB)));
+            tiles.add(new Panel.Tile(Method.parse(gradient.method()).displayName(), GradientImages.render(gradient.values(), ChannelOrder.RGB)));
         }
         return Panel.compose(tiles, view.getWidth() >= 200 ? 2 : 1);
-    }
-
-    /** The panel label of a map method. */
-    static String displayName(String token) {
-        AugmentedGradCam.Aggregation a = AugmentedGradCam.Aggregation.ofToken(token);
-        return a != null ? a.displayName() : CamMethod.parse(token).displayName();
     }
 
     private static List<int[]> corners(List<HeatmapBoxes.PixelBox> boxes) {
@@ -231,8 +224,8 @@ final class ExplanationWriter {
         b.put("copies", res.observations().layerMaps());
         b.put("angles", new Tensor(angles, warps.size()));
         b.put("shifts", new Tensor(shifts, warps.size(), 2));
-        AugmentedGradCam.Aggregation a = AugmentedGradCam.Aggregation.ofToken(m.method());
-        if (a != null && res.maps().containsKey(a)) b.put("aggregate", res.maps().get(a));
+        AugmentedGradCam.Aggregation a = AugmentedGradCam.Aggregation.of(Method.parse(m.method()));
+        if (res.maps().containsKey(a)) b.put("aggregate", res.maps().get(a));
     }
 
     private ObjectNode summary(Path source, LoadedImage image, ImageExplanation r, List<String> files,
@@ -291,7 +284,7 @@ final class ExplanationWriter {
         a.put("seed", res.settings().seed());
         a.put("emptyCopies", res.observations().emptyCopies());
         SuperResolutionSolver.Solution sol = res.solution();
-        if (sol != null && AugmentedGradCam.Aggregation.TV.token().equals(m.method())) {
+        if (sol != null && Method.AUGMENTED_TV.token().equals(m.method())) {
             ObjectNode so = a.putObject("solver");
             so.put("name", res.settings().solver().name());
             so.put("iterations", sol.iterations());

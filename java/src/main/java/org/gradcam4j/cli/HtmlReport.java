@@ -18,8 +18,7 @@ import java.util.Set;
 import org.gradcam4j.image.ImageException;
 import org.gradcam4j.image.ImageLoader;
 import org.gradcam4j.io.AtomicFiles;
-import org.gradcam4j.method.CamMethod;
-import org.gradcam4j.method.GradientMethod;
+import org.gradcam4j.method.Method;
 import org.gradcam4j.render.PngFiles;
 
 /**
@@ -305,10 +304,10 @@ final class HtmlReport {
         h.raw("<a href=\"").attr(relativeUrl(path)).raw("\">").text(text).raw("</a> ");
     }
 
+    /** Whether a token names a map-type method (drawn large); an unknown token (an older run's) counts as a gradient. */
     private static boolean isCam(String token) {
         try {
-            CamMethod.parse(token);
-            return true;
+            return !Method.parse(token).isGradient();
         } catch (IllegalArgumentException e) {
             return false;
         }
@@ -316,13 +315,9 @@ final class HtmlReport {
 
     private static String displayName(String token) {
         try {
-            return CamMethod.parse(token).displayName();
+            return Method.parse(token).displayName();
         } catch (IllegalArgumentException e) {
-            try {
-                return GradientMethod.parse(token).displayName();
-            } catch (IllegalArgumentException e2) {
-                return token;
-            }
+            return token;
         }
     }
 

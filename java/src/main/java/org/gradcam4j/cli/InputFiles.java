@@ -1,5 +1,6 @@
 package org.gradcam4j.cli;
 
+import org.gradcam4j.InvalidInputException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystemLoopException;
@@ -32,8 +33,8 @@ import java.util.TreeMap;
  * blank lines and lines starting with {@code #} ignored, each line treated like an INPUT. The result is
  * de-duplicated and sorted by absolute path, so every run over the same inputs has the same order.
  */
-final class InputFiles {
-    static final Set<String> IMAGE_EXTENSIONS = Set.of("jpg", "jpeg", "png", "bmp", "gif", "tif", "tiff", "webp");
+public final class InputFiles {
+    public static final Set<String> IMAGE_EXTENSIONS = Set.of("jpg", "jpeg", "png", "bmp", "gif", "tif", "tiff", "webp");
 
     /**
      * @param files    the image files, sorted; a named file that does not exist is kept (it fails when loaded)
@@ -46,7 +47,7 @@ final class InputFiles {
     /**
      * @param inputs  the INPUT arguments
      * @param exclude a folder never to search (the output folder), or null
-     * @throws IllegalArgumentException for a list file that cannot be read
+     * @throws InvalidInputException for a list file that cannot be read
      */
     static Expanded expand(List<String> inputs, Path exclude) {
         Path skip = exclude == null ? null : exclude.toAbsolutePath().normalize();
@@ -59,7 +60,7 @@ final class InputFiles {
                 try {
                     lines = Files.readAllLines(list, StandardCharsets.UTF_8);
                 } catch (IOException e) {
-                    throw new IllegalArgumentException("cannot read list file " + list + ": " + Main.messageOf(e));
+                    throw new InvalidInputException("cannot read list file " + list + ": " + Main.messageOf(e));
                 }
                 Path base = list.toAbsolutePath().getParent();
                 for (String line : lines) {
@@ -91,7 +92,14 @@ final class InputFiles {
 
                 @Override
                 public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
-                    if (attrs.isRegularFile() && !hidden(file) && isImageName(file)) found.putIfAbsent(file.toAbsolutePath().normalize(), file);
+                    if (hidden(file) || !isImageName(file)) return FileVisitResult.CONTINUE;
+                    if (attrs.isRegularFile()) {
+                        found.putIfAbsent(file.toAbsolutePath().normalize(), file);
+                    } else if (attrs.isSymbolicLink()) {
+                        // following the link failed (the walk then hands over the link itself): a failed input, as
+                        // when the same file is named on the command line, not a silent omission
+                        problems.add(file + ": cannot read: " + brokenLink(file));
+                    }
                     return FileVisitResult.CONTINUE;
                 }
 
@@ -106,12 +114,33 @@ final class InputFiles {
         }
     }
 
+    /** Why a symbolic link cannot be followed: a loop, or a target that does not exist. */
+    static String brokenLink(Path link) {
+        try {
+            link.toRealPath();
+            return "symbolic link cannot be followed";
+        } catch (java.nio.file.NoSuchFileException e) {
+            String target;
+            try {
+                target = Files.readSymbolicLink(link).toString();
+            } catch (IOException | UnsupportedOperationException e2) {
+                target = "?";
+            }
+            return "dangling symbolic link (its target " + target + " does not exist)";
+        } catch (java.nio.file.FileSystemException e) {
+            String reason = e.getReason() == null ? "" : e.getReason();
+            return reason.contains("symbolic links") ? "symbolic link loop (" + reason + ")" : "broken symbolic link: " + Main.messageOf(e);
+        } catch (IOException e) {
+            return "broken symbolic link: " + Main.messageOf(e);
+        }
+    }
+
     private static boolean hidden(Path p) {
         Path name = p.getFileName();
         return name != null && name.toString().startsWith(".");
     }
 
-    static boolean isImageName(Path file) {
+    public static boolean isImageName(Path file) {
         return IMAGE_EXTENSIONS.contains(extension(file).toLowerCase(Locale.ROOT));
     }
 
@@ -136,7 +165,7 @@ final class InputFiles {
      * {@code _<extension>} is appended, and should a name still be taken, {@code _<8 hex digits of the SHA-1 of
      * the absolute path>}. Depends only on the set of inputs, not on their order.
      */
-    static Map<Path, String> outputNames(List<Path> files) {
+    public static Map<Path, String> outputNames(List<Path> files) {
         List<Path> abs = files.stream().map(f -> f.toAbsolutePath().normalize()).sorted().toList();
         Map<String, List<Path>> byStem = new LinkedHashMap<>();
         for (Path f : abs) byStem.computeIfAbsent(key(stem(f)), k -> new ArrayList<>()).add(f);

@@ -1,5 +1,6 @@
 package org.gradcam4j.cli;
 
+import org.gradcam4j.InvalidInputException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -38,7 +39,8 @@ import picocli.CommandLine.Spec;
  * lines already written. Memory stays bounded by one batch of images.
  */
 @Command(name = "localize", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Weak localisation: an ILSVRC submission file (5 guesses 'class_id xmin ymin xmax ymax' per image, 1-based inclusive boxes).",
+        description = {"Weak localisation: write an ILSVRC submission file, a box from each top-5 class's heat map.",
+                "Each line holds 5 guesses 'class_id xmin ymin xmax ymax' per image, boxes 1-based and inclusive.",
                 "One line per image in the order INPUTS expand to (sorted by path); resumes an interrupted file with the same INPUTS."})
 final class LocalizeCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
@@ -78,27 +80,25 @@ final class LocalizeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         PrintWriter stdout = spec.commandLine().getOut(), err = spec.commandLine().getErr();
-        ExplainRequest.Parsed parsed = ExplainRequest.parseMethods(methods);
-        if (!parsed.gradients().isEmpty()) {
-            throw new IllegalArgumentException("--method: gradient methods give no heat map to cut a box from: " + parsed.gradients());
+        List<org.gradcam4j.method.Method> parsed = ExplainOptions.parseMethods(methods, true);
+        List<org.gradcam4j.method.Method> gradients = parsed.stream().filter(org.gradcam4j.method.Method::isGradient).toList();
+        if (!gradients.isEmpty()) {
+            throw new InvalidInputException("--method: gradient methods give no heat map to cut a box from: " + gradients);
         }
-        List<String> tokens = new ArrayList<>();
-        parsed.cams().forEach(m -> tokens.add(m.token()));
-        parsed.augmented().forEach(m -> tokens.add(m.token()));
-        if (tokens.isEmpty()) throw new IllegalArgumentException("--method: no method given");
+        List<String> tokens = parsed.stream().map(org.gradcam4j.method.Method::token).toList();
         boolean competition = switch (ids.trim().toLowerCase(Locale.ROOT)) {
             case "competition" -> true;
             case "index" -> false;
-            default -> throw new IllegalArgumentException("unknown --ids '" + ids + "' (expected competition or index)");
+            default -> throw new InvalidInputException("unknown --ids '" + ids + "' (expected competition or index)");
         };
         HeatmapBoxes.Settings boxes = boxOptions.settings();
-        if (boxes.allComponents()) throw new IllegalArgumentException("--box-components all: a submission takes one box per guess");
+        if (boxes.allComponents()) throw new InvalidInputException("--box-components all: a submission takes one box per guess");
         Explainer.Options options = modelOptions.explainerOptions();
         ExplainRequest request = new ExplainRequest(tokens, Targets.topK(Submission.GUESSES), layer, Score.LOGIT, Submission.GUESSES,
                 augmentOptions.settings());
         InputFiles.Expanded in = InputFiles.expand(inputs, null);
-        if (!in.problems().isEmpty()) throw new IllegalArgumentException(String.join("; ", in.problems()));
-        if (in.files().isEmpty()) throw new IllegalArgumentException("no images found in " + String.join(" ", inputs));
+        if (!in.problems().isEmpty()) throw new InvalidInputException(String.join("; ", in.problems()));
+        if (in.files().isEmpty()) throw new InvalidInputException("no images found in " + String.join(" ", inputs));
         List<String> paths = in.files().stream().map(p -> p.toAbsolutePath().normalize().toString()).toList();
 
         Model model = modelOptions.loadModel();
@@ -201,7 +201,7 @@ final class LocalizeCommand implements Callable<Integer> {
         for (int i = 0; i < out.length; i++) {
             out[i] = table.idOf(labels.id(i));
             if (out[i] < 0) {
-                throw new IllegalArgumentException("class " + i + " of the model ('" + labels.id(i) + "') is not an ILSVRC wnid of "
+                throw new InvalidInputException("class " + i + " of the model ('" + labels.id(i) + "') is not an ILSVRC wnid of "
                         + (mapClsloc == null ? "map_clsloc.txt" : mapClsloc) + ": competition ids need an ImageNet model (or use --ids index)");
             }
         }

@@ -9,6 +9,8 @@ import picocli.CommandLine.Command;
  * on); 2 bad usage or options; 3 a model or weights problem; 4 an internal error; 5 the output cannot be written
  * (unwritable {@code --out}, disk full): the run stops, since every later write would fail too; 6 a download
  * failed for a network or server reason (offline, refused, cut off): worth retrying, a partial file is kept.
+ * Exit 2 comes from picocli's parse errors and from {@link org.gradcam4j.InvalidInputException} (validation of
+ * options, names and user files); any other {@code IllegalArgumentException} is a library bug and exits 4.
  */
 @Command(name = "gradcam4j", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Explain VGG16/VGG19 image classifications: Grad-CAM, Grad-CAM++, guided backprop and friends.",
@@ -17,7 +19,8 @@ import picocli.CommandLine.Command;
                 CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:success", "1:some inputs failed (each is reported; the rest were processed)",
-                "2:bad usage or options", "3:model or weights problem", "4:internal error",
+                "2:bad usage or input (an option, a name, a user file; the message names it)", "3:model or weights problem",
+                "4:internal error (a bug; -Dgradcam4j.debug=true prints the stack trace)",
                 "5:output cannot be written (the run stops)",
                 "6:download failed: network or server (offline, refused, cut off); run again to resume"})
 public final class Main {
@@ -42,9 +45,16 @@ public final class Main {
         // picocli's own @-file expansion would split lines at spaces and resolve against the working directory.
         cl.setExpandAtFiles(false);
         cl.setExecutionExceptionHandler((ex, cmd, parse) -> {
-            cmd.getErr().println(cmd.getColorScheme().errorText("error: " + messageOf(ex)));
-            if (Boolean.getBoolean("gradcam4j.debug")) ex.printStackTrace(cmd.getErr());
-            return exitCodeOf(ex);
+            int code = exitCodeOf(ex);
+            String text = "error: " + messageOf(ex);
+            if (code == EXIT_INTERNAL && ex instanceof RuntimeException) {
+                text = "internal error (a bug in gradcam4j, not in the command): " + ex.getClass().getSimpleName() + ": "
+                        + messageOf(ex) + (org.gradcam4j.SystemProperty.DEBUG.flag() ? ""
+                        : "\n(-Dgradcam4j.debug=true, e.g. through GRADCAM4J_JAVA_OPTS, prints the stack trace)");
+            }
+            cmd.getErr().println(cmd.getColorScheme().errorText(text));
+            if (org.gradcam4j.SystemProperty.DEBUG.flag()) ex.printStackTrace(cmd.getErr());
+            return code;
         });
         try {
             return cl.execute(args);
@@ -54,15 +64,16 @@ public final class Main {
         }
     }
 
-    static int exitCodeOf(Throwable ex) {
+    public static int exitCodeOf(Throwable ex) {
         if (ex instanceof org.gradcam4j.weights.WeightsException) return EXIT_MODEL;
         if (ex instanceof OutputException) return EXIT_OUTPUT;
         if (ex instanceof org.gradcam4j.weights.DownloadException) return EXIT_NETWORK;
-        if (ex instanceof IllegalArgumentException) return EXIT_USAGE;
+        // only validation is bad usage: any other IllegalArgumentException is a precondition broken inside the library
+        if (ex instanceof org.gradcam4j.InvalidInputException) return EXIT_USAGE;
         return EXIT_INTERNAL;
     }
 
-    static String messageOf(Throwable t) {
+    public static String messageOf(Throwable t) {
         String m = t.getMessage();
         return m == null || m.isBlank() ? t.getClass().getSimpleName() : m;
     }

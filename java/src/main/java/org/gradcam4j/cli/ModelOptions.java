@@ -1,5 +1,6 @@
 package org.gradcam4j.cli;
 
+import org.gradcam4j.InvalidInputException;
 import java.nio.file.Path;
 import org.gradcam4j.backend.cuda.CudaPrecision;
 import org.gradcam4j.explain.Device;
@@ -38,17 +39,34 @@ final class ModelOptions {
             description = "crop (centre square, then resize), squash (resize ignoring aspect) or none (input must be the network size); default: ${DEFAULT-VALUE}")
     String resize;
 
-    @Option(names = "--threads", defaultValue = "0", paramLabel = "N", description = "CPU threads (default: all cores)")
-    int threads;
+    @Option(names = "--threads", paramLabel = "N", description = "CPU threads, >= 1 (default: all cores)")
+    Integer threads;
 
     @Option(names = {"-q", "--quiet"}, description = "no progress bar: plain progress lines at most every 10 s")
     boolean quiet;
 
-    /** Checks the options that need no model; usage errors are IllegalArgumentException (exit 2). */
+    /** Checks the options that need no model; usage errors are InvalidInputException (exit 2). */
     Explainer.Options explainerOptions() {
-        if (batch < 1) throw new IllegalArgumentException("--batch must be >= 1, got " + batch);
-        if (threads < 0) throw new IllegalArgumentException("--threads must be >= 0, got " + threads);
-        return new Explainer.Options(Device.parse(device), threads, batch, ResizeMode.parse(resize), CudaPrecision.parse(precision));
+        if (batch < 1) throw new InvalidInputException("--batch must be >= 1, got " + batch);
+        return new Explainer.Options(Device.parse(device), threadCount(threads), batch, ResizeMode.parse(resize), CudaPrecision.parse(precision));
+    }
+
+    /**
+     * The CPU thread count for the library (0: all cores) from a {@code --threads} option: omitted means all cores; an
+     * explicit value must be at least 1 (0 or less is refused rather than silently read as "all cores").
+     */
+    static int threadCount(Integer threads) {
+        if (threads == null) return 0;
+        if (threads < 1) throw new InvalidInputException("--threads must be >= 1, got " + threads + " (omit it to use all cores)");
+        return threads;
+    }
+
+    /** Refuses {@code --top-k K} above the number of classes the model has (no silent clamp). */
+    static void checkTopK(int topK, Model model) {
+        int classes = model.architecture().numClasses();
+        if (topK > classes) {
+            throw new InvalidInputException("--top-k " + topK + " is more than the model's " + classes + " classes");
+        }
     }
 
     Model loadModel() {

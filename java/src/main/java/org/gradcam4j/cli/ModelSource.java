@@ -1,5 +1,6 @@
 package org.gradcam4j.cli;
 
+import org.gradcam4j.InvalidInputException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -72,13 +73,13 @@ final class ModelSource {
      */
     static Model resolve(String weights, String arch) {
         if (weights == null || weights.isBlank()) {
-            throw new IllegalArgumentException("no weights given: use --weights FILE (a Keras .h5 or gradcam4j model file), "
+            throw new InvalidInputException("no weights given: use --weights FILE (a Keras .h5 or gradcam4j model file), "
                     + "--weights vgg16 after `gradcam4j weights fetch vgg16`, set GRADCAM4J_WEIGHTS, "
                     + "or --weights random:vgg16 for a smoke run with random weights");
         }
         String a = arch == null ? null : arch.trim().toLowerCase(Locale.ROOT);
         if (a != null && !a.equals("vgg16") && !a.equals("vgg19")) {
-            throw new IllegalArgumentException("unknown --arch '" + arch + "' (expected vgg16 or vgg19)");
+            throw new InvalidInputException("unknown --arch '" + arch + "' (expected vgg16 or vgg19)");
         }
         if (weights.startsWith(RANDOM_PREFIX)) {
             String kind = weights.substring(RANDOM_PREFIX.length()).trim().toLowerCase(Locale.ROOT);
@@ -86,18 +87,18 @@ final class ModelSource {
                 case "vgg16" -> Architecture.vgg16();
                 case "vgg19" -> Architecture.vgg19();
                 case "narrow" -> narrow();
-                default -> throw new IllegalArgumentException("unknown random network '" + weights
+                default -> throw new InvalidInputException("unknown random network '" + weights
                         + "' (expected random:vgg16, random:vgg19 or random:narrow)");
             };
             if (a != null && !a.equals(net.name())) {
-                throw new IllegalArgumentException("--arch " + a + " contradicts --weights " + weights);
+                throw new InvalidInputException("--arch " + a + " contradicts --weights " + weights);
             }
             Model m = RandomWeights.model(net, RANDOM_SEED);
             return new Model(m.architecture(), m.preprocessing(), m.labels(), m.weights(), RANDOM_PREFIX + kind + ", " + m.source());
         }
         String known = weights.trim().toLowerCase(Locale.ROOT);
         if (known.equals(DEMO)) {
-            if (a != null) throw new IllegalArgumentException("--arch " + a + " does not apply to --weights demo (a small CAM-head network)");
+            if (a != null) throw new InvalidInputException("--arch " + a + " does not apply to --weights demo (a small CAM-head network)");
             return ModelLoader.load(demoFile(), null);
         }
         if (PretrainedCatalog.KERAS.find(known, false).isPresent()) return ModelLoader.load(cached(known, a), a);
@@ -107,7 +108,7 @@ final class ModelSource {
     /** The cached Keras file for {@code vgg16} / {@code vgg19}, or an error that says how to get it. */
     static Path cached(String arch, String requestedArch) {
         if (requestedArch != null && !requestedArch.equals(arch)) {
-            throw new IllegalArgumentException("--arch " + requestedArch + " contradicts --weights " + arch);
+            throw new InvalidInputException("--arch " + requestedArch + " contradicts --weights " + arch);
         }
         PretrainedFile f = PretrainedCatalog.KERAS.find(arch, false).orElseThrow();
         WeightsCache cache = WeightsCache.atDefault();

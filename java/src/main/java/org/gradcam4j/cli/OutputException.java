@@ -23,8 +23,13 @@ final class OutputException extends RuntimeException {
 
     Path path() { return path; }
 
-    /** The operating system's reason without the (temporary) file name that FileSystemException prepends. */
+    /**
+     * The operating system's reason without the (temporary) file name that FileSystemException prepends. A wrapper
+     * (ImageIO's "I/O error writing PNG file!", a library's own exception) gives way to the innermost IOException it
+     * carries, which names the cause ("No space left on device").
+     */
     private static String reason(IOException e) {
+        while (e.getCause() instanceof IOException inner && inner != e) e = inner;
         if (e instanceof FileSystemException f && f.getReason() != null) return f.getReason();
         if (e instanceof java.nio.file.AccessDeniedException) return "permission denied";
         if (e instanceof java.nio.file.FileAlreadyExistsException) return "a file of that name is in the way";

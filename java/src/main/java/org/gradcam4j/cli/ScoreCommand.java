@@ -14,9 +14,10 @@ import picocli.CommandLine.Spec;
 
 /** {@code gradcam4j score}: top-1 / top-5 classification and localisation error of a submission, by the ILSVRC devkit's rules. */
 @Command(name = "score", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Score an ILSVRC classification-with-localisation submission (devkit rules: a guess is right when its class",
-                "matches and its box overlaps a ground-truth box of that class with IoU >= 0.5). Line i of the submission, line i",
-                "of --labels and the i-th XML file of --ground-truth (by name) are the same image."})
+        description = {"Score an ILSVRC localisation submission: top-1 and top-5 classification and localisation error.",
+                "Devkit rules: a guess is right when its class matches and its box overlaps a ground-truth box of that class",
+                "with IoU >= 0.5. Line i of the submission, line i of --labels and the i-th XML file of --ground-truth (by name)",
+                "are the same image."})
 final class ScoreCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 

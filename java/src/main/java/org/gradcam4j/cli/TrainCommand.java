@@ -1,5 +1,6 @@
 package org.gradcam4j.cli;
 
+import org.gradcam4j.InvalidInputException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -48,8 +49,9 @@ import picocli.CommandLine.Model.CommandSpec;
  * last checkpoint was taken.
  */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Train a CAM-head (GAP) classifier on a folder-per-class dataset (DATA/<class>/*.png; DATA/classes.txt",
-                "gives the class order and names when present). Softmax cross-entropy, SGD with momentum or Adam, CPU."})
+        description = {"Train a CAM-head (GAP) classifier on a folder-per-class image dataset.",
+                "DATA/<class>/*.png; DATA/classes.txt gives the class order and names when present.",
+                "Softmax cross-entropy, SGD with momentum or Adam, on the CPU or (--device cuda) the GPU."})
 final class TrainCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
@@ -107,8 +109,8 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "7", paramLabel = "SEED", description = "initialisation and shuffling seed (default: ${DEFAULT-VALUE})")
     long seed;
 
-    @Option(names = "--threads", defaultValue = "0", paramLabel = "N", description = "CPU threads (default: all cores)")
-    int threads;
+    @Option(names = "--threads", paramLabel = "N", description = "CPU threads, >= 1 (default: all cores)")
+    Integer threads;
 
     @Option(names = "--device", defaultValue = "cpu", paramLabel = "D",
             description = "cpu, cuda or auto (default: ${DEFAULT-VALUE})")
@@ -137,22 +139,23 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         PrintWriter err = spec.commandLine().getErr();
-        if (batch < 1 || epochs < 1 || threads < 0 || logEvery < 1 || checkpointEvery < 1) {
-            throw new IllegalArgumentException("--batch, --epochs, --log-every and --checkpoint-every must be >= 1, --threads >= 0");
+        if (batch < 1 || epochs < 1 || logEvery < 1 || checkpointEvery < 1) {
+            throw new InvalidInputException("--batch, --epochs, --log-every and --checkpoint-every must be >= 1");
         }
+        int threadCount = ModelOptions.threadCount(threads);
         ClassLabels labels = FolderDataset.classesOf(data);
         Path state = statePath(out);
         boolean resuming = resume && Files.isRegularFile(out) && Files.isRegularFile(state);
         Model start = resuming ? CanonicalModelFile.read(out) : initialModel(labels, err);
         if (!start.labels().ids().equals(labels.ids())) {
-            throw new IllegalArgumentException("the model's classes " + start.labels().ids() + " differ from the dataset's " + labels.ids());
+            throw new InvalidInputException("the model's classes " + start.labels().ids() + " differ from the dataset's " + labels.ids());
         }
         Architecture arch = start.architecture();
         Set<String> trainable = freeze == null ? Trainer.allLayers(arch) : Trainer.layersAbove(arch, freeze);
         Optimizer opt = switch (optimizer.toLowerCase(Locale.ROOT)) {
             case "sgd" -> new Optimizer.Sgd(lr, momentum, weightDecay);
             case "adam" -> new Optimizer.Adam(lr, 0.9, 0.999, 1e-8, weightDecay);
-            default -> throw new IllegalArgumentException("unknown --optimizer '" + optimizer + "' (expected sgd or adam)");
+            default -> throw new InvalidInputException("unknown --optimizer '" + optimizer + "' (expected sgd or adam)");
         };
         Preprocessor pre = new Preprocessor(start.preprocessing(), arch.inputSize(), ResizeMode.CROP);
         FolderDataset train = FolderDataset.load(data, labels, pre, limit);
@@ -160,7 +163,7 @@ final class TrainCommand implements Callable<Integer> {
         err.printf(Locale.ROOT, "train: %s, %d images, %d classes; %s; trainable: %s%n", arch, train.count(), labels.size(),
                 opt.describe(), trainable);
 
-        try (Backend backend = Backends.open(Device.parse(device), threads, CudaPrecision.parse(precision));
+        try (Backend backend = Backends.open(Device.parse(device), threadCount, CudaPrecision.parse(precision));
              Trainer t = new Trainer(backend, start, trainable, opt)) {
             err.println("train: backend " + backend.description());
             int epoch = 0, batchInEpoch = 0;
@@ -271,14 +274,14 @@ final class TrainCommand implements Callable<Integer> {
         Npz.Contents c = Npz.read(state);
         int[] progress = c.ints("progress");
         if (progress[3] != (int) seed || progress[4] != batch) {
-            throw new IllegalArgumentException("the checkpoint was taken with --seed " + progress[3] + " --batch " + progress[4]
+            throw new InvalidInputException("the checkpoint was taken with --seed " + progress[3] + " --batch " + progress[4]
                     + "; resume with the same values");
         }
         Map<String, float[]> optState = new LinkedHashMap<>();
         for (String k : c.names()) {
             if (k.startsWith("param.")) {
                 float[] dst = t.parameters().get(k.substring(6).replace('.', '/'));
-                if (dst == null) throw new IllegalArgumentException(state + ": unknown parameter " + k);
+                if (dst == null) throw new InvalidInputException(state + ": unknown parameter " + k);
                 System.arraycopy(c.tensor(k).data(), 0, dst, 0, dst.length);
             } else if (k.startsWith("opt.")) {
                 optState.put(k.substring(4).replace('.', '/'), c.tensor(k).data());

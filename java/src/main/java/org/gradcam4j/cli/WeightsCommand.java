@@ -1,5 +1,6 @@
 package org.gradcam4j.cli;
 
+import org.gradcam4j.InvalidInputException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URI;
@@ -73,7 +74,7 @@ final class WeightsCommand implements Runnable {
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
             PretrainedCatalog table = catalog;
-            PretrainedFile file = table.find(arch, notop).orElseThrow(() -> new IllegalArgumentException(
+            PretrainedFile file = table.find(arch, notop).orElseThrow(() -> new InvalidInputException(
                     "unknown architecture '" + arch + "' (expected " + table.archNames().replace("|", " or ") + ")"));
             URI from = url == null ? file.url() : parseUrl(url);
             WeightsCache cache = cache(cacheDir);
@@ -106,7 +107,7 @@ final class WeightsCommand implements Runnable {
             } catch (URISyntaxException e) {
                 // the message below says what is expected
             }
-            throw new IllegalArgumentException("--url: not an http(s) address: " + s);
+            throw new InvalidInputException("--url: not an http(s) address: " + s);
         }
     }
 

@@ -1,5 +1,6 @@
 package org.gradcam4j.explain;
 
+import org.gradcam4j.InvalidInputException;
 import java.util.logging.Logger;
 import org.gradcam4j.backend.Backend;
 import org.gradcam4j.backend.DeviceOutOfMemoryException;
@@ -25,27 +26,43 @@ public final class Backends {
      * @param threads CPU threads (0: all cores)
      */
     public static Backend open(Device device, int threads, CudaPrecision precision) {
+        return choose(device, 0, threads, precision).backend();
+    }
+
+    /**
+     * The backend the policy chose, and why {@code auto} fell back to the CPU.
+     *
+     * @param fallback under {@code auto} on the CPU: the reason CUDA was not used; otherwise null
+     */
+    public record Choice(Backend backend, String fallback) {}
+
+    /**
+     * The policy of {@link #open} on CUDA device {@code cudaDevice} (the one a cluster scheduler assigned, say), with
+     * the reason of an {@code auto} fallback returned as well as logged.
+     */
+    public static Choice choose(Device device, int cudaDevice, int threads, CudaPrecision precision) {
         switch (device) {
             case CUDA -> {
                 try {
-                    return verified(CudaBackend.open(0, precision));
+                    return new Choice(verified(CudaBackend.open(cudaDevice, precision)), null);
                 } catch (CudaUnavailableException e) {
-                    throw new IllegalArgumentException("device cuda: " + e.getMessage()
+                    throw new InvalidInputException("device cuda: " + e.getMessage()
                             + " (see `gradcam4j info`); use --device cpu or auto", e);
                 }
             }
             case AUTO -> {
                 try {
-                    return verified(CudaBackend.open(0, precision));
+                    return new Choice(verified(CudaBackend.open(cudaDevice, precision)), null);
                 } catch (CudaUnavailableException e) {
                     LOG.fine(() -> "device auto: using the CPU: " + e.getMessage());
+                    return new Choice(cpu(threads), e.getMessage());
                 } catch (CudaException e) {
                     LOG.warning(() -> "device auto: the CUDA backend failed, using the CPU: " + e.getMessage());
+                    return new Choice(cpu(threads), "the CUDA backend failed: " + e.getMessage());
                 }
             }
-            default -> { }
+            default -> { return new Choice(cpu(threads), null); }
         }
-        return cpu(threads);
     }
 
     /** A backend and the model loaded on it; the caller owns both. */

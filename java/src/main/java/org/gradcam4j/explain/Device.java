@@ -1,5 +1,6 @@
 package org.gradcam4j.explain;
 
+import org.gradcam4j.InvalidInputException;
 import java.util.Locale;
 
 /** Where to compute: {@code auto} picks CUDA when it is available and the CPU otherwise. */
@@ -11,7 +12,7 @@ public enum Device {
             case "auto" -> AUTO;
             case "cpu" -> CPU;
             case "cuda", "gpu" -> CUDA;
-            default -> throw new IllegalArgumentException("unknown device '" + s + "' (expected auto, cpu or cuda)");
+            default -> throw new InvalidInputException("unknown device '" + s + "' (expected auto, cpu or cuda)");
         };
     }
 }

@@ -1,18 +1,13 @@
 package org.gradcam4j.explain;
 
-import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Set;
 import org.gradcam4j.augment.AugmentedGradCam;
-import org.gradcam4j.augment.AugmentedGradCam.Aggregation;
-import org.gradcam4j.method.CamMethod;
-import org.gradcam4j.method.GradientMethod;
+import org.gradcam4j.method.Method;
 
 /**
  * What to compute for a batch of images.
  *
- * @param methods     method tokens ({@code gradcam}, {@code gradcampp}, {@code guided}, ...), see {@link #parseMethods}
+ * @param methods     method tokens ({@code gradcam}, {@code gradcampp}, {@code guided}, ...) of the table {@link Method}
  * @param targets     which classes per image
  * @param layer       the target layer for CAM-family methods, or null for the model's default (last conv)
  * @param score       logit (default) or probability
@@ -24,7 +19,7 @@ public record ExplainRequest(List<String> methods, Targets targets, String layer
     public ExplainRequest {
         methods = List.copyOf(methods);
         if (methods.isEmpty()) throw new IllegalArgumentException("no methods requested");
-        parseMethods(methods); // validates
+        Method.parseList(methods, true); // validates
         if (predictions < 1) throw new IllegalArgumentException("predictions must be >= 1");
         if (augmentation == null) throw new IllegalArgumentException("augmentation settings must not be null");
     }
@@ -47,50 +42,6 @@ public record ExplainRequest(List<String> methods, Targets targets, String layer
     public ExplainRequest withScore(Score s) { return new ExplainRequest(methods, targets, layer, s, predictions, augmentation); }
     public ExplainRequest withAugmentation(AugmentedGradCam.Settings a) { return new ExplainRequest(methods, targets, layer, score, predictions, a); }
 
-    /**
-     * The requested methods split by family, in request order, duplicates removed.
-     *
-     * @param augmented the {@code augmented-*} methods: Grad-CAM aggregated over augmented copies
-     */
-    public record Parsed(List<CamMethod> cams, List<GradientMethod> gradients, List<Aggregation> augmented) {
-        public Parsed(List<CamMethod> cams, List<GradientMethod> gradients) { this(cams, gradients, List.of()); }
-    }
-
-    /** The token that stands for every method (CAM only where the network has a GAP head: see {@link #allMethods}). */
-    public static final String ALL = "all";
-
-    /** Every method token, in display order: the CAM family, the augmented aggregations, the gradient family. */
-    public static List<String> allMethods(boolean gapHead) {
-        List<String> all = new ArrayList<>();
-        for (CamMethod m : CamMethod.values()) if (m != CamMethod.CAM || gapHead) all.add(m.token());
-        for (org.gradcam4j.augment.AugmentedGradCam.Aggregation a : org.gradcam4j.augment.AugmentedGradCam.Aggregation.values()) all.add(a.token());
-        for (GradientMethod m : GradientMethod.values()) all.add(m.token());
-        return all;
-    }
-
-    public static Parsed parseMethods(List<String> tokens) {
-        Set<CamMethod> cams = new LinkedHashSet<>();
-        Set<GradientMethod> grads = new LinkedHashSet<>();
-        Set<Aggregation> augmented = new LinkedHashSet<>();
-        List<String> unknown = new ArrayList<>();
-        for (String raw : tokens) {
-            String t = raw.trim();
-            if (t.isEmpty()) continue;
-            boolean found = false;
-            for (CamMethod m : CamMethod.values()) if (m.token().equalsIgnoreCase(t)) { cams.add(m); found = true; }
-            for (GradientMethod m : GradientMethod.values()) if (m.token().equalsIgnoreCase(t)) { grads.add(m); found = true; }
-            Aggregation a = Aggregation.ofToken(t);
-            if (a != null) { augmented.add(a); found = true; }
-            if (!found) unknown.add(t);
-        }
-        if (!unknown.isEmpty()) {
-            List<String> known = new ArrayList<>();
-            for (CamMethod m : CamMethod.values()) known.add(m.token());
-            for (GradientMethod m : GradientMethod.values()) known.add(m.token());
-            for (Aggregation m : Aggregation.values()) known.add(m.token());
-            throw new IllegalArgumentException("unknown method" + (unknown.size() > 1 ? "s " : " ") + String.join(", ", unknown)
-                    + " (known: " + String.join(", ", known) + ")");
-        }
-        return new Parsed(List.copyOf(cams), List.copyOf(grads), List.copyOf(augmented));
-    }
+    /** The requested methods, parsed by the method table, in request order, duplicates removed. */
+    public List<Method> parsedMethods() { return Method.parseList(methods, true); }
 }

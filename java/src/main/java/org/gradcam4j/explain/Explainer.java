@@ -1,5 +1,6 @@
 package org.gradcam4j.explain;
 
+import org.gradcam4j.InvalidInputException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -16,7 +17,6 @@ import org.gradcam4j.backend.CamMaps;
 import org.gradcam4j.backend.CamRequest;
 import org.gradcam4j.backend.DeviceOutOfMemoryException;
 import org.gradcam4j.backend.ForwardPass;
-import org.gradcam4j.backend.Gradients;
 import org.gradcam4j.backend.Network;
 import org.gradcam4j.backend.ReluRule;
 import org.gradcam4j.backend.cuda.CudaPrecision;
@@ -25,9 +25,7 @@ import org.gradcam4j.image.LoadedImage;
 import org.gradcam4j.image.Preprocessor;
 import org.gradcam4j.image.ResizeMode;
 import org.gradcam4j.method.CamLayerMaps;
-import org.gradcam4j.method.CamMath;
-import org.gradcam4j.method.CamMethod;
-import org.gradcam4j.method.GradientMethod;
+import org.gradcam4j.method.Method;
 import org.gradcam4j.method.MapOps;
 import org.gradcam4j.method.NormalisedMaps;
 import org.gradcam4j.model.Architecture;
@@ -209,27 +207,30 @@ public final class Explainer implements AutoCloseable {
     }
 
     /** What one request needs from the backend: the layer, the rules, how deep each backward goes. */
-    private record Plan(List<CamMethod> cams, List<GradientMethod> grads, String layer, Set<CamMethod> camsComputed,
+    private record Plan(List<Method> cams, List<Method> grads, String layer, Set<Method> camsComputed,
                         Set<ReluRule> inputRules, boolean camGradients, String keepFrom, List<Aggregation> augmented) {}
 
     private Plan plan(ExplainRequest req) {
-        ExplainRequest.Parsed p = ExplainRequest.parseMethods(req.methods());
+        List<Method> methods = req.parsedMethods();
+        List<Method> cams = methods.stream().filter(Method::isCam).toList();
+        List<Method> grads = methods.stream().filter(Method::isGradient).toList();
+        List<Aggregation> augmented = methods.stream().filter(Method::isAugmented).map(Aggregation::of).toList();
         Architecture arch = model.architecture();
         if (arch.head() == Head.NONE) {
-            throw new IllegalArgumentException(arch.name() + " was loaded without a classifier head (notop weights): there are no class scores to explain");
+            throw new InvalidInputException(arch.name() + " was loaded without a classifier head (notop weights): there are no class scores to explain");
         }
-        Set<CamMethod> computed = new java.util.LinkedHashSet<>(p.cams());
-        for (GradientMethod g : p.gradients()) g.guidingCam().ifPresent(computed::add);
+        Set<Method> computed = new java.util.LinkedHashSet<>(cams);
+        for (Method g : grads) g.guidingCam().ifPresent(computed::add);
         String layer;
-        if (computed.contains(CamMethod.CAM)) {
+        if (computed.contains(Method.CAM)) {
             if (arch.head() != Head.GAP) {
-                throw new IllegalArgumentException("CAM needs a network whose head is global average pooling followed by one linear layer; "
+                throw new InvalidInputException("CAM needs a network whose head is global average pooling followed by one linear layer; "
                         + arch.name() + " has fully-connected layers (fc1, fc2) instead, so CAM is undefined for it. "
                         + "Use gradcam: Grad-CAM equals CAM on networks that have such a head.");
             }
             String camLayer = arch.layers().get(arch.indexOf("gap") - 1).name();
             if (req.layer() != null && !req.layer().equals(camLayer)) {
-                throw new IllegalArgumentException("CAM is defined at the layer feeding global average pooling (" + camLayer + "), not at " + req.layer());
+                throw new InvalidInputException("CAM is defined at the layer feeding global average pooling (" + camLayer + "), not at " + req.layer());
             }
             layer = camLayer;
         } else {
@@ -237,16 +238,16 @@ public final class Explainer implements AutoCloseable {
         }
         LayerSpec spec = arch.layer(layer); // unknown layer: error listing the layers
         if (!spec.isSpatial()) {
-            throw new IllegalArgumentException("layer '" + layer + "' is not a convolution or pooling layer; CAM-family maps need a spatial layer");
+            throw new InvalidInputException("layer '" + layer + "' is not a convolution or pooling layer; CAM-family maps need a spatial layer");
         }
         if (spec.kind() != LayerKind.CONV3X3 && spec.kind() != LayerKind.MAXPOOL2) {
-            throw new IllegalArgumentException("layer '" + layer + "' cannot be a target layer");
+            throw new InvalidInputException("layer '" + layer + "' cannot be a target layer");
         }
-        boolean camGradients = computed.stream().anyMatch(CamMethod::needsGradients);
+        boolean camGradients = computed.stream().anyMatch(Method::needsLayerGradients);
         Set<ReluRule> rules = new java.util.LinkedHashSet<>();
-        for (GradientMethod g : p.gradients()) rules.add(g.reluRule());
+        for (Method g : grads) rules.add(g.reluRule());
         String keepFrom = rules.isEmpty() ? layer : Architecture.INPUT;
-        return new Plan(p.cams(), p.gradients(), layer, computed, rules, camGradients, keepFrom, p.augmented());
+        return new Plan(cams, grads, layer, computed, rules, camGradients, keepFrom, augmented);
     }
 
     private List<ImageExplanation> explainBatch(Preprocessor.Batch batch, Plan plan, Targets targets, ExplainRequest req) {
@@ -280,7 +281,7 @@ public final class Explainer implements AutoCloseable {
                 for (Aggregation a : plan.augmented()) {
                     Tensor raw = res.maps().get(a);
                     NormalisedMaps nm = MapOps.normaliseByMax(raw.reshape(1, size, size));
-                    maps.put(a.token(), new MapResult(a.token(), copy0, res.observations().weights(), nm.maps().reshape(size, size),
+                    maps.put(a.method().token(), new MapResult(a.method().token(), copy0, res.observations().weights(), nm.maps().reshape(size, size),
                             nm.isEmpty(0), ie.geometry(), res));
                 }
                 classes.add(new ClassExplanation(ce.classIndex(), ce.id(), ce.name(), ce.logit(), ce.probability(), maps, ce.gradients()));
@@ -324,17 +325,17 @@ public final class Explainer implements AutoCloseable {
 
             // The CAM-family step, on the backend (on a GPU: where the activations are; only the maps come back)
             int size = model.architecture().inputSize();
-            Set<CamMethod> products = new java.util.LinkedHashSet<>();
+            Set<Method> products = new java.util.LinkedHashSet<>();
             Set<ReluRule> rawGradients = new java.util.LinkedHashSet<>();
-            for (GradientMethod gm : plan.grads()) {
+            for (Method gm : plan.grads()) {
                 if (gm.guidingCam().isPresent()) products.add(gm.guidingCam().get());
                 else rawGradients.add(gm.reluRule());
             }
-            Tensor linear = plan.camsComputed().contains(CamMethod.CAM) ? model.weights().kernel("predictions") : null;
+            Tensor linear = plan.camsComputed().contains(Method.CAM) ? model.weights().kernel("predictions") : null;
             CamMaps cams = pass.camMaps(new CamRequest(seeds, imageOf, classOf, plan.layer(), plan.camsComputed(), linear, size,
                     rawGradients, products));
-            Map<CamMethod, CamLayerMaps> layerMaps = cams.layerMaps();
-            Map<CamMethod, NormalisedMaps> normalised = cams.normalised();
+            Map<Method, CamLayerMaps> layerMaps = cams.layerMaps();
+            Map<Method, NormalisedMaps> normalised = cams.normalised();
 
             // assemble per image
             ChannelOrder order = model.preprocessing().channelOrder();
@@ -345,14 +346,14 @@ public final class Explainer implements AutoCloseable {
                 for (int r = 0; r < m; r++) {
                     if (imageOf[r] != i) continue;
                     Map<String, MapResult> maps = new LinkedHashMap<>();
-                    for (CamMethod cm : plan.cams()) {
+                    for (Method cm : plan.cams()) {
                         CamLayerMaps lm = layerMaps.get(cm);
                         NormalisedMaps nm = normalised.get(cm);
                         maps.put(cm.token(), new MapResult(cm.token(), lm.layerMaps().slice(r),
                                 lm.hasChannelWeights() ? lm.channelWeights().slice(r) : null, nm.maps().slice(r), nm.isEmpty(r), geom));
                     }
                     Map<String, GradientResult> grads = new LinkedHashMap<>();
-                    for (GradientMethod gm : plan.grads()) {
+                    for (Method gm : plan.grads()) {
                         // the products are per pixel, so channel order and product commute
                         Tensor grad = gm.guidingCam().isPresent() ? cams.guidedProducts().get(gm.guidingCam().get()).slice(r)
                                 : cams.inputGradients().get(gm.reluRule()).slice(r);

@@ -1,5 +1,6 @@
 package org.gradcam4j.explain;
 
+import org.gradcam4j.InvalidInputException;
 import java.util.Locale;
 
 /** What is explained: the class logit (default, as every seed does) or its softmax probability. */
@@ -10,7 +11,7 @@ public enum Score {
         return switch (s.trim().toLowerCase(Locale.ROOT)) {
             case "logit" -> LOGIT;
             case "probability", "prob", "softmax" -> PROBABILITY;
-            default -> throw new IllegalArgumentException("unknown score '" + s + "' (expected logit or probability)");
+            default -> throw new InvalidInputException("unknown score '" + s + "' (expected logit or probability)");
         };
     }
 }

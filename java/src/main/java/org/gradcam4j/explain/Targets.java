@@ -1,5 +1,6 @@
 package org.gradcam4j.explain;
 
+import org.gradcam4j.InvalidInputException;
 import java.util.List;
 
 /**
@@ -18,12 +19,12 @@ public final class Targets {
     }
 
     public static Targets topK(int k) {
-        if (k < 1) throw new IllegalArgumentException("top-k must be >= 1, got " + k);
+        if (k < 1) throw new InvalidInputException("top-k must be >= 1, got " + k);
         return new Targets(k, null, null);
     }
 
     public static Targets classes(List<String> refs) {
-        if (refs.isEmpty()) throw new IllegalArgumentException("no classes given");
+        if (refs.isEmpty()) throw new InvalidInputException("no classes given");
         return new Targets(0, List.copyOf(refs), null);
     }
 

@@ -22,6 +22,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
@@ -129,7 +130,7 @@ public final class ImageLoader {
                     w = reader.getWidth(0);
                     h = reader.getHeight(0);
                 } catch (IOException | RuntimeException e) {
-                    throw corrupt(name, format, "cannot read the image header", e);
+                    throw corrupt(name, format, "cannot read the image header", e, metadataSource);
                 }
                 checkLimits(name, format, w, h);
                 List<String> warnings = new ArrayList<>();
@@ -138,7 +139,7 @@ public final class ImageLoader {
                 try {
                     decoded = reader.read(0);
                 } catch (IOException | RuntimeException e) {
-                    throw corrupt(name, format, "cannot decode the image data", e);
+                    throw corrupt(name, format, "cannot decode the image data", e, metadataSource);
                 } catch (OutOfMemoryError e) {
                     throw new ImageException(name, Problem.TOO_LARGE, String.format(Locale.ROOT,
                             "ran out of memory decoding a %d x %d %s image; give the JVM more heap (-Xmx) or lower the size limit", w, h, format));
@@ -227,9 +228,11 @@ public final class ImageLoader {
         return text ? "looks like text" : "";
     }
 
-    private static ImageException corrupt(String name, String format, String what, Throwable e) {
+    private static ImageException corrupt(String name, String format, String what, Throwable e, Reopen source) {
         boolean truncated = e instanceof EOFException || e.getCause() instanceof EOFException
-                || (e instanceof IIOException && String.valueOf(e.getMessage()).toLowerCase(Locale.ROOT).contains("eof"));
+                || (e instanceof IIOException && String.valueOf(e.getMessage()).toLowerCase(Locale.ROOT).contains("eof"))
+                // the PNG reader reports a chunk cut off by the end of the file as "Invalid chunk length"
+                || (format.equals("PNG") && pngEndsEarly(source));
         String detail = describe(e);
         if (truncated) {
             return new ImageException(name, Problem.CORRUPT, "truncated " + format + " file: the data ends early ("
@@ -237,6 +240,36 @@ public final class ImageLoader {
         }
         return new ImageException(name, Problem.CORRUPT, "corrupt " + format + " data: " + what
                 + (detail.isEmpty() ? "" : " (" + detail + ")"), e);
+    }
+
+    /** Whether a PNG file ends inside a chunk or before its IEND chunk (a truncated file), by walking its chunks. */
+    private static boolean pngEndsEarly(Reopen source) {
+        try (InputStream in = source.open()) {
+            in.skipNBytes(8); // signature
+            byte[] header = new byte[8];
+            while (true) {
+                if (in.readNBytes(header, 0, 8) < 8) return true;
+                long length = ((header[0] & 0xffL) << 24) | ((header[1] & 0xff) << 16) | ((header[2] & 0xff) << 8) | (header[3] & 0xff);
+                if (header[4] == 'I' && header[5] == 'E' && header[6] == 'N' && header[7] == 'D') return false;
+                in.skipNBytes(length + 4); // data and CRC; EOFException when the file ends first
+            }
+        } catch (EOFException e) {
+            return !endsWithIend(source); // a complete file whose chunk length is damaged is corrupt, not truncated
+        } catch (IOException e) {
+            return false; // unreadable now: say corrupt, as before
+        }
+    }
+
+    private static final byte[] IEND_CHUNK = {0, 0, 0, 0, 'I', 'E', 'N', 'D', (byte) 0xae, 0x42, 0x60, (byte) 0x82};
+
+    private static boolean endsWithIend(Reopen source) {
+        try (InputStream in = source.open()) {
+            byte[] all = in.readAllBytes();
+            return all.length >= IEND_CHUNK.length
+                    && Arrays.equals(all, all.length - IEND_CHUNK.length, all.length, IEND_CHUNK, 0, IEND_CHUNK.length);
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /** The decoder's format name as people write it. */

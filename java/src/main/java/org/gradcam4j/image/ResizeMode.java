@@ -1,5 +1,6 @@
 package org.gradcam4j.image;
 
+import org.gradcam4j.InvalidInputException;
 import java.util.Locale;
 
 /** How an image of any size becomes the network's square input (docs/ALGORITHMS.md section 1). */
@@ -13,7 +14,7 @@ public enum ResizeMode {
 
     public static ResizeMode parse(String s) {
         for (ResizeMode m : values()) if (m.name().equalsIgnoreCase(s.trim())) return m;
-        throw new IllegalArgumentException("unknown resize mode '" + s + "' (expected crop, squash or none)");
+        throw new InvalidInputException("unknown resize mode '" + s + "' (expected crop, squash or none)");
     }
 
     @Override

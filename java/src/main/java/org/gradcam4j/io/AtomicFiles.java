@@ -55,8 +55,31 @@ public final class AtomicFiles {
         }
     }
 
-    /** A new empty file named {@code .<name>.<random>.tmp} (dot-prefixed: hidden from globs of outputs). */
-    private static Path createTemp(Path dir, String name) throws IOException {
+    /** The temporary files {@link #write} creates: {@code .<name>.<hex>.tmp}. */
+    private static final java.util.regex.Pattern TEMPORARY = java.util.regex.Pattern.compile("\\..+\\.[0-9a-f]{1,16}\\.tmp");
+
+    /**
+     * Deletes the temporary files of {@link #write}'s naming in {@code dir} (not below it), left by a process that was
+     * killed while writing. Call it only where no other writer can be at work (the caller holds the folder's lock).
+     *
+     * @return how many were deleted; 0 when {@code dir} does not exist
+     */
+    public static int removeStaleTemporaries(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) return 0;
+        int n = 0;
+        try (var entries = Files.newDirectoryStream(dir, p -> TEMPORARY.matcher(p.getFileName().toString()).matches()
+                && Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS))) {
+            for (Path p : entries) if (Files.deleteIfExists(p)) n++;
+        }
+        return n;
+    }
+
+    /**
+     * A new empty file named {@code .<name>.<random>.tmp} in {@code dir} (dot-prefixed: hidden from globs of outputs),
+     * with the default permissions (umask), for writers that need a path rather than a stream (HDF5 files); the caller
+     * renames it into place or deletes it. {@link #removeStaleTemporaries} knows the name.
+     */
+    public static Path createTemp(Path dir, String name) throws IOException {
         String stem = name.length() > MAX_NAME_IN_TEMP ? name.substring(0, MAX_NAME_IN_TEMP) : name;
         for (int attempt = 0; ; attempt++) {
             Path tmp = dir.resolve("." + stem + "." + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp");

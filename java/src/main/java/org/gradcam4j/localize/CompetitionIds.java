@@ -1,5 +1,6 @@
 package org.gradcam4j.localize;
 
+import org.gradcam4j.InvalidInputException;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -56,13 +57,13 @@ public final class CompetitionIds {
                 if (f.length < 2) throw new NumberFormatException();
                 id = Integer.parseInt(f[1]);
             } catch (NumberFormatException e) {
-                throw new IllegalArgumentException(name + " line " + lineNo + ": expected 'wnid id name', got '" + t + "'");
+                throw new InvalidInputException(name + " line " + lineNo + ": expected 'wnid id name', got '" + t + "'");
             }
             if (byWnid.put(f[0], id) != null || byId.put(id, f[0]) != null) {
-                throw new IllegalArgumentException(name + " line " + lineNo + ": duplicate wnid or id in '" + t + "'");
+                throw new InvalidInputException(name + " line " + lineNo + ": duplicate wnid or id in '" + t + "'");
             }
         }
-        if (byWnid.isEmpty()) throw new IllegalArgumentException(name + " holds no classes");
+        if (byWnid.isEmpty()) throw new InvalidInputException(name + " holds no classes");
         return new CompetitionIds(byWnid, byId);
     }
 

@@ -1,5 +1,6 @@
 package org.gradcam4j.localize;
 
+import org.gradcam4j.InvalidInputException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -26,8 +27,8 @@ public final class HeatmapBoxes {
      */
     public record Settings(double threshold, boolean allComponents, int minArea) {
         public Settings {
-            if (!(threshold >= 0 && threshold < 1)) throw new IllegalArgumentException("box threshold must be in [0, 1), got " + threshold);
-            if (minArea < 1) throw new IllegalArgumentException("minimum box area must be >= 1 pixel, got " + minArea);
+            if (!(threshold >= 0 && threshold < 1)) throw new InvalidInputException("box threshold must be in [0, 1), got " + threshold);
+            if (minArea < 1) throw new InvalidInputException("minimum box area must be >= 1 pixel, got " + minArea);
         }
 
         public static Settings defaults() { return new Settings(DEFAULT_THRESHOLD, false, 1); }

@@ -1,5 +1,6 @@
 package org.gradcam4j.localize;
 
+import org.gradcam4j.InvalidInputException;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -93,7 +94,7 @@ public final class IlsvrcScorer {
                 int i = n + 1;
                 String where = submission + ":" + i;
                 if (n >= xmls.size()) {
-                    throw new IllegalArgumentException(submission + " has more lines than the " + xmls.size() + " ground-truth files in " + xmlDir);
+                    throw new InvalidInputException(submission + " has more lines than the " + xmls.size() + " ground-truth files in " + xmlDir);
                 }
                 List<Submission.Guess> guesses = Submission.parse(line, where);
                 int label = readLabel(lab, labels, i);
@@ -120,10 +121,10 @@ public final class IlsvrcScorer {
             }
         }
         if (n < xmls.size() && !partial) {
-            throw new IllegalArgumentException(submission + " has " + n + " lines for " + xmls.size() + " ground-truth images in " + xmlDir
+            throw new InvalidInputException(submission + " has " + n + " lines for " + xmls.size() + " ground-truth images in " + xmlDir
                     + " (an incomplete run? --partial scores the lines there are)");
         }
-        if (n == 0) throw new IllegalArgumentException(submission + " holds no lines");
+        if (n == 0) throw new InvalidInputException(submission + " holds no lines");
         return new Scores(n, localized, c1, c5, l1, l5);
     }
 
@@ -134,11 +135,11 @@ public final class IlsvrcScorer {
 
     private static int readLabel(BufferedReader lab, Path labels, int i) throws IOException {
         String l = lab.readLine();
-        if (l == null) throw new IllegalArgumentException(labels + " has fewer lines than the submission (no label for image " + i + ")");
+        if (l == null) throw new InvalidInputException(labels + " has fewer lines than the submission (no label for image " + i + ")");
         try {
             return Integer.parseInt(l.strip());
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(labels + ":" + i + ": expected a class id, got '" + l.strip() + "'");
+            throw new InvalidInputException(labels + ":" + i + ": expected a class id, got '" + l.strip() + "'");
         }
     }
 
@@ -154,7 +155,7 @@ public final class IlsvrcScorer {
 
     /** The {@code *.xml} files of a folder, by name. */
     static List<Path> xmlFiles(Path dir) throws IOException {
-        if (!Files.isDirectory(dir)) throw new IllegalArgumentException("ground truth: " + dir + " is not a folder");
+        if (!Files.isDirectory(dir)) throw new InvalidInputException("ground truth: " + dir + " is not a folder");
         List<Path> out = new ArrayList<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
             for (Path p : ds) {
@@ -162,7 +163,7 @@ public final class IlsvrcScorer {
             }
         }
         out.sort((a, b) -> a.getFileName().toString().compareTo(b.getFileName().toString()));
-        if (out.isEmpty()) throw new IllegalArgumentException("ground truth: no .xml files in " + dir);
+        if (out.isEmpty()) throw new InvalidInputException("ground truth: no .xml files in " + dir);
         return out;
     }
 
@@ -197,7 +198,7 @@ public final class IlsvrcScorer {
         try {
             doc = parser.parse(xml.toFile());
         } catch (SAXException e) {
-            throw new IllegalArgumentException("ground truth " + xml + " is not well-formed XML: " + e.getMessage());
+            throw new InvalidInputException("ground truth " + xml + " is not well-formed XML: " + e.getMessage());
         }
         List<GroundTruthBox> out = new ArrayList<>();
         NodeList objects = doc.getDocumentElement().getElementsByTagName("object");
@@ -209,11 +210,11 @@ public final class IlsvrcScorer {
             double xmin = number(box, "xmin", where), ymin = number(box, "ymin", where);
             double xmax = number(box, "xmax", where), ymax = number(box, "ymax", where);
             if (xmax < xmin || ymax < ymin) {
-                throw new IllegalArgumentException(where + ": box " + xmin + "," + ymin + " .. " + xmax + "," + ymax + " has its corners swapped");
+                throw new InvalidInputException(where + ": box " + xmin + "," + ymin + " .. " + xmax + "," + ymax + " has its corners swapped");
             }
             out.add(new GroundTruthBox(name, xmin, ymin, xmax, ymax));
         }
-        if (out.isEmpty()) throw new IllegalArgumentException("ground truth " + xml + " has no <object> with a box");
+        if (out.isEmpty()) throw new InvalidInputException("ground truth " + xml + " has no <object> with a box");
         return out;
     }
 
@@ -221,12 +222,12 @@ public final class IlsvrcScorer {
         for (Node c = parent.getFirstChild(); c != null; c = c.getNextSibling()) {
             if (c instanceof Element e && e.getTagName().equals(tag)) return e;
         }
-        throw new IllegalArgumentException(where + ": no <" + tag + ">");
+        throw new InvalidInputException(where + ": no <" + tag + ">");
     }
 
     private static String childText(Element parent, String tag, String where) {
         String t = child(parent, tag, where).getTextContent().strip();
-        if (t.isEmpty()) throw new IllegalArgumentException(where + ": empty <" + tag + ">");
+        if (t.isEmpty()) throw new InvalidInputException(where + ": empty <" + tag + ">");
         return t;
     }
 
@@ -237,7 +238,7 @@ public final class IlsvrcScorer {
             if (!Double.isFinite(v)) throw new NumberFormatException();
             return v;
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(where + ": <" + tag + "> is '" + t + "', not a number");
+            throw new InvalidInputException(where + ": <" + tag + "> is '" + t + "', not a number");
         }
     }
 
@@ -252,7 +253,7 @@ public final class IlsvrcScorer {
                 try {
                     out.add(Integer.parseInt(l.strip()));
                 } catch (NumberFormatException e) {
-                    throw new IllegalArgumentException(file + ":" + lineNo + ": expected an image number, got '" + l.strip() + "'");
+                    throw new InvalidInputException(file + ":" + lineNo + ": expected an image number, got '" + l.strip() + "'");
                 }
             }
         }

@@ -1,5 +1,6 @@
 package org.gradcam4j.localize;
 
+import org.gradcam4j.InvalidInputException;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -55,7 +56,7 @@ public final class ResumableLineFiles implements Closeable {
                     for (int i = 0; i < k; i++) {
                         String listed = r.readLine();
                         if (!inputs.get(i).equals(listed)) {
-                            throw new IllegalArgumentException("cannot resume: line " + (i + 1) + " of " + list + " is for " + listed + " but input "
+                            throw new InvalidInputException("cannot resume: line " + (i + 1) + " of " + list + " is for " + listed + " but input "
                                     + (i + 1) + " is now " + inputs.get(i) + " (other inputs, or another order); use --overwrite to start again");
                         }
                     }

@@ -1,5 +1,6 @@
 package org.gradcam4j.localize;
 
+import org.gradcam4j.InvalidInputException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -55,10 +56,10 @@ public final class Submission {
      */
     public static List<Guess> parse(String line, String where) {
         String t = line.strip();
-        if (t.isEmpty()) throw new IllegalArgumentException(where + ": empty line (every image needs a line of guesses)");
+        if (t.isEmpty()) throw new InvalidInputException(where + ": empty line (every image needs a line of guesses)");
         String[] f = t.split("\\s+");
         if (f.length % 5 != 0 || f.length > 5 * GUESSES) {
-            throw new IllegalArgumentException(where + ": expected up to 5 groups of 'class_id xmin ymin xmax ymax', got " + f.length + " numbers");
+            throw new InvalidInputException(where + ": expected up to 5 groups of 'class_id xmin ymin xmax ymax', got " + f.length + " numbers");
         }
         List<Guess> out = new ArrayList<>();
         for (int g = 0; g < f.length; g += 5) {
@@ -67,13 +68,13 @@ public final class Submission {
                 try {
                     v[k] = Integer.parseInt(f[g + k]);
                 } catch (NumberFormatException e) {
-                    throw new IllegalArgumentException(where + ": '" + f[g + k] + "' is not an integer");
+                    throw new InvalidInputException(where + ": '" + f[g + k] + "' is not an integer");
                 }
             }
             try {
                 out.add(new Guess(v[0], v[1], v[2], v[3], v[4]));
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException(where + ", guess " + (g / 5 + 1) + ": " + e.getMessage());
+                throw new InvalidInputException(where + ", guess " + (g / 5 + 1) + ": " + e.getMessage());
             }
         }
         return out;

@@ -10,7 +10,7 @@ import org.gradcam4j.tensor.Tensor;
  *                       weight every position separately
  * @param layerMaps      (M x h x w) the raw layer map {@code L} (after ReLU, except for CAM), never normalised
  */
-public record CamLayerMaps(CamMethod method, Tensor channelWeights, Tensor layerMaps) {
+public record CamLayerMaps(Method method, Tensor channelWeights, Tensor layerMaps) {
     public CamLayerMaps {
         if (layerMaps.rank() != 3) throw new IllegalArgumentException("layer maps must be (M x h x w), got " + layerMaps);
         if (method.hasChannelWeights() != (channelWeights != null)) {

@@ -13,14 +13,6 @@ import org.gradcam4j.tensor.Tensor;
  * terms are evaluated in double and every sum is accumulated in double; results are stored as float.
  */
 public final class CamMath {
-    /** The {@code eps} of the Grad-CAM++ default form (docs/ALGORITHMS.md; pytorch-grad-cam uses the same). */
-    public static final double GRADCAM_PP_EPS = 1e-6;
-    /**
-     * The {@code eps} of XGrad-CAM's denominator. docs/ALGORITHMS.md names no value; this is pytorch-grad-cam's, so
-     * that maps compare with it directly. It matters only for channels whose activations sum to nearly zero.
-     */
-    public static final double XGRADCAM_EPS = 1e-7;
-
     private CamMath() {}
 
     /**
@@ -29,24 +21,27 @@ public final class CamMath {
      * @param activations (N x C x h x w) target-layer output after ReLU
      * @param gradients   (M x C x h x w) dScore/dA, one row per seed
      * @param imageOf     (M) image index of each seed row, in 0..N-1
-     * @throws IllegalArgumentException for {@link CamMethod#CAM}, which needs the linear head: see {@link #cam}
+     * @param method      a CAM-family or augmented method; its {@link Method#weights()} picks the formula
+     * @throws IllegalArgumentException for CAM, which needs the linear head (see {@link #cam}), and for methods
+     *                                  that are not computed from target-layer gradients
      */
-    public static CamLayerMaps compute(CamMethod method, Tensor activations, Tensor gradients, int[] imageOf) {
+    public static CamLayerMaps compute(Method method, Tensor activations, Tensor gradients, int[] imageOf) {
         checkShapes(activations, gradients, imageOf);
-        return switch (method) {
-            case GRADCAM -> weighted(method, gradCamWeights(gradients), activations, imageOf);
-            case COUNTERFACTUAL -> weighted(method, counterfactualWeights(gradients), activations, imageOf);
+        return switch (method.weights()) {
+            case GRADIENT_MEAN -> weighted(method, gradCamWeights(gradients), activations, imageOf);
+            case NEGATIVE_GRADIENT_MEAN -> weighted(method, counterfactualWeights(gradients), activations, imageOf);
             case GRADCAM_PP -> weighted(method, gradCamPlusPlusWeights(activations, gradients, imageOf), activations, imageOf);
             case GRADCAM_PP_OFFICIAL -> weighted(method, gradCamPlusPlusOfficialWeights(activations, gradients, imageOf), activations, imageOf);
             case XGRADCAM -> weighted(method, xGradCamWeights(activations, gradients, imageOf), activations, imageOf);
-            case HIRESCAM -> new CamLayerMaps(method, null, hiResCamMaps(activations, gradients, imageOf));
-            case LAYERCAM -> new CamLayerMaps(method, null, layerCamMaps(activations, gradients, imageOf));
-            case CAM -> throw new IllegalArgumentException(
+            case PER_POSITION_GRADIENT -> new CamLayerMaps(method, null, hiResCamMaps(activations, gradients, imageOf));
+            case PER_POSITION_POSITIVE_GRADIENT -> new CamLayerMaps(method, null, layerCamMaps(activations, gradients, imageOf));
+            case LINEAR_HEAD -> throw new IllegalArgumentException(
                     "CAM weights the activations with the linear head, not with gradients: call CamMath.cam(...)");
+            case NONE -> throw new IllegalArgumentException(method + " is not a CAM-family method");
         };
     }
 
-    private static CamLayerMaps weighted(CamMethod method, Tensor weights, Tensor activations, int[] imageOf) {
+    private static CamLayerMaps weighted(Method method, Tensor weights, Tensor activations, int[] imageOf) {
         return new CamLayerMaps(method, weights, weightedSum(activations, weights, imageOf, true));
     }
 
@@ -79,7 +74,7 @@ public final class CamMath {
             System.arraycopy(w, classes[m] * c, out, m * c, c);
         }
         Tensor weights = new Tensor(out, classes.length, c);
-        return new CamLayerMaps(CamMethod.CAM, weights, weightedSum(activations, weights, imageOf, false));
+        return new CamLayerMaps(Method.CAM, weights, weightedSum(activations, weights, imageOf, false));
     }
 
     /** Grad-CAM: {@code w_k = mean_ij g^k_ij}. (M x C x h x w) to (M x C). */
@@ -182,7 +177,7 @@ public final class CamMath {
     private static double alphaDefault(double g, double sumA) {
         if (g == 0) return 0;
         double g2 = g * g;
-        return g2 / (2 * g2 + sumA * g2 * g + GRADCAM_PP_EPS);
+        return g2 / (2 * g2 + sumA * g2 * g + Epsilons.GRADCAM_PP);
     }
 
     private static double alphaOfficialUnnormalised(double g, double sumA) {
@@ -205,7 +200,7 @@ public final class CamMath {
                     num += (double) g[go + p] * a[ao + p];
                     den += a[ao + p];
                 }
-                out[r * c + k] = (float) (num / (den + XGRADCAM_EPS));
+                out[r * c + k] = (float) (num / (den + Epsilons.XGRADCAM));
             }
         }
         return new Tensor(out, m, c);

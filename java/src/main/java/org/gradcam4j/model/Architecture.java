@@ -1,5 +1,6 @@
 package org.gradcam4j.model;
 
+import org.gradcam4j.InvalidInputException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -105,7 +106,7 @@ public final class Architecture {
         return switch (arch.toLowerCase(java.util.Locale.ROOT)) {
             case "vgg16" -> vgg16();
             case "vgg19" -> vgg19();
-            default -> throw new IllegalArgumentException("unknown architecture '" + arch + "' (expected vgg16 or vgg19)");
+            default -> throw new InvalidInputException("unknown architecture '" + arch + "' (expected vgg16 or vgg19)");
         };
     }
 
@@ -130,7 +131,7 @@ public final class Architecture {
     public int indexOf(String layer) {
         Integer i = index.get(layer);
         if (i == null) {
-            throw new IllegalArgumentException("unknown layer '" + layer + "' in " + name + "; layers are: "
+            throw new InvalidInputException("unknown layer '" + layer + "' in " + name + "; layers are: "
                     + String.join(", ", index.keySet()));
         }
         return i;

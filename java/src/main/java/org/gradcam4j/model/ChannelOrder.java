@@ -1,12 +1,14 @@
 package org.gradcam4j.model;
 
+import org.gradcam4j.InvalidInputException;
+
 /** The channel order a network expects at its input. */
 public enum ChannelOrder {
     RGB, BGR;
 
     public static ChannelOrder parse(String s) {
         for (ChannelOrder c : values()) if (c.name().equalsIgnoreCase(s.trim())) return c;
-        throw new IllegalArgumentException("unknown channel order '" + s + "' (expected RGB or BGR)");
+        throw new InvalidInputException("unknown channel order '" + s + "' (expected RGB or BGR)");
     }
 
     /** Index of red, green, blue in this order: {@code rgbIndex(0)} is where red goes. */

@@ -1,5 +1,6 @@
 package org.gradcam4j.model;
 
+import org.gradcam4j.InvalidInputException;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -93,7 +94,7 @@ public final class ClassLabels {
         if (t.matches("\\d+")) {
             int i;
             try { i = Integer.parseInt(t); } catch (NumberFormatException e) { i = -1; }
-            if (i < 0 || i >= size()) throw new IllegalArgumentException("class index " + t + " is out of range 0.." + (size() - 1));
+            if (i < 0 || i >= size()) throw new InvalidInputException("class index " + t + " is out of range 0.." + (size() - 1));
             return i;
         }
         String k = t.toLowerCase(Locale.ROOT);
@@ -101,7 +102,7 @@ public final class ClassLabels {
         if (i == null) i = byName.get(k);
         if (i == null) i = byName.get(k.replace('_', ' '));
         if (i == null) {
-            throw new IllegalArgumentException("unknown class '" + ref + "': give an index 0.." + (size() - 1)
+            throw new InvalidInputException("unknown class '" + ref + "': give an index 0.." + (size() - 1)
                     + ", a class id such as '" + ids.get(0) + "', or a name such as '" + shortName(0) + "'");
         }
         return i;

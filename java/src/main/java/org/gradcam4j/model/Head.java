@@ -1,5 +1,7 @@
 package org.gradcam4j.model;
 
+import org.gradcam4j.InvalidInputException;
+
 /** What sits on top of the convolutional blocks. */
 public enum Head {
     /** VGG's classifier: pool5, fc1, fc2 (ReLU, dropout = identity at inference), predictions. */
@@ -11,6 +13,6 @@ public enum Head {
 
     public static Head parse(String s) {
         for (Head h : values()) if (h.name().equalsIgnoreCase(s)) return h;
-        throw new IllegalArgumentException("unknown head '" + s + "' (expected fc, gap or none)");
+        throw new InvalidInputException("unknown head '" + s + "' (expected fc, gap or none)");
     }
 }

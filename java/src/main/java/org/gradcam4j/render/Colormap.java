@@ -1,5 +1,6 @@
 package org.gradcam4j.render;
 
+import org.gradcam4j.InvalidInputException;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.stream.Collectors;
@@ -120,7 +121,7 @@ public enum Colormap {
     public static Colormap parse(String s) {
         String t = s.trim().toLowerCase(Locale.ROOT);
         for (Colormap c : values()) if (c.token.equals(t)) return c;
-        throw new IllegalArgumentException("unknown colormap '" + s + "' (expected one of "
+        throw new InvalidInputException("unknown colormap '" + s + "' (expected one of "
                 + Arrays.stream(values()).map(Colormap::token).collect(Collectors.joining(", ")) + ")");
     }
 

@@ -23,6 +23,10 @@ public final class PngFiles {
             try (ImageOutputStream ios = new MemoryCacheImageOutputStream(out)) {
                 writer.setOutput(ios);
                 writer.write(image);
+            } catch (javax.imageio.IIOException e) {
+                // ImageIO reports a failed write as "I/O error writing PNG file!"; the cause names it (disk full, ...)
+                if (e.getCause() instanceof IOException cause) throw cause;
+                throw e;
             } finally {
                 writer.dispose();
             }

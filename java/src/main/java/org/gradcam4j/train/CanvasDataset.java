@@ -1,5 +1,6 @@
 package org.gradcam4j.train;
 
+import org.gradcam4j.InvalidInputException;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.Writer;
@@ -34,7 +35,7 @@ public final class CanvasDataset {
     public record Recipe(int size, int minItem, int maxItem, int clutter, int strokes, long seed) {
         public Recipe {
             if (size < 28 || minItem < 8 || maxItem < minItem || maxItem > size) {
-                throw new IllegalArgumentException("bad canvas recipe: size " + size + ", items " + minItem + ".." + maxItem);
+                throw new InvalidInputException("bad canvas recipe: size " + size + ", items " + minItem + ".." + maxItem);
             }
         }
 

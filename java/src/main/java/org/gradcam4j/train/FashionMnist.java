@@ -1,5 +1,6 @@
 package org.gradcam4j.train;
 
+import org.gradcam4j.InvalidInputException;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -27,12 +28,8 @@ public record FashionMnist(byte[][] images, int[] labels) {
 
     /** The {@code train} (60000) or {@code t10k} (10000) split from {@code dir}. */
     public static FashionMnist read(Path dir, String split) throws IOException {
+        requirePresent(dir, split);
         Path img = dir.resolve(split + "-images-idx3-ubyte.gz"), lab = dir.resolve(split + "-labels-idx1-ubyte.gz");
-        for (Path p : List.of(img, lab)) {
-            if (!Files.isRegularFile(p)) {
-                throw new IOException("Fashion-MNIST file " + p + " not found (Debian: apt-get install dataset-fashion-mnist)");
-            }
-        }
         byte[][] images;
         try (DataInputStream in = open(img)) {
             int magic = in.readInt();
@@ -54,6 +51,22 @@ public record FashionMnist(byte[][] images, int[] labels) {
             for (int i = 0; i < n; i++) labels[i] = b[i] & 0xff;
         }
         return new FashionMnist(images, labels);
+    }
+
+    /**
+     * Checks that {@code dir} holds the image and label files of every split, before anything is written.
+     *
+     * @throws InvalidInputException naming the first missing file and how to install the data set
+     */
+    public static void requirePresent(Path dir, String... splits) {
+        for (String split : splits) {
+            for (Path p : List.of(dir.resolve(split + "-images-idx3-ubyte.gz"), dir.resolve(split + "-labels-idx1-ubyte.gz"))) {
+                if (!Files.isRegularFile(p)) {
+                    throw new InvalidInputException("Fashion-MNIST file " + p + " not found: install the data set (Debian: "
+                            + "apt-get install dataset-fashion-mnist) or give the folder holding its .gz files with --mnist DIR");
+                }
+            }
+        }
     }
 
     private static DataInputStream open(Path p) throws IOException {

@@ -1,5 +1,6 @@
 package org.gradcam4j.train;
 
+import org.gradcam4j.InvalidInputException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -33,7 +34,7 @@ public record FolderDataset(ClassLabels labels, List<float[]> inputs, int[] targ
         try (Stream<Path> s = Files.list(root)) {
             s.filter(Files::isDirectory).map(p -> p.getFileName().toString()).filter(n -> !n.startsWith(".")).sorted().forEach(ids::add);
         }
-        if (ids.isEmpty()) throw new IOException(root + " has no class folders (expected " + root + "/<class>/*.png)");
+        if (ids.isEmpty()) throw new InvalidInputException(root + " has no class folders (expected " + root + "/<class>/*.png)");
         return new ClassLabels(ids, ids);
     }
 
@@ -50,7 +51,7 @@ public record FolderDataset(ClassLabels labels, List<float[]> inputs, int[] targ
                 String id = d.getFileName().toString();
                 if (id.startsWith(".")) continue;
                 boolean known = labels.ids().contains(id);
-                if (!known) throw new IOException("class folder '" + id + "' of " + root + " is not among the model's classes " + labels.ids());
+                if (!known) throw new InvalidInputException("class folder '" + id + "' of " + root + " is not among the model's classes " + labels.ids());
             }
         }
         for (String id : labels.ids()) {
@@ -76,7 +77,7 @@ public record FolderDataset(ClassLabels labels, List<float[]> inputs, int[] targ
             }
             if (!any || (limit > 0 && files.size() >= limit)) break;
         }
-        if (files.isEmpty()) throw new IOException("no images found under " + root);
+        if (files.isEmpty()) throw new InvalidInputException("no images found under " + root);
         ImageLoader loader = new ImageLoader();
         List<float[]> inputs = new ArrayList<>(files.size());
         for (Path f : files) inputs.add(pre.prepare(loader.load(f)).input().data());

@@ -1,5 +1,6 @@
 package org.gradcam4j.train;
 
+import org.gradcam4j.InvalidInputException;
 import java.util.Map;
 
 /**
@@ -35,7 +36,7 @@ public sealed interface Optimizer permits Optimizer.Sgd, Optimizer.Adam {
 
         public Sgd(double lr, double momentum, double weightDecay) {
             if (!(lr > 0) || momentum < 0 || momentum >= 1 || weightDecay < 0) {
-                throw new IllegalArgumentException("SGD needs lr > 0, 0 <= momentum < 1, weight decay >= 0");
+                throw new InvalidInputException("SGD needs lr > 0, 0 <= momentum < 1, weight decay >= 0");
             }
             this.lr = lr;
             this.momentum = momentum;
@@ -72,7 +73,7 @@ public sealed interface Optimizer permits Optimizer.Sgd, Optimizer.Adam {
         public void restore(Map<String, float[]> state, long steps) {
             buf.clear();
             state.forEach((k, v) -> {
-                if (!k.startsWith("momentum:")) throw new IllegalArgumentException("state '" + k + "' is not SGD's (an Adam checkpoint?)");
+                if (!k.startsWith("momentum:")) throw new InvalidInputException("state '" + k + "' is not SGD's (an Adam checkpoint?)");
                 buf.put(k.substring("momentum:".length()), v.clone());
             });
             this.steps = steps;
@@ -95,7 +96,7 @@ public sealed interface Optimizer permits Optimizer.Sgd, Optimizer.Adam {
 
         public Adam(double lr, double beta1, double beta2, double eps, double weightDecay) {
             if (!(lr > 0) || beta1 < 0 || beta1 >= 1 || beta2 < 0 || beta2 >= 1 || !(eps > 0) || weightDecay < 0) {
-                throw new IllegalArgumentException("Adam needs lr > 0, betas in [0, 1), eps > 0, weight decay >= 0");
+                throw new InvalidInputException("Adam needs lr > 0, betas in [0, 1), eps > 0, weight decay >= 0");
             }
             this.lr = lr;
             this.beta1 = beta1;
@@ -139,7 +140,7 @@ public sealed interface Optimizer permits Optimizer.Sgd, Optimizer.Adam {
             state.forEach((k, x) -> {
                 if (k.startsWith("adam_m:")) m.put(k.substring(7), x.clone());
                 else if (k.startsWith("adam_v:")) v.put(k.substring(7), x.clone());
-                else throw new IllegalArgumentException("state '" + k + "' is not Adam's (an SGD checkpoint?)");
+                else throw new InvalidInputException("state '" + k + "' is not Adam's (an SGD checkpoint?)");
             });
             this.steps = steps;
         }

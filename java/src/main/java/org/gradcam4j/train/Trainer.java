@@ -75,7 +75,7 @@ public final class Trainer implements AutoCloseable {
         int from = arch.indexOf(frozenUpTo);
         Set<String> s = new LinkedHashSet<>();
         for (int i = from + 1; i < arch.layers().size(); i++) if (arch.layers().get(i).hasWeights()) s.add(arch.layers().get(i).name());
-        if (s.isEmpty()) throw new IllegalArgumentException("nothing to train above '" + frozenUpTo + "'");
+        if (s.isEmpty()) throw new org.gradcam4j.InvalidInputException("nothing to train above '" + frozenUpTo + "'");
         return s;
     }
 

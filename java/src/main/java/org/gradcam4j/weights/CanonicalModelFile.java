@@ -181,7 +181,8 @@ public final class CanonicalModelFile {
         Path tmp;
         try {
             Files.createDirectories(dir);
-            tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
+            // not Files.createTempFile: its owner-only permissions would make the model 0600 beside 0644 outputs
+            tmp = org.gradcam4j.io.AtomicFiles.createTemp(dir, target.getFileName().toString());
         } catch (IOException e) {
             throw new WeightsException(file.toString(), "cannot create a file in " + dir + ": " + e.getMessage(), e);
         }
@@ -195,10 +196,10 @@ public final class CanonicalModelFile {
             }
             done = true;
         } catch (IOException | UncheckedIOException e) {
-            throw new WeightsException(file.toString(), "cannot write model file: " + e.getMessage(), e);
+            throw new WeightsException(file.toString(), "cannot write model file: " + innermostReason(e), e);
         } catch (RuntimeException e) {
             if (e instanceof WeightsException) throw e;
-            throw new WeightsException(file.toString(), "cannot write model file: " + e, e);
+            throw new WeightsException(file.toString(), "cannot write model file: " + innermostReason(e), e);
         } finally {
             if (!done) {
                 try {
@@ -208,6 +209,14 @@ public final class CanonicalModelFile {
                 }
             }
         }
+    }
+
+    /** The message of the innermost IOException under a writer's wrappers ("No space left on device"), else {@code e}'s. */
+    private static String innermostReason(Throwable e) {
+        Throwable io = null;
+        for (Throwable c = e; c != null && c != c.getCause(); c = c.getCause()) if (c instanceof IOException) io = c;
+        Throwable t = io != null ? io : e;
+        return t.getMessage() == null ? t.toString() : t.getMessage();
     }
 
     private static void writeTo(Model model, Path out) {

@@ -117,6 +117,33 @@ public final class KerasWeights {
         return new Model(arch, Preprocessing.keras(), labels, weights, source);
     }
 
+    /**
+     * A block's width (output channels) when the file does not say it: what most of its kernels and biases agree on,
+     * so that one wrong-shaped tensor is named as the wrong one instead of redefining the block (and making its
+     * correct neighbours look wrong). A tie counts the first layer's bias, then its kernel, first.
+     */
+    private static int blockWidth(String name, int b, TreeMap<Integer, KerasLayer> block) {
+        Map<Integer, Integer> votes = new LinkedHashMap<>();
+        KerasLayer first = block.firstEntry().getValue();
+        if (first.bias() != null && first.bias().getDimensions().length == 1) votes.merge(first.bias().getDimensions()[0], 1, Integer::sum);
+        for (KerasLayer l : block.values()) {
+            int[] ks = l.kernelShape();
+            if (ks.length == 4) votes.merge(ks[3], 1, Integer::sum);
+            if (l != first && l.bias() != null && l.bias().getDimensions().length == 1) votes.merge(l.bias().getDimensions()[0], 1, Integer::sum);
+        }
+        int width = -1, best = 0;
+        for (var e : votes.entrySet()) if (e.getValue() > best) { width = e.getKey(); best = e.getValue(); }
+        for (KerasLayer l : block.values()) {
+            int[] ks = l.kernelShape();
+            if (ks.length != 4 || ks[3] != width) {
+                throw new WeightsException(name, "wrong shape for " + l.name() + " kernel: " + Arrays.toString(ks)
+                        + ", expected (kh, kw, cin, cout) with cout " + (width < 0 ? "> 0" : width + " (the width of block" + b
+                        + "'s other tensors)"));
+            }
+        }
+        return width;
+    }
+
     /** The layers with weights, in file order, with kernel and bias told apart by rank. */
     private static Map<String, KerasLayer> weightedLayers(Path file, Group root) {
         String name = file.toString();
@@ -195,9 +222,7 @@ public final class KerasWeights {
             for (int k = 1; k <= block.lastKey(); k++) {
                 if (!block.containsKey(k)) throw new WeightsException(name, "missing layer 'block" + b + "_conv" + k + "'");
             }
-            int[] ks = block.get(1).kernelShape();
-            if (ks.length != 4) throw new WeightsException(name, "wrong shape for block" + b + "_conv1 kernel: " + Arrays.toString(ks) + ", expected (kh, kw, cin, cout)");
-            widths[b - 1] = ks[3];
+            widths[b - 1] = blockWidth(name, b, block);
         }
         int last = widths[nb - 1];
         int[] fcWidths = new int[fcs.isEmpty() ? 0 : fcs.lastKey()];

@@ -32,7 +32,7 @@ public final class WeightsCache {
     }
 
     public static Path defaultRoot() {
-        String p = System.getProperty("gradcam4j.cache");
+        String p = org.gradcam4j.SystemProperty.CACHE.value();
         if (p == null || p.isBlank()) p = System.getenv("GRADCAM4J_CACHE");
         if (p != null && !p.isBlank()) return Path.of(p);
         return Path.of(System.getProperty("user.home"), ".cache", "gradcam4j");

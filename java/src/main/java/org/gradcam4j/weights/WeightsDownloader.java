@@ -1,5 +1,7 @@
 package org.gradcam4j.weights;
 
+import org.gradcam4j.io.FileLocks;
+import org.gradcam4j.InvalidInputException;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
@@ -12,8 +14,6 @@ import java.net.http.HttpResponse.BodySubscribers;
 import java.net.http.HttpTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.channels.UnresolvedAddressException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
@@ -94,18 +94,20 @@ public final class WeightsDownloader {
     public Result fetch(PretrainedFile file, URI url, WeightsCache cache, boolean force, Listener listener) throws IOException {
         String scheme = url.getScheme() == null ? "" : url.getScheme().toLowerCase(Locale.ROOT);
         if (!scheme.equals("https") && !scheme.equals("http")) {
-            throw new IllegalArgumentException("not an http(s) address: " + url);
+            throw new InvalidInputException("not an http(s) address: " + url);
         }
         Path target = cache.path(file), part = cache.partPath(file);
         Files.createDirectories(cache.dir());
         // one fetch per file at a time: two writers appending to the same .part would interleave
         Path lockFile = cache.dir().resolve("." + file.fileName() + ".lock");
-        try (FileChannel lockChannel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-             FileLock lock = tryLock(lockChannel)) {
-            if (lock == null) {
-                throw new DownloadException(url, "another gradcam4j process is downloading " + file.fileName()
-                        + " into " + cache.dir() + " (it holds " + lockFile + "); wait for it to finish", null);
-            }
+        FileLocks.Held lock;
+        try {
+            lock = FileLocks.tryAcquire(lockFile); // deleted again when released, whatever the outcome
+        } catch (FileLocks.HeldElsewhereException e) {
+            throw new DownloadException(url, "another gradcam4j process" + (e.holderPid().isEmpty() ? "" : " (pid " + e.holderPid() + ")")
+                    + " is downloading " + file.fileName() + " into " + cache.dir() + " (it holds " + lockFile + "); wait for it to finish", null);
+        }
+        try (lock) {
             if (force) {
                 Files.deleteIfExists(target);
                 Files.deleteIfExists(part);
@@ -139,14 +141,6 @@ public final class WeightsDownloader {
                         + ", but " + file.fileName() + " has MD5 " + file.md5() + "; the download was deleted"
                         + (url.equals(file.url()) ? "" : " (does --url serve exactly this file?)"));
             }
-        }
-    }
-
-    private static FileLock tryLock(FileChannel ch) throws IOException {
-        try {
-            return ch.tryLock();
-        } catch (OverlappingFileLockException e) {
-            return null; // held by this JVM
         }
     }
 

@@ -13,6 +13,7 @@ import org.gradcam4j.model.Model;
 import org.gradcam4j.tensor.Errors;
 import org.gradcam4j.tensor.Tensor;
 import org.gradcam4j.testing.Reference;
+import org.gradcam4j.testing.Tolerances;
 import org.gradcam4j.weights.ModelLoader;
 import org.junit.jupiter.api.Test;
 
@@ -105,15 +106,15 @@ class CpuParityTest {
         throw new AssertionError("no " + prefix + "*" + suffix + " in reference");
     }
 
-    static final double PARITY = 1e-4;
+    static final double PARITY = Tolerances.NETWORK;
 
-    static final double NEAR_TIE = 1e-2;
+    static final double NEAR_TIE = Tolerances.NEAR_TIE;
 
-    /** 1e-4, or 1e-2 where PyTorch's own float32 error shows the tensor is subject to argmax near-ties (see class comment). */
+    /** {@link Tolerances#NETWORK}, or {@link Tolerances#NEAR_TIE} where PyTorch's own float32 error shows the tensor is subject to argmax near-ties (see class comment). */
     static double bound(Map<String, Double> torchErr, String key) {
         Double e = torchErr.get("torch_f32_err/" + key);
         if (e != null) System.out.printf("  (PyTorch float32 vs float64 on %s: %.2e)%n", key, e);
-        return e != null && e > 1e-5 ? NEAR_TIE : PARITY;
+        return e != null && e > Tolerances.NEAR_TIE_SIGNAL ? NEAR_TIE : PARITY;
     }
 
     static void assertClose(String what, Tensor got, Tensor want) { assertClose(what, got, want, PARITY); }

@@ -22,6 +22,6 @@ class FullVggParityTest {
         try (Backend b = new CpuBackend()) {
             CpuParityTest.check(b, dir, model);
         }
-        org.gradcam4j.explain.MethodsParityTest.check(dir, model, CpuParityTest.NEAR_TIE);
+        org.gradcam4j.explain.MethodsParityTest.check(dir, model, org.gradcam4j.testing.Tolerances.NEAR_TIE);
     }
 }

@@ -52,7 +52,7 @@ class DemoModelTest {
         assertEquals(0, ex.exit(), ex.toString());
         Path img = out.resolve("canvas-sneaker");
         int cls = 7;
-        for (String m : org.gradcam4j.explain.ExplainRequest.allMethods(true)) {
+        for (String m : org.gradcam4j.method.Method.all(true).stream().map(org.gradcam4j.method.Method::token).toList()) {
             assertTrue(Files.isRegularFile(img.resolve(m + "-c" + cls + ".png")) || anyClassFile(img, m), m + " written: " + ex);
         }
         Path out2 = dir.resolve("fc-out");

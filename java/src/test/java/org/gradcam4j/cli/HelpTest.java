@@ -24,4 +24,15 @@ class HelpTest {
         CliRun r = CliRun.of("--help");
         assertTrue(r.out().contains(command), r.toString());
     }
+
+    /** The method lists of the help are generated from the one method table: every token appears. */
+    @ParameterizedTest
+    @ValueSource(strings = {"explain", "eval"})
+    void helpListsEveryMethodOfTheTable(String command) {
+        CliRun r = CliRun.of(command, "--help");
+        String flat = r.out().replaceAll("\\s+", " ");
+        for (org.gradcam4j.method.Method m : org.gradcam4j.method.Method.values()) {
+            assertTrue(flat.contains(" " + m.token() + ",") || flat.contains(" " + m.token() + " "), m.token() + " missing from " + command + " --help:\n" + r.out());
+        }
+    }
 }

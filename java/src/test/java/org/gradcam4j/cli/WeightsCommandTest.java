@@ -94,6 +94,8 @@ class WeightsCommandTest {
         CliRun r = fetch("vgg16", "-q");
         assertEquals(Main.EXIT_NETWORK, r.exit(), r.toString());
         assertTrue(r.err().contains("cannot download " + server.url()), r.toString());
+        // the lock file goes with the run that held it, also when the download failed (issue 12, item 5)
+        assertFalse(Files.exists(cache.resolve("weights/.vgg16_weights_tf_dim_ordering_tf_kernels.h5.lock")), r.toString());
         CliRun list = CliRun.of("weights", "list", "--cache", cache.toString());
         assertTrue(list.out().matches("(?s).*vgg16 +partial .*weights fetch vgg16` resumes it.*"), list.toString());
         CliRun resumed = fetch("vgg16");

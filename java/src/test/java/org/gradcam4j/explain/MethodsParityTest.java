@@ -11,19 +11,19 @@ import java.util.Map;
 import org.gradcam4j.image.InputGeometry;
 import org.gradcam4j.image.Preprocessor;
 import org.gradcam4j.image.ResizeMode;
-import org.gradcam4j.method.CamMethod;
-import org.gradcam4j.method.GradientMethod;
+import org.gradcam4j.method.Method;
 import org.gradcam4j.model.Model;
 import org.gradcam4j.tensor.Errors;
 import org.gradcam4j.tensor.Tensor;
 import org.gradcam4j.testing.Reference;
+import org.gradcam4j.testing.Tolerances;
 import org.gradcam4j.weights.ModelLoader;
 import org.junit.jupiter.api.Test;
 
 /**
  * Every method of the facade against PyTorch float64 (tools/ref_vgg.py, formulas in tools/ref_cam_math.py):
  * layer maps, channel weights, normalised maps and input gradients, per (image, class) seed, with several
- * classes of one image explained in one pass. Tolerance 1e-4 relative L2, except input gradients and the
+ * classes of one image explained in one pass. Tolerance {@link Tolerances#NETWORK}, except input gradients and the
  * guided products of the full-size networks (max-pool near-ties, see CpuParityTest). The normalised maps
  * are also compared with pytorch-grad-cam's convention (min-max normalisation): correlation above 0.9999.
  */
@@ -32,11 +32,11 @@ public class MethodsParityTest {
     @Test
     void narrow() {
         Path dir = Reference.generate("narrow16", "ref_vgg.py", "--arch", "narrow16", "--conv-wgrad", "block2_conv1");
-        check(dir, ModelLoader.load(dir.resolve("keras.h5"), null), 1e-4);
+        check(dir, ModelLoader.load(dir.resolve("keras.h5"), null), Tolerances.NETWORK);
     }
 
     /**
-     * @param gradTol bound for input gradients and guided products: 1e-4 on narrow nets, the near-tie bound on
+     * @param gradTol bound for input gradients and guided products: {@link Tolerances#NETWORK} on narrow nets, {@link Tolerances#NEAR_TIE} on
      *                full-size ones
      */
     public static void check(Path dir, Model model, double gradTol) {
@@ -49,8 +49,7 @@ public class MethodsParityTest {
         for (int i = 0; i < n; i++) perImage.add(new ArrayList<>());
         for (int r = 0; r < imageOf.length; r++) perImage.get(imageOf[r]).add(String.valueOf(classes[r]));
         List<String> methods = new ArrayList<>();
-        for (CamMethod m : CamMethod.values()) if (m != CamMethod.CAM) methods.add(m.token());
-        for (GradientMethod m : GradientMethod.values()) methods.add(m.token());
+        for (Method m : Method.all(false)) if (!m.isAugmented()) methods.add(m.token());
         List<InputGeometry> geoms = new ArrayList<>();
         List<String> names = new ArrayList<>();
         for (int i = 0; i < n; i++) {
@@ -63,15 +62,15 @@ public class MethodsParityTest {
             assertEquals(n, out.size());
             for (int r = 0; r < imageOf.length; r++) {
                 ClassExplanation ce = find(out.get(imageOf[r]), classes[r]);
-                for (CamMethod m : CamMethod.values()) {
-                    if (m == CamMethod.CAM) continue;
+                for (Method m : Method.all(false)) {
+                    if (!m.isCam()) continue;
                     String t = m.token(), p = "methods/" + t + "/";
                     MapResult mr = ce.maps().get(t);
                     assertNotNull(mr, t);
-                    close(t + " layer_map seed " + r, mr.layerMap(), ref.get(p + "layer_map").slice(r), 1e-4);
-                    if (ref.containsKey(p + "weights")) close(t + " weights seed " + r, mr.weights(), ref.get(p + "weights").slice(r), 1e-4);
+                    close(t + " layer_map seed " + r, mr.layerMap(), ref.get(p + "layer_map").slice(r), Tolerances.NETWORK);
+                    if (ref.containsKey(p + "weights")) close(t + " weights seed " + r, mr.weights(), ref.get(p + "weights").slice(r), Tolerances.NETWORK);
                     Tensor want = ref.get(p + "map").slice(r);
-                    close(t + " map seed " + r, mr.map(), want, 1e-4);
+                    close(t + " map seed " + r, mr.map(), want, Tolerances.NETWORK);
                     if (!mr.empty()) {
                         double corr = correlation(mr.map().data(), minMax(want.data()));
                         assertTrue(corr > 0.9999, t + ": correlation with the min-max normalised map " + corr);

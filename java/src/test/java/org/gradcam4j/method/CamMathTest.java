@@ -39,7 +39,7 @@ class CamMathTest {
     void gradCam() {
         // w_k = mean g^k: w0 = (1 + 0 - 1 + 2)/4 = 0.5, w1 = (-1 + 3 + 0 - 1)/4 = 0.25
         // L = ReLU(0.5 A^0 + 0.25 A^1) = [[0.5, 1 + 0.25], [1.5, 2 + 0.25]]
-        CamLayerMaps r = CamMath.compute(CamMethod.GRADCAM, a(), g(), ONE);
+        CamLayerMaps r = CamMath.compute(Method.GRADCAM, a(), g(), ONE);
         assertClose(new double[] {0.5, 0.25}, r.channelWeights());
         assertClose(new double[] {0.5, 1.25, 1.5, 2.25}, r.layerMaps());
         assertArrayEquals(new int[] {1, 2, 2}, r.layerMaps().shape());
@@ -48,7 +48,7 @@ class CamMathTest {
     @Test
     void counterfactualIsGradCamOfNegatedGradients() {
         // w = (-0.5, -0.25); every activation is >= 0 so sum_k w_k A^k <= 0 everywhere: L = 0
-        CamLayerMaps r = CamMath.compute(CamMethod.COUNTERFACTUAL, a(), g(), ONE);
+        CamLayerMaps r = CamMath.compute(Method.COUNTERFACTUAL, a(), g(), ONE);
         assertClose(new double[] {-0.5, -0.25}, r.channelWeights());
         assertClose(new double[] {0, 0, 0, 0}, r.layerMaps());
         NormalisedMaps n = MapOps.normaliseByMax(r.layerMaps());
@@ -71,7 +71,7 @@ class CamMathTest {
         assertClose(new double[] {a01, 0, 1 / -7.999999, a04, 1e6, a12, 0, 1e6}, alpha);
 
         double w0 = a01 + 2 * a04, w1 = 3 * a12;
-        CamLayerMaps r = CamMath.compute(CamMethod.GRADCAM_PP, a(), g(), ONE);
+        CamLayerMaps r = CamMath.compute(Method.GRADCAM_PP, a(), g(), ONE);
         assertClose(new double[] {w0, w1}, r.channelWeights());
         assertClose(new double[] {w0, 2 * w0 + w1, 3 * w0, 4 * w0 + w1}, r.layerMaps());
     }
@@ -87,7 +87,7 @@ class CamMathTest {
         Tensor alpha = CamMath.gradCamPlusPlusAlpha(a(), g(), ONE, true);
         assertClose(new double[] {11.0 / 17, 0, -33.0 / 34, 6.0 / 17, 8, 1, 0, 8}, alpha);
 
-        CamLayerMaps r = CamMath.compute(CamMethod.GRADCAM_PP_OFFICIAL, a(), g(), ONE);
+        CamLayerMaps r = CamMath.compute(Method.GRADCAM_PP_OFFICIAL, a(), g(), ONE);
         double w0 = 23.0 / 17, w1 = 3;
         assertClose(new double[] {w0, w1}, r.channelWeights());
         assertClose(new double[] {w0, 2 * w0 + w1, 3 * w0, 4 * w0 + w1}, r.layerMaps());
@@ -98,7 +98,7 @@ class CamMathTest {
         // w0 = (1*1 + 0*2 - 1*3 + 2*4) / (10 + 1e-7) = 6/10.0000001
         // w1 = (-1*0 + 3*1 + 0*0 - 1*1) / (2 + 1e-7)  = 2/2.0000001
         double w0 = 6 / 10.0000001, w1 = 2 / 2.0000001;
-        CamLayerMaps r = CamMath.compute(CamMethod.XGRADCAM, a(), g(), ONE);
+        CamLayerMaps r = CamMath.compute(Method.XGRADCAM, a(), g(), ONE);
         assertClose(new double[] {w0, w1}, r.channelWeights());
         assertClose(new double[] {w0, 2 * w0 + w1, 3 * w0, 4 * w0 + w1}, r.layerMaps());
     }
@@ -108,10 +108,10 @@ class CamMathTest {
         // HiResCAM, sum_k g A per position:  (0,0) 1*1 + -1*0 = 1   (0,1) 0*2 + 3*1 = 3
         //                                    (1,0) -1*3 + 0*0 = -3  (1,1) 2*4 + -1*1 = 7   -> ReLU [1, 3, 0, 7]
         // LayerCAM drops the negative gradients first: (1,0) 0, (1,1) 8                   ->      [1, 3, 0, 8]
-        CamLayerMaps hi = CamMath.compute(CamMethod.HIRESCAM, a(), g(), ONE);
+        CamLayerMaps hi = CamMath.compute(Method.HIRESCAM, a(), g(), ONE);
         assertNull(hi.channelWeights());
         assertClose(new double[] {1, 3, 0, 7}, hi.layerMaps());
-        CamLayerMaps layer = CamMath.compute(CamMethod.LAYERCAM, a(), g(), ONE);
+        CamLayerMaps layer = CamMath.compute(Method.LAYERCAM, a(), g(), ONE);
         assertNull(layer.channelWeights());
         assertClose(new double[] {1, 3, 0, 8}, layer.layerMaps());
     }
@@ -126,7 +126,7 @@ class CamMathTest {
         assertClose(new double[] {1, 1, 3, 3, 0.5, 3, 1.5, 4, -1, -2, -3, -4}, r.layerMaps());
         NormalisedMaps n = MapOps.normaliseByMax(r.layerMaps());
         assertTrue(!n.isEmpty(0) && !n.isEmpty(1) && n.isEmpty(2), "the all-negative CAM map is empty");
-        assertThrows(IllegalArgumentException.class, () -> CamMath.compute(CamMethod.CAM, a(), g(), ONE));
+        assertThrows(IllegalArgumentException.class, () -> CamMath.compute(Method.CAM, a(), g(), ONE));
         assertThrows(IllegalArgumentException.class, () -> CamMath.cam(a(), w, new int[] {3}, ONE));
     }
 
@@ -149,18 +149,18 @@ class CamMathTest {
         int[] imageOf = {1, 0, 1};
 
         // Grad-CAM: row 0 = 2 x base map, row 1 = base map, row 2 = weights (-0.5, -0.25) on 2A -> 0
-        CamLayerMaps gc = CamMath.compute(CamMethod.GRADCAM, acts, grads, imageOf);
+        CamLayerMaps gc = CamMath.compute(Method.GRADCAM, acts, grads, imageOf);
         assertClose(new double[] {0.5, 0.25, 0.5, 0.25, -0.5, -0.25}, gc.channelWeights());
         assertClose(new double[] {1, 2.5, 3, 4.5, 0.5, 1.25, 1.5, 2.25, 0, 0, 0, 0}, gc.layerMaps());
 
         // HiResCAM: row 0 = 2 x [1, 3, 0, 7]; row 1 = [1, 3, 0, 7];
         // row 2 = ReLU(-g . 2A): (0,0) -2, (0,1) -6, (1,0) +1*6 + 0 = 6, (1,1) -16 + 2 = -14 -> [0, 0, 6, 0]
-        CamLayerMaps hi = CamMath.compute(CamMethod.HIRESCAM, acts, grads, imageOf);
+        CamLayerMaps hi = CamMath.compute(Method.HIRESCAM, acts, grads, imageOf);
         assertClose(new double[] {2, 6, 0, 14, 1, 3, 0, 7, 0, 0, 6, 0}, hi.layerMaps());
 
         // Grad-CAM++ takes sum_ab A from the seed's own image: on 2A the sums are 20 and 4, so row 0 has
         // w0 = 1/(2 + 20 + 1e-6) + 2 * 4/(8 + 160 + 1e-6), w1 = 3 * 9/(18 + 108 + 1e-6); row 1 is the base case
-        CamLayerMaps pp = CamMath.compute(CamMethod.GRADCAM_PP, acts, grads, imageOf);
+        CamLayerMaps pp = CamMath.compute(Method.GRADCAM_PP, acts, grads, imageOf);
         double r0w0 = 1 / 22.000001 + 8 / 168.000001, r0w1 = 27 / 126.000001;
         double r1w0 = 1 / 12.000001 + 8 / 88.000001, r1w1 = 27 / 72.000001;
         // row 2: -g is positive where g < 0: channel 0 (S = 20) at g = 1 (was -1): 1/(2 + 20 + 1e-6);
@@ -177,8 +177,8 @@ class CamMathTest {
         Tensor acts = new Tensor(a, 2, 4, 3, 3);
         Tensor zero = Tensor.zeros(3, 4, 3, 3);
         int[] imageOf = {0, 1, 1};
-        for (CamMethod m : CamMethod.values()) {
-            if (!m.needsGradients()) continue;
+        for (Method m : Method.all(true)) {
+            if (!m.needsLayerGradients()) continue;
             CamLayerMaps r = CamMath.compute(m, acts, zero, imageOf);
             if (r.hasChannelWeights()) assertAllZero(r.channelWeights(), m + " weights");
             assertAllZero(r.layerMaps(), m + " maps");
@@ -196,8 +196,8 @@ class CamMathTest {
     void deadActivationsGiveNoNaN() {
         // sum_ab A = 0 everywhere: XGrad-CAM divides by eps only, Grad-CAM++ alpha = 1/2 where g != 0
         Tensor acts = Tensor.zeros(1, 2, 2, 2);
-        for (CamMethod m : CamMethod.values()) {
-            if (!m.needsGradients()) continue;
+        for (Method m : Method.all(true)) {
+            if (!m.needsLayerGradients()) continue;
             CamLayerMaps r = CamMath.compute(m, acts, g(), ONE);
             assertAllZero(r.layerMaps(), m + " maps");
             if (r.hasChannelWeights()) for (float v : r.channelWeights().data()) assertTrue(Float.isFinite(v), m + " weight " + v);
@@ -211,18 +211,18 @@ class CamMathTest {
 
     @Test
     void shapesAreChecked() {
-        assertThrows(IllegalArgumentException.class, () -> CamMath.compute(CamMethod.GRADCAM, a(), g(), new int[] {1}));
-        assertThrows(IllegalArgumentException.class, () -> CamMath.compute(CamMethod.GRADCAM, a(), g(), new int[] {0, 0}));
+        assertThrows(IllegalArgumentException.class, () -> CamMath.compute(Method.GRADCAM, a(), g(), new int[] {1}));
+        assertThrows(IllegalArgumentException.class, () -> CamMath.compute(Method.GRADCAM, a(), g(), new int[] {0, 0}));
         assertThrows(IllegalArgumentException.class,
-                () -> CamMath.compute(CamMethod.GRADCAM, a(), Tensor.zeros(1, 3, 2, 2), ONE));
+                () -> CamMath.compute(Method.GRADCAM, a(), Tensor.zeros(1, 3, 2, 2), ONE));
         assertThrows(IllegalArgumentException.class,
-                () -> CamMath.compute(CamMethod.GRADCAM, a().reshape(2, 2, 2), g(), ONE));
+                () -> CamMath.compute(Method.GRADCAM, a().reshape(2, 2, 2), g(), ONE));
     }
 
     @Test
     void inputsAreNotModified() {
         Tensor acts = a(), grads = g();
-        for (CamMethod m : CamMethod.values()) if (m.needsGradients()) CamMath.compute(m, acts, grads, ONE);
+        for (Method m : Method.all(true)) if (m.needsLayerGradients()) CamMath.compute(m, acts, grads, ONE);
         assertArrayEquals(A, acts.data());
         assertArrayEquals(G, grads.data());
     }

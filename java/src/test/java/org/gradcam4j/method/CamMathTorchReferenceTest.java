@@ -11,6 +11,7 @@ import org.gradcam4j.io.Npz;
 import org.gradcam4j.tensor.Errors;
 import org.gradcam4j.tensor.Tensor;
 import org.gradcam4j.testing.SystemPython;
+import org.gradcam4j.testing.Tolerances;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -19,13 +20,13 @@ import org.junit.jupiter.api.io.TempDir;
  * (float64, F.interpolate for resizing) on seeded random data; this compares weights, layer maps, resized and
  * normalised maps. Skipped where /usr/bin/python3 with torch is missing.
  *
- * <p>Tolerance: relative L2 <= 1e-5. Both sides accumulate in double from the same float32 inputs, so weights and
+ * <p>Tolerance: {@link Tolerances#FORMULA}. Both sides accumulate in double from the same float32 inputs, so weights and
  * maps differ only by the final float32 rounding (~6e-8 relative); resizing is float32 on both sides with a
  * different operation order (a few 1e-7). 1e-5 leaves two orders of margin and still catches any formula slip,
  * which moves results by percent.
  */
 class CamMathTorchReferenceTest {
-    static final double TOLERANCE = 1e-5;
+    static final double TOLERANCE = Tolerances.FORMULA;
 
     @Test
     void everyMethodMatchesTorch(@TempDir Path dir) throws Exception {
@@ -40,9 +41,10 @@ class CamMathTorchReferenceTest {
         Tensor a = ref.tensor("activations"), g = ref.tensor("gradients"), lin = ref.tensor("linear_weights");
         int[] imageOf = ref.ints("image_of"), classes = ref.ints("classes");
         List<String> report = new ArrayList<>();
-        for (CamMethod m : CamMethod.values()) {
+        for (Method m : Method.all(true)) {
+            if (!m.isCam()) continue;
             String t = m.token();
-            CamLayerMaps mine = m == CamMethod.CAM ? CamMath.cam(a, lin, classes, imageOf) : CamMath.compute(m, a, g, imageOf);
+            CamLayerMaps mine = m == Method.CAM ? CamMath.cam(a, lin, classes, imageOf) : CamMath.compute(m, a, g, imageOf);
             assertEquals(ref.has(t + ".weights"), mine.hasChannelWeights(), t + " weights present");
             if (mine.hasChannelWeights()) check(report, t + ".weights", mine.channelWeights(), ref.tensor(t + ".weights"));
             check(report, t + ".maps", mine.layerMaps(), ref.tensor(t + ".maps"));

@@ -44,7 +44,7 @@ class KernelReferenceJavaParityTest {
         Path exe = SystemPython.repoRoot().resolve("build/native/bin/gradcam4j_reference_check");
         assumeTrue(Files.isExecutable(exe), "no native build (" + exe + "): build it with tools/build-native.sh");
         Process p = new ProcessBuilder(exe.toString(), "--dump", dump.toString(),
-                "--xgradcam-eps", Double.toString(CamMath.XGRADCAM_EPS), "--gradcampp-eps", Double.toString(CamMath.GRADCAM_PP_EPS))
+                "--xgradcam-eps", Double.toString(Epsilons.XGRADCAM), "--gradcampp-eps", Double.toString(Epsilons.GRADCAM_PP))
                 .redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes());
         assertTrue(p.waitFor(300, TimeUnit.SECONDS), "reference check did not finish");

@@ -4,9 +4,12 @@ import static org.gradcam4j.method.CamMathTest.assertClose;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.ArrayList;
+import java.util.List;
 import org.gradcam4j.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 
@@ -124,14 +127,34 @@ class MapOpsTest {
 
     @Test
     void methodTokens() {
-        assertEquals(CamMethod.GRADCAM_PP_OFFICIAL, CamMethod.parse("gradcampp-official"));
-        for (CamMethod m : CamMethod.values()) assertEquals(m, CamMethod.parse(m.token()));
-        for (GradientMethod m : GradientMethod.values()) assertEquals(m, GradientMethod.parse(m.token()));
-        assertEquals(org.gradcam4j.backend.ReluRule.GRADIENT, GradientMethod.VANILLA.reluRule());
-        assertEquals(org.gradcam4j.backend.ReluRule.GUIDED, GradientMethod.GUIDED.reluRule());
-        assertEquals(org.gradcam4j.backend.ReluRule.DECONVNET, GradientMethod.DECONVNET.reluRule());
-        assertEquals(CamMethod.GRADCAM_PP, GradientMethod.GUIDED_GRADCAMPP.guidingCam().orElseThrow());
-        assertTrue(GradientMethod.DECONVNET.guidingCam().isEmpty());
-        assertThrows(IllegalArgumentException.class, () -> CamMethod.parse("gradcam++"));
+        assertEquals(Method.GRADCAM_PP_OFFICIAL, Method.parse("gradcampp-official"));
+        assertEquals(Method.GRADCAM_PP_OFFICIAL, Method.parse(" GradCAMpp-Official "));
+        for (Method m : Method.values()) assertEquals(m, Method.parse(m.token()));
+        assertEquals(org.gradcam4j.backend.ReluRule.GRADIENT, Method.VANILLA.reluRule());
+        assertEquals(org.gradcam4j.backend.ReluRule.GUIDED, Method.GUIDED.reluRule());
+        assertEquals(org.gradcam4j.backend.ReluRule.DECONVNET, Method.DECONVNET.reluRule());
+        assertEquals(Method.GRADCAM_PP, Method.GUIDED_GRADCAMPP.guidingCam().orElseThrow());
+        assertTrue(Method.DECONVNET.guidingCam().isEmpty());
+        assertNull(Method.CAM.reluRule(), "CAM needs no backward pass");
+        assertFalse(Method.CAM.appliesRelu());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Method.parse("gradcam++"));
+        assertTrue(e.getMessage().contains("gradcam++") && e.getMessage().contains("gradcampp-official"), e.getMessage());
+    }
+
+    @Test
+    void methodLists() {
+        assertEquals(List.of(Method.GUIDED, Method.GRADCAM), Method.parseList(List.of("guided", " gradcam", "GUIDED", ""), false));
+        assertEquals(Method.all(true), Method.parseList(List.of("all"), true));
+        assertFalse(Method.all(false).contains(Method.CAM), "all leaves CAM out without a GAP head");
+        assertTrue(Method.all(true).contains(Method.CAM));
+        assertEquals(Method.values().length, Method.all(true).size());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Method.parseList(List.of("foo", "gradcam", "bar"), true));
+        assertTrue(e.getMessage().contains("foo, bar"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> Method.parseList(List.of("all", "gradcam"), true));
+        assertThrows(IllegalArgumentException.class, () -> Method.parseList(List.of(" "), true));
+        List<String> help = new ArrayList<>();
+        new Method.Tokens().forEach(help::add);
+        assertEquals(Method.values().length + 1, help.size());
+        assertEquals(Method.ALL, help.get(help.size() - 1));
     }
 }

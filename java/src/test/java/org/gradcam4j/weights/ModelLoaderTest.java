@@ -135,6 +135,27 @@ class ModelLoaderTest {
     }
 
     @Test
+    void wrongFirstKernelOfABlockIsNamedWithoutArch() {
+        // block4 is 8 -> 16 channels; a first kernel with 15 outputs must not redefine the block's width (which made
+        // the correct bias look wrong): the kernel is named
+        Path f = dir.resolve("shape-first.h5");
+        KerasTestFile.of(TestNets.randomModel(TestNets.narrow16(), 35))
+                .kernel("block4_conv1", new float[3][3][8][15]).write(f);
+        assertLoadFails(f, null, "wrong shape for block4_conv1 kernel: [3, 3, 8, 15]");
+        assertFails(f, "wrong shape for block4_conv1 kernel", () -> KerasWeights.load(f, TestNets.narrow16()));
+    }
+
+    @Test
+    void aWrittenModelFileHasTheUsualPermissions() throws IOException {
+        // Files.createTempFile's owner-only 0600 used to reach the model file; it must get what any new file gets (umask)
+        Path plain = Files.createFile(dir.resolve("plain.txt"));
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.getFileStore(plain).supportsFileAttributeView("posix"));
+        Path model = dir.resolve("model.h5");
+        CanonicalModelFile.write(TestNets.randomModel(TestNets.narrow16(), 33), model);
+        assertEquals(Files.getPosixFilePermissions(plain), Files.getPosixFilePermissions(model));
+    }
+
+    @Test
     void wrongCanonicalShape() {
         Map<String, Tensor> p = new LinkedHashMap<>(TestNets.randomModel(TestNets.narrow16(), 36).weights().all());
         p.put("fc1/kernel", Tensor.zeros(32, 63));

@@ -29,7 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class PythonToolsTest {
     static final Path PYTHON = Path.of("/usr/bin/python3");
-    static final Path TOOLS = Path.of(System.getProperty("basedir", System.getProperty("user.dir"))).resolve("tools");
+    static final Path TOOLS = Path.of(System.getProperty("user.dir")).resolve("tools");  // the tests run in the repository root
 
     @TempDir static Path dir;
     static Model reference;

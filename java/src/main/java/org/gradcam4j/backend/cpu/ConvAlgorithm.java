@@ -1,5 +1,6 @@
 package org.gradcam4j.backend.cpu;
 
+import org.gradcam4j.InvalidInputException;
 import java.util.Locale;
 
 /**
@@ -16,11 +17,11 @@ enum ConvAlgorithm {
     WINOGRAD;
 
     static ConvAlgorithm fromProperty() {
-        String v = System.getProperty("gradcam4j.conv", "auto").trim();
+        String v = org.gradcam4j.SystemProperty.CONV.value();
         try {
             return valueOf(v.toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("gradcam4j.conv must be auto, direct or winograd, got '" + v + "'");
+            throw new InvalidInputException("gradcam4j.conv must be auto, direct or winograd, got '" + v + "'");
         }
     }
 

@@ -18,7 +18,7 @@ import org.gradcam4j.tensor.Tensor;
  */
 final class CpuForwardPass implements ForwardPass {
     /** {@code -Dgradcam4j.profile=true} prints per-layer forward and backward times to stderr. */
-    static final boolean PROFILE = Boolean.getBoolean("gradcam4j.profile");
+    static final boolean PROFILE = org.gradcam4j.SystemProperty.PROFILE.flag();
     private final CpuNetwork net;
     private final int batch;
     private final int keepIndex;      // -1: the input too

@@ -15,7 +15,7 @@ final class LayerOps {
     private final ThreadLocal<FloatBuffer[]> colScratch = ThreadLocal.withInitial(() -> new FloatBuffer[1]);
 
     /** Below this many input channels the forward convolution gathers an im2col panel (K = 9 cin) per chunk. */
-    static final int IM2COL_BELOW = Integer.getInteger("gradcam4j.im2colBelow", 32);
+    static final int IM2COL_BELOW = org.gradcam4j.SystemProperty.IM2COL_BELOW.intValue();
 
     LayerOps(Workers workers, Sgemm gemm) {
         this.workers = workers;

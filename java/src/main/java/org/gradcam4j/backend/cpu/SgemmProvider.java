@@ -12,7 +12,7 @@ final class SgemmProvider {
     private SgemmProvider() {}
 
     private static Sgemm choose() {
-        String pref = System.getProperty("gradcam4j.blas", "auto");
+        String pref = org.gradcam4j.SystemProperty.BLAS.value();
         if (pref.equalsIgnoreCase("java")) {
             fallbackReason = "pure-Java GEMM requested (gradcam4j.blas=java)";
             return new JavaSgemm();

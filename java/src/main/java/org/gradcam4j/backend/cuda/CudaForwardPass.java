@@ -14,8 +14,8 @@ import org.gradcam4j.backend.Gradients;
 import org.gradcam4j.backend.PassChecks;
 import org.gradcam4j.backend.ReluRule;
 import org.gradcam4j.method.CamLayerMaps;
-import org.gradcam4j.method.CamMath;
-import org.gradcam4j.method.CamMethod;
+import org.gradcam4j.method.Epsilons;
+import org.gradcam4j.method.Method;
 import org.gradcam4j.method.NormalisedMaps;
 import org.gradcam4j.model.Architecture;
 import org.gradcam4j.model.LayerSpec;
@@ -131,15 +131,15 @@ final class CudaForwardPass implements ForwardPass {
         PassChecks.backward(arch, batch, keep, new BackwardRequest(r.seeds(), imageOf, r.needsInput() ? Architecture.INPUT : r.layer(),
                 ReluRule.GRADIENT, Set.of(), Set.of()));
         if (layer < keep) throw new IllegalStateException("the output of '" + r.layer() + "' was not kept by this pass");
-        List<CamMethod> methods = List.copyOf(r.methods());
+        List<Method> methods = List.copyOf(r.methods());
         List<ReluRule> raw = List.copyOf(r.inputGradients());
-        List<CamMethod> productOf = List.copyOf(r.guidedProducts());
+        List<Method> productOf = List.copyOf(r.guidedProducts());
         int k = methods.size();
         int[] kinds = methods.stream().mapToInt(CudaForwardPass::kind).toArray();
         int[] rules = raw.stream().mapToInt(ReluRule::ordinal).toArray();
         int[] products = productOf.stream().mapToInt(methods::indexOf).toArray();
         float[] camWeights = null;
-        if (methods.contains(CamMethod.CAM)) {
+        if (methods.contains(Method.CAM)) {
             Tensor linear = r.linearWeights();
             if (linear.dim(1) != c) throw new IllegalArgumentException("linear weights " + linear + " do not match " + c + " channels");
             int[] classOf = r.classOf();
@@ -160,12 +160,12 @@ final class CudaForwardPass implements ForwardPass {
         for (int i = 4 * k; i < out.length; i++) out[i] = new float[inputValues];
         float[] seeds = r.seeds().data(), cw = camWeights;
         net.backend().run(() -> CudnnEngineNative.camMaps(handle(), pass, seeds, m, imageOf, layer, kinds, cw, s,
-                (float) CamMath.GRADCAM_PP_EPS, (float) CamMath.XGRADCAM_EPS, rules, products, out));
+                (float) Epsilons.GRADCAM_PP, (float) Epsilons.XGRADCAM, rules, products, out));
 
-        Map<CamMethod, CamLayerMaps> layerMaps = new LinkedHashMap<>();
-        Map<CamMethod, NormalisedMaps> normalised = new LinkedHashMap<>();
+        Map<Method, CamLayerMaps> layerMaps = new LinkedHashMap<>();
+        Map<Method, NormalisedMaps> normalised = new LinkedHashMap<>();
         for (int i = 0; i < k; i++) {
-            CamMethod method = methods.get(i);
+            Method method = methods.get(i);
             Tensor weights = out[4 * i] == null ? null : new Tensor(out[4 * i], m, c);
             layerMaps.put(method, new CamLayerMaps(method, weights, new Tensor(out[4 * i + 1], m, h, h)));
             float[] max = out[4 * i + 3];
@@ -180,22 +180,23 @@ final class CudaForwardPass implements ForwardPass {
         int[] inputShape = PassChecks.shape(arch, -1, m);
         Map<ReluRule, Tensor> inputGradients = new LinkedHashMap<>();
         for (int i = 0; i < raw.size(); i++) inputGradients.put(raw.get(i), new Tensor(out[4 * k + i], inputShape));
-        Map<CamMethod, Tensor> guided = new LinkedHashMap<>();
+        Map<Method, Tensor> guided = new LinkedHashMap<>();
         for (int i = 0; i < products.length; i++) guided.put(productOf.get(i), new Tensor(out[4 * k + raw.size() + i], inputShape));
         return new CamMaps(layerMaps, normalised, inputGradients, guided);
     }
 
-    /** The native recipe code (CamKind in native/cudnn_network.h) of a method. */
-    static int kind(CamMethod m) {
-        return switch (m) {
-            case GRADCAM -> 0;
+    /** The native recipe code (CamKind in native/cudnn_network.h) of a CAM-family method's weight function. */
+    static int kind(Method m) {
+        return switch (m.weights()) {
+            case GRADIENT_MEAN -> 0;
             case GRADCAM_PP -> 1;
             case GRADCAM_PP_OFFICIAL -> 2;
-            case CAM -> 3;
-            case HIRESCAM -> 4;
+            case LINEAR_HEAD -> 3;
+            case PER_POSITION_GRADIENT -> 4;
             case XGRADCAM -> 5;
-            case LAYERCAM -> 6;
-            case COUNTERFACTUAL -> 7;
+            case PER_POSITION_POSITIVE_GRADIENT -> 6;
+            case NEGATIVE_GRADIENT_MEAN -> 7;
+            case NONE -> throw new IllegalArgumentException(m + " is not a CAM-family method");
         };
     }
 

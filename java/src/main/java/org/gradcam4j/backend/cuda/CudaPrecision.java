@@ -1,5 +1,6 @@
 package org.gradcam4j.backend.cuda;
 
+import org.gradcam4j.InvalidInputException;
 import java.util.Locale;
 
 /**
@@ -17,17 +18,16 @@ public enum CudaPrecision {
 
     /** {@code -Dgradcam4j.cuda.precision}, else {@link #TF32}. */
     public static CudaPrecision fromProperty() {
-        String p = System.getProperty("gradcam4j.cuda.precision");
-        return p == null || p.isBlank() ? TF32 : parse(p);
+        return org.gradcam4j.SystemProperty.CUDA_PRECISION.isSet() ? parse(org.gradcam4j.SystemProperty.CUDA_PRECISION.value()) : TF32;
     }
 
     public static CudaPrecision parse(String s) {
         return switch (s.trim().toLowerCase(Locale.ROOT)) {
             case "fp32" -> FP32;
             case "tf32" -> TF32;
-            case "fp16", "bf16" -> throw new IllegalArgumentException("precision '" + s
+            case "fp16", "bf16" -> throw new InvalidInputException("precision '" + s
                     + "' is not implemented by the CUDA engine yet (available: fp32, tf32)");
-            default -> throw new IllegalArgumentException("unknown precision '" + s + "' (expected fp32 or tf32)");
+            default -> throw new InvalidInputException("unknown precision '" + s + "' (expected fp32 or tf32)");
         };
     }
 

@@ -30,7 +30,7 @@ import org.gradcam4j.io.AtomicFiles;
  * from, or every place tried and why each failed.
  */
 public final class NativeLibrary {
-    public static final String PATH_PROPERTY = "gradcam4j.native.path";
+    public static final String PATH_PROPERTY = org.gradcam4j.SystemProperty.NATIVE_PATH.key();
     public static final String CACHE_ENV = "GRADCAM4J_CACHE";
     static final String NAME = "gradcam4j_native";
     static final Path DEVELOPER_BUILD = Path.of("build", "native", "lib", System.mapLibraryName(NAME));
@@ -68,7 +68,7 @@ public final class NativeLibrary {
             Path root = cache != null && !cache.isBlank() ? Path.of(cache)
                     : Path.of(System.getProperty("user.home"), ".cache", "gradcam4j");
             String v = NativeLibrary.class.getPackage().getImplementationVersion();
-            return new Search(System.getProperty(PATH_PROPERTY), bundledResource(), root, v == null ? "dev" : v, NAME,
+            return new Search(org.gradcam4j.SystemProperty.NATIVE_PATH.isSet() ? org.gradcam4j.SystemProperty.NATIVE_PATH.value() : null, bundledResource(), root, v == null ? "dev" : v, NAME,
                     DEVELOPER_BUILD.toAbsolutePath());
         }
     }

@@ -130,17 +130,18 @@ class CudaParityGpuTest {
         int[] imageOf = {0, 0, 1, 2, 2, 2};
         int[] classOf = {1, 7 % classes, 3, 0, 5 % classes, 9 % classes};
         Tensor seeds = BackwardRequest.oneHot(classOf, classes);
-        java.util.Set<org.gradcam4j.method.CamMethod> methods = new java.util.LinkedHashSet<>(List.of(org.gradcam4j.method.CamMethod.values()));
-        if (!camHead) methods.remove(org.gradcam4j.method.CamMethod.CAM);
+        java.util.Set<org.gradcam4j.method.Method> methods = new java.util.LinkedHashSet<>();
+        for (org.gradcam4j.method.Method m : org.gradcam4j.method.Method.values()) if (m.isCam()) methods.add(m);
+        if (!camHead) methods.remove(org.gradcam4j.method.Method.CAM);
         org.gradcam4j.backend.CamRequest req = new org.gradcam4j.backend.CamRequest(seeds, imageOf, classOf, layer, methods,
                 camHead ? model.weights().kernel("predictions") : null, s, Set.of(ReluRule.values()),
-                Set.of(org.gradcam4j.method.CamMethod.GRADCAM, org.gradcam4j.method.CamMethod.GRADCAM_PP));
+                Set.of(org.gradcam4j.method.Method.GRADCAM, org.gradcam4j.method.Method.GRADCAM_PP));
         Tensor x = input(batch, 4, s);
         try (CudaBackend gpu = CudaBackend.open(0, CudaPrecision.FP32);
              Network ref = cpu.load(model); Network dev = gpu.loadUnchecked(model, CudaPrecision.FP32);
              ForwardPass a = ref.forward(x, Architecture.INPUT); ForwardPass b = dev.forward(x, Architecture.INPUT)) {
             org.gradcam4j.backend.CamMaps want = a.camMaps(req), got = b.camMaps(req);
-            for (org.gradcam4j.method.CamMethod m : methods) {
+            for (org.gradcam4j.method.Method m : methods) {
                 String t = which + " " + m.token() + " ";
                 var lw = want.layerMaps().get(m);
                 var lg = got.layerMaps().get(m);
@@ -176,7 +177,7 @@ class CudaParityGpuTest {
     void everyFacadeMethodMatchesTheCpuBackend(String archName, int batch) {
         Model model = RandomWeights.model(Architecture.byName(archName), 6);
         List<String> methods = new ArrayList<>();
-        for (String m : ExplainRequest.allMethods(false)) if (!m.startsWith("augmented")) methods.add(m);
+        for (org.gradcam4j.method.Method m : org.gradcam4j.method.Method.all(false)) if (!m.isAugmented()) methods.add(m.token());
         ExplainRequest req = ExplainRequest.of(methods, Targets.topK(2));
         List<LoadedImage> imgs = images(batch);
         Explainer.Options opts = Explainer.Options.defaults().withMaxBatch(batch).withPrecision(CudaPrecision.FP32);

@@ -1,0 +1,350 @@
+package org.gradcam4j.spark;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.util.CollectionAccumulator;
+import org.apache.spark.util.LongAccumulator;
+import org.apache.spark.util.SerializableConfiguration;
+import org.gradcam4j.cli.ExplainOptions;
+import org.gradcam4j.cli.InputFiles;
+import org.gradcam4j.cli.Main;
+import org.gradcam4j.explain.Device;
+import org.gradcam4j.explain.Explainer;
+import org.gradcam4j.model.Model;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code spark-submit --class org.gradcam4j.spark.ExplainJob gradcam4j-spark.jar --input DIR_OR_GLOB --weights FILE
+ * --out DIR [explain options]}: {@code gradcam4j explain} over a dataset on a Spark cluster (docs/SPARK.md).
+ *
+ * <p>The driver lists the images through Spark's {@code binaryFile} source, checks every option and loads the model
+ * once itself (a bad weights file fails the job at once, with the loader's message), then runs the images in
+ * chunks of {@code --chunk}: each chunk is one Spark job whose tasks stream their images through the executor's
+ * cached model in batches ({@link ExplainPartition}) and whose rows are appended to {@code OUT/explanations.parquet}
+ * through Spark's output committer, so a retried task never duplicates a row and a chunk is committed whole or not
+ * at all. {@code --resume} skips the images that already have rows.
+ */
+@Command(name = "gradcam4j-spark", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"gradcam4j explain on Apache Spark: one Parquet row per image, class and method at OUT/explanations.parquet,",
+                "and the same png / npz / summary.json files as `gradcam4j explain` under OUT/IMG/ when OUT is on a local or shared",
+                "file system. Options as in `gradcam4j explain`; see docs/SPARK.md."})
+public final class ExplainJob implements Callable<Integer> {
+    /** The dataset's folder name under {@code --out}. */
+    public static final String PARQUET = "explanations.parquet";
+
+    @Spec CommandSpec spec;
+
+    @Option(names = "--input", required = true, split = ",", paramLabel = "DIR_OR_GLOB",
+            description = "images: a folder (searched recursively for image files), a file, or a glob, on any Hadoop file system "
+                    + "(file:, hdfs:, s3a:...); comma list or repeated")
+    List<String> inputs;
+
+    @Option(names = {"-o", "--out"}, required = true, paramLabel = "DIR", description = "output folder (any Hadoop file system; "
+            + "the png / npz / json files only on a local or shared one)")
+    String out;
+
+    /** What to compute and write: shared with `gradcam4j explain`. */
+    @Mixin ExplainOptions explain;
+
+    @Option(names = "--resume", description = "skip images that already have rows in OUT/explanations.parquet (explained or failed)")
+    boolean resume;
+
+    @Option(names = "--localize", description = "weak localisation: the box of every map in the boxes column (as --boxes)")
+    boolean localize;
+
+    @Option(names = "--master", paramLabel = "URL", description = "Spark master when not run by spark-submit (default: local[*])")
+    String master;
+
+    @Option(names = "--chunk", defaultValue = "2000", paramLabel = "N",
+            description = "images per Spark job; each job's rows are committed together, so a failed run loses at most one "
+                    + "chunk (default: ${DEFAULT-VALUE})")
+    int chunk;
+
+    @Option(names = "--images-per-task", defaultValue = "0", paramLabel = "N",
+            description = "images per Spark task, about (default: 4 x --batch, fewer when that leaves cores idle)")
+    int imagesPerTask;
+
+    @Option(names = "--progress-seconds", defaultValue = "10", paramLabel = "S",
+            description = "seconds between progress lines on the driver; 0: none (default: ${DEFAULT-VALUE})")
+    int progressSeconds;
+
+    /** What a finished run did (also printed). */
+    public record Summary(long explained, long failed, long skipped, double seconds, Map<String, Long> imagesPerExecutor) {}
+
+    private Summary summary;
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs the job and returns the exit code (0 all explained, 1 some images failed, 2 usage, 3 weights, 4 other). */
+    public static int run(String... args) {
+        return run(null, args);
+    }
+
+    /** As {@link #run(String...)}; {@code summary} (when not null) receives the run's summary. */
+    public static int run(Summary[] summary, String... args) {
+        ExplainJob job = new ExplainJob();
+        CommandLine cl = new CommandLine(job);
+        cl.setExecutionExceptionHandler((ex, cmd, parse) -> {
+            cmd.getErr().println("error: " + Main.messageOf(ex));
+            if (Boolean.getBoolean("gradcam4j.debug")) ex.printStackTrace(cmd.getErr());
+            return Main.exitCodeOf(ex);
+        });
+        try {
+            int code = cl.execute(args);
+            if (summary != null && summary.length > 0) summary[0] = job.summary;
+            return code;
+        } finally {
+            cl.getOut().flush();
+            cl.getErr().flush();
+        }
+    }
+
+    /** The job's options parsed from its command line (on the executors, to see the same options as the driver). */
+    static ExplainJob parse(List<String> args) {
+        ExplainJob job = new ExplainJob();
+        new CommandLine(job).parseArgs(args.toArray(String[]::new));
+        return job;
+    }
+
+    /** The explain plan, with {@code --localize} turning boxes on. */
+    ExplainOptions.Plan plan() {
+        if (localize) explain.requireBoxes();
+        return explain.plan();
+    }
+
+    /** A binaryFile path (a URI such as {@code file:/data/a.jpg}) as a local path; other schemes keep their path part. */
+    static Path localPath(String uri) {
+        return Path.of(new org.apache.hadoop.fs.Path(uri).toUri().getPath());
+    }
+
+    @Override
+    public Integer call() throws IOException {
+        PrintWriter stdout = spec.commandLine().getOut(), err = spec.commandLine().getErr();
+        long t0 = System.nanoTime();
+        if (chunk < 1) throw new IllegalArgumentException("--chunk must be >= 1, got " + chunk);
+        if (imagesPerTask < 0) throw new IllegalArgumentException("--images-per-task must be >= 0, got " + imagesPerTask);
+        List<String> args = List.of(spec.commandLine().getParseResult().originalArgs().toArray(String[]::new));
+        ExplainOptions.Plan plan = plan();
+
+        boolean ownSession = SparkSession.getDefaultSession().isEmpty() && SparkSession.getActiveSession().isEmpty();
+        SparkSession.Builder builder = SparkSession.builder().appName("gradcam4j explain");
+        if (master != null) builder.master(master);
+        else if (!new org.apache.spark.SparkConf().contains("spark.master")) builder.master("local[*]");
+        SparkSession spark = builder.getOrCreate();
+        if (ownSession) spark.sparkContext().setLogLevel("WARN");   // the job reports its own progress
+        try {
+            summary = run(spark, args, plan, stdout, err, t0);
+        } finally {
+            if (ownSession) spark.stop();
+        }
+        return summary.failed() > 0 ? Main.EXIT_SOME_FAILED : Main.EXIT_OK;
+    }
+
+    private Summary run(SparkSession spark, List<String> args, ExplainOptions.Plan plan, PrintWriter stdout, PrintWriter err, long t0)
+            throws IOException {
+        Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+        org.apache.hadoop.fs.Path outPath = new org.apache.hadoop.fs.Path(out);
+        FileSystem outFs = outPath.getFileSystem(hadoop);
+        outPath = outFs.makeQualified(outPath);
+        boolean localOut = "file".equals(outFs.getScheme());
+        boolean saveGiven = spec.commandLine().getParseResult().hasMatchedOption("--save");
+        if (!localOut && saveGiven && !plan.save().isEmpty()) {
+            throw new IllegalArgumentException("--save " + String.join(",", plan.save()) + ": the png / npz / json files need --out on "
+                    + "a local or shared file system (file:), not " + outPath + "; use --save none for the Parquet output only");
+        }
+        String sideFiles = localOut && !plan.save().isEmpty() ? outPath.toUri().getPath() : null;
+
+        // 1. the model, on the driver: a bad weights file, class, layer or method fails here, once
+        Model model = ExecutorModels.model(explain, hadoop);
+        plan = plan.forModel(model);
+        try (Explainer check = Explainer.of(model, org.gradcam4j.explain.Backends.cpu(1), plan.explainer().withDevice(Device.CPU))) {
+            check.explain(List.of(), plan.request());
+        }
+
+        // 2. the images
+        List<String> images = list(spark, hadoop, outPath);
+        if (images.isEmpty()) throw new IllegalArgumentException("no images found in " + String.join(", ", inputs));
+        Map<String, String> names = outputNames(images);
+        org.apache.hadoop.fs.Path parquet = new org.apache.hadoop.fs.Path(outPath, PARQUET);
+        Set<String> complete = new HashSet<>();
+        if (resume && outFs.exists(parquet)) {
+            for (Row r : spark.read().parquet(parquet.toString()).select("path").distinct().collectAsList()) complete.add(r.getString(0));
+        }
+        List<String> todo = images.stream().filter(p -> !complete.contains(p)).toList();
+        long skipped = images.size() - todo.size();
+        outFs.mkdirs(outPath);
+
+        // 3. chunks of images, each one committed Spark job
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        Broadcast<Map<String, String>> namesB = jsc.broadcast(names);
+        Broadcast<SerializableConfiguration> hadoopB = jsc.broadcast(new SerializableConfiguration(hadoop));
+        LongAccumulator done = spark.sparkContext().longAccumulator("gradcam4j images");
+        CollectionAccumulator<String> perExecutor = spark.sparkContext().collectionAccumulator("gradcam4j executors");
+        int perTask = imagesPerTask > 0 ? imagesPerTask : 4 * plan.explainer().maxBatch();
+        int parallelism = spark.sparkContext().defaultParallelism();
+        stdout.printf(Locale.ROOT, "explain: %d images (%d already in %s), %d to do, in chunks of %d on %d cores%n",
+                images.size(), skipped, parquet, todo.size(), chunk, parallelism);
+        stdout.flush();
+        JobProgress progress = new JobProgress(done, todo.size(), 0, progressSeconds, stdout);
+        spark.sparkContext().addSparkListener(progress);
+        try {
+            for (int from = 0; from < todo.size(); from += chunk) {
+                List<String> part = todo.subList(from, Math.min(todo.size(), from + chunk));
+                partitionFor(spark, part.size(), perTask, parallelism);
+                Dataset<Row> files = spark.read().format("binaryFile").load(part.stream().map(ExplainJob::escapeGlob).toArray(String[]::new));
+                Dataset<Row> rows = files.mapPartitions(new ExplainPartition(args, namesB, sideFiles, hadoopB, done, perExecutor),
+                        Encoders.row(OutputRows.SCHEMA));
+                SaveMode mode = from == 0 && !resume ? SaveMode.Overwrite : SaveMode.Append;
+                rows.write().mode(mode).parquet(parquet.toString());
+            }
+        } finally {
+            spark.sparkContext().removeSparkListener(progress);
+            progress.close();
+        }
+        if (progressSeconds > 0 && !todo.isEmpty()) progress.report();
+        if (sideFiles != null) removeTemporaryFiles(Path.of(sideFiles), names.values());
+
+        // 4. the summary, from the committed rows of this run
+        long failed = 0;
+        if (!todo.isEmpty()) {
+            Dataset<Row> ours = spark.read().parquet(parquet.toString()).where("error is not null").select("path").distinct();
+            Set<String> todoSet = new HashSet<>(todo);
+            for (Row r : ours.collectAsList()) if (todoSet.contains(r.getString(0))) failed++;
+        }
+        Map<String, Long> perExec = new TreeMap<>();
+        Map<String, Double> busy = new HashMap<>();
+        for (String e : perExecutor.value()) {
+            String[] f = e.split("\t");
+            perExec.merge(f[0], Long.parseLong(f[1]), Long::sum);
+            busy.merge(f[0], Double.parseDouble(f[2]), Double::sum);
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        Summary s = new Summary(todo.size() - failed, failed, skipped, seconds, perExec);
+        stdout.printf(Locale.ROOT, "%d images: %d explained, %d skipped (already in the output), %d failed; %.1f s, %.2f images/s%n",
+                images.size(), s.explained(), skipped, failed, seconds, seconds > 0 ? todo.size() / seconds : 0);
+        for (var e : perExec.entrySet()) {
+            stdout.printf(Locale.ROOT, "  executor %s: %d images, %.2f images/s of its task time%n", e.getKey(), e.getValue(),
+                    busy.get(e.getKey()) > 0 ? e.getValue() / busy.get(e.getKey()) : 0);
+        }
+        stdout.println("output: " + parquet);
+        stdout.flush();
+        if (failed > 0) {
+            err.println(failed + " image" + (failed == 1 ? "" : "s") + " failed: see the error column of " + parquet);
+            err.flush();
+        }
+        return s;
+    }
+
+    /**
+     * Sizes the next scan's partitions to about {@code perTask} images each, and at least one per core: every file
+     * counts as {@code spark.sql.files.openCostInBytes} towards a partition of {@code maxPartitionBytes}.
+     */
+    private static void partitionFor(SparkSession spark, int images, int perTask, int parallelism) {
+        long maxBytes = 128L << 20;
+        int partitions = Math.max(parallelism, (images + perTask - 1) / perTask);
+        int perPartition = Math.max(1, (images + partitions - 1) / partitions);
+        spark.conf().set("spark.sql.files.maxPartitionBytes", maxBytes);
+        spark.conf().set("spark.sql.files.openCostInBytes", maxBytes / perPartition);
+        spark.conf().set("spark.sql.files.minPartitionNum", partitions);
+    }
+
+    /** A path as a literal for Hadoop's glob expansion (binaryFile's load expands globs). */
+    static String escapeGlob(String path) {
+        return path.replaceAll("([\\\\*?\\[\\]{}])", "\\\\$1");
+    }
+
+    /**
+     * The images of {@code --input}: binaryFile's listing (hidden files, starting with . or _, left out), image
+     * extensions only for folders (a named file or glob is taken as given), without anything under OUT; sorted.
+     */
+    private List<String> list(SparkSession spark, Configuration hadoop, org.apache.hadoop.fs.Path outPath) throws IOException {
+        TreeSet<String> all = new TreeSet<>();
+        String outPrefix = outPath.toString() + "/";
+        for (String input : inputs) {
+            org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(input);
+            FileSystem fs = p.getFileSystem(hadoop);
+            boolean folder = false;
+            FileStatus[] matches = fs.globStatus(p);
+            if (matches == null || matches.length == 0) {
+                throw new IllegalArgumentException("--input " + input + ": no such file or folder");
+            }
+            for (FileStatus st : matches) folder |= st.isDirectory();
+            List<Row> rows = spark.read().format("binaryFile").option("recursiveFileLookup", "true").load(input)
+                    .select("path").collectAsList();
+            for (Row r : rows) {
+                String path = r.getString(0);
+                if (path.startsWith(outPrefix)) continue;
+                if (folder && !InputFiles.isImageName(Path.of(new org.apache.hadoop.fs.Path(path).getName()))) continue;
+                all.add(path);
+            }
+        }
+        return new ArrayList<>(all);
+    }
+
+    /** The CLI's output folder names ({@code gradcam4j explain} on the same files gives the same names). */
+    static Map<String, String> outputNames(List<String> images) {
+        Map<Path, String> byPath = new LinkedHashMap<>();
+        List<Path> locals = new ArrayList<>();
+        Map<Path, String> uriOf = new HashMap<>();
+        for (String uri : images) {
+            Path p = localPath(uri).toAbsolutePath().normalize();
+            locals.add(p);
+            uriOf.put(p, uri);
+        }
+        byPath.putAll(InputFiles.outputNames(locals));
+        Map<String, String> names = new HashMap<>();
+        byPath.forEach((p, n) -> names.put(uriOf.get(p), n));
+        return names;
+    }
+
+    /**
+     * Removes the temporary files ({@code .NAME.RANDOM.tmp}) an attempt that was killed mid-write left in the image
+     * folders; complete files are only ever renamed into place, so what remains is exactly the finished outputs.
+     */
+    private static void removeTemporaryFiles(Path out, java.util.Collection<String> folders) {
+        for (String name : new HashSet<>(folders)) {
+            Path dir = out.resolve(name);
+            if (!Files.isDirectory(dir)) continue;
+            try (Stream<Path> files = Files.list(dir)) {
+                for (Path f : files.toList()) {
+                    String n = f.getFileName().toString();
+                    if (n.startsWith(".") && n.endsWith(".tmp")) Files.deleteIfExists(f);
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot tidy " + dir, e);
+            }
+        }
+    }
+}

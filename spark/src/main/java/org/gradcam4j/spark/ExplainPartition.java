@@ -1,0 +1,135 @@
+package org.gradcam4j.spark;
+
+import java.nio.file.Path;
+import java.util.Deque;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.SparkEnv;
+import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.resource.ResourceInformation;
+import org.apache.spark.sql.Row;
+import org.apache.spark.util.CollectionAccumulator;
+import org.apache.spark.util.LongAccumulator;
+import org.apache.spark.util.SerializableConfiguration;
+import org.gradcam4j.cli.ExplainOptions;
+import org.gradcam4j.cli.ExplanationWriter;
+import org.gradcam4j.explain.ImageExplanation;
+import org.gradcam4j.explain.MapResult;
+import org.gradcam4j.image.ImageException;
+import org.gradcam4j.image.ImageLoader;
+import org.gradcam4j.image.LoadedImage;
+import org.gradcam4j.localize.HeatmapBoxes;
+import org.gradcam4j.model.Model;
+
+/**
+ * The executor side of {@link ExplainJob}: streams one partition of {@code binaryFile} rows through the executor's
+ * shared {@link Explainer} in batches of {@code --batch}, yielding the Parquet rows of each batch before the next is
+ * decoded, and writes the side files (png / npz / summary.json) when asked. Side files go straight to their final
+ * names, each written atomically and with the same bytes by any attempt of the task, so a retried or speculative
+ * attempt rewrites identical files instead of adding new ones (idempotent by name).
+ */
+final class ExplainPartition implements MapPartitionsFunction<Row, Row> {
+    private final List<String> args;
+    private final Broadcast<Map<String, String>> names;
+    private final String sideFilesDir;
+    private final Broadcast<SerializableConfiguration> hadoop;
+    private final LongAccumulator done;
+    private final CollectionAccumulator<String> perExecutor;
+
+    /**
+     * @param args         the job's command line: parsed again on the executor, so it sees the same options
+     * @param names        each image path's output folder name (the CLI's names)
+     * @param sideFilesDir the local folder for the side files, or null for none
+     * @param done         images finished (explained or failed), for the driver's progress
+     * @param perExecutor  one "executor id TAB images TAB seconds" entry per finished task
+     */
+    ExplainPartition(List<String> args, Broadcast<Map<String, String>> names, String sideFilesDir,
+                     Broadcast<SerializableConfiguration> hadoop, LongAccumulator done, CollectionAccumulator<String> perExecutor) {
+        this.args = List.copyOf(args);
+        this.names = names;
+        this.sideFilesDir = sideFilesDir;
+        this.hadoop = hadoop;
+        this.done = done;
+        this.perExecutor = perExecutor;
+    }
+
+    @Override
+    public Iterator<Row> call(Iterator<Row> input) {
+        return new Batches(input);
+    }
+
+    /** The GPU address Spark assigned to this task ({@code spark.task.resource.gpu.amount}), or null. */
+    static String gpuAddress() {
+        TaskContext tc = TaskContext.get();
+        if (tc == null) return null;
+        ResourceInformation gpu = tc.resources().get("gpu").getOrElse(() -> null);
+        return gpu == null || gpu.addresses().length == 0 ? null : gpu.addresses()[0];
+    }
+
+    private final class Batches extends ImageBatches {
+        private final ImageLoader loader = new ImageLoader();
+        private final long started = System.nanoTime();
+        private ExplanationWriter writer;
+        private int images;
+
+        Batches(Iterator<Row> input) { super(input); }
+
+        @Override
+        protected ExplainOptions options() {
+            ExplainJob job = ExplainJob.parse(args);
+            job.plan();   // --localize turns boxes on
+            return job.explain;
+        }
+
+        @Override
+        protected Model model(ExplainOptions o) { return ExecutorModels.model(o, hadoop.value().value()); }
+
+        @Override
+        protected void opened(Model model) {
+            if (sideFilesDir != null && !plan.save().isEmpty()) {
+                writer = new ExplanationWriter(model, explainer.preprocessor(), plan.writerSettings());
+            }
+        }
+
+        @Override
+        protected LoadedImage decode(Row r) throws ImageException {
+            byte[] content = r.getAs("content");
+            return ExplainOptions.load(loader, explainer.preprocessor(), content, r.getAs("path"));
+        }
+
+        @Override
+        protected void failed(Row r, String error, Deque<Row> out) {
+            String path = r.getAs("path");
+            out.add(OutputRows.error(path, name(path), error));
+            finished();
+        }
+
+        @Override
+        protected void explained(Row in, LoadedImage img, ImageExplanation r, Map<MapResult, List<HeatmapBoxes.PixelBox>> boxes,
+                                 Deque<Row> out) {
+            String path = in.getAs("path");
+            if (writer != null) writer.write(Path.of(sideFilesDir).resolve(name(path)), ExplainJob.localPath(path), img, r);
+            for (Object[] v : OutputRows.results(img.width(), img.height(), r, boxes, where)) out.add(OutputRows.row(path, name(path), v));
+            finished();
+        }
+
+        @Override
+        protected void done() {
+            String exec = SparkEnv.get() == null ? "driver" : SparkEnv.get().executorId();
+            perExecutor.add(exec + "\t" + images + "\t" + (System.nanoTime() - started) / 1e9);
+        }
+
+        private void finished() {
+            images++;
+            done.add(1);
+        }
+
+        private String name(String path) {
+            String n = names.value().get(path);
+            return n != null ? n : ExplainJob.localPath(path).getFileName().toString();
+        }
+    }
+}
