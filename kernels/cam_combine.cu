@@ -3,7 +3,8 @@
 //
 // Work split: a block is a tile of kTilePixels consecutive positions of one seed row m, with
 // kChannelSlices rows of threads each summing every kChannelSlices-th channel; the partial sums
-// meet in shared memory. Block (32, 8) = 256 threads, grid (ceil(HW / 32), M).
+// meet in shared memory. Block (32, 8) = 256 threads, grid (ceil(HW / 32), min(M, 65535)),
+// blocks looping over further seed rows.
 // Why not one thread per pixel: at 14x14 and M = 64 that is only 12,544 threads, each looping
 // over 512 channels; splitting channels 8 ways gives ~100k threads with 64-step loops, and every
 // warp still reads 32 consecutive floats of one channel (one 128-byte transaction).
@@ -35,19 +36,20 @@ cam_weighted_sum_kernel(float* __restrict__ map,            // M x HW
                         const float* __restrict__ weights,  // M x C
                         const float* __restrict__ act,      // N x C x HW
                         const int* __restrict__ image_of,   // M or nullptr
-                        int C, int HW, bool relu) {
+                        int M, int C, int HW, bool relu) {
     __shared__ float part[kChannelSlices][kTilePixels + 1];  // +1: no bank conflicts on the sum
-    const int m = blockIdx.y;
     const int p = blockIdx.x * kTilePixels + threadIdx.x;
-    const int n = image_of ? image_of[m] : m;
-    const float* a = act + static_cast<size_t>(n) * C * HW;
-    const float* w = weights + static_cast<size_t>(m) * C;
-    float acc = 0.f;
-    if (p < HW) {
-        for (int k = threadIdx.y; k < C; k += kChannelSlices)
-            acc += w[k] * a[static_cast<size_t>(k) * HW + p];  // w[k]: one broadcast load per warp
+    for (int m = blockIdx.y; m < M; m += gridDim.y) {  // block-uniform: __syncthreads is safe
+        const int n = image_of ? image_of[m] : m;
+        const float* a = act + static_cast<size_t>(n) * C * HW;
+        const float* w = weights + static_cast<size_t>(m) * C;
+        float acc = 0.f;
+        if (p < HW) {
+            for (int k = threadIdx.y; k < C; k += kChannelSlices)
+                acc += w[k] * a[static_cast<size_t>(k) * HW + p];  // w[k]: one broadcast load per warp
+        }
+        finish_tile(acc, part, map + static_cast<size_t>(m) * HW, p, HW, relu);
     }
-    finish_tile(acc, part, map + static_cast<size_t>(m) * HW, p, HW, relu);
 }
 
 template <ElementwiseCam kKind>
@@ -56,27 +58,28 @@ cam_elementwise_kernel(float* __restrict__ map,           // M x HW
                        const float* __restrict__ grad,    // M x C x HW
                        const float* __restrict__ act,     // N x C x HW
                        const int* __restrict__ image_of,  // M or nullptr
-                       int C, int HW) {
+                       int M, int C, int HW) {
     __shared__ float part[kChannelSlices][kTilePixels + 1];
-    const int m = blockIdx.y;
     const int p = blockIdx.x * kTilePixels + threadIdx.x;
-    const int n = image_of ? image_of[m] : m;
-    const float* a = act + static_cast<size_t>(n) * C * HW;
-    const float* g = grad + static_cast<size_t>(m) * C * HW;
-    float acc = 0.f;
-    if (p < HW) {
-        for (int k = threadIdx.y; k < C; k += kChannelSlices) {
-            const size_t i = static_cast<size_t>(k) * HW + p;
-            float gi = g[i];
-            if constexpr (kKind == ElementwiseCam::kLayerCam) gi = fmaxf(gi, 0.f);
-            acc += gi * a[i];
+    for (int m = blockIdx.y; m < M; m += gridDim.y) {  // block-uniform: __syncthreads is safe
+        const int n = image_of ? image_of[m] : m;
+        const float* a = act + static_cast<size_t>(n) * C * HW;
+        const float* g = grad + static_cast<size_t>(m) * C * HW;
+        float acc = 0.f;
+        if (p < HW) {
+            for (int k = threadIdx.y; k < C; k += kChannelSlices) {
+                const size_t i = static_cast<size_t>(k) * HW + p;
+                float gi = g[i];
+                if constexpr (kKind == ElementwiseCam::kLayerCam) gi = fmaxf(gi, 0.f);
+                acc += gi * a[i];
+            }
         }
+        finish_tile(acc, part, map + static_cast<size_t>(m) * HW, p, HW, /*relu=*/true);
     }
-    finish_tile(acc, part, map + static_cast<size_t>(m) * HW, p, HW, /*relu=*/true);
 }
 
 cudaError_t check_combine_args(int M, int C, int HW) {
-    if (M < 0 || C < 0 || HW < 0 || M > detail::kMaxGridYZ) return cudaErrorInvalidValue;
+    if (M < 0 || C < 0 || HW < 0) return cudaErrorInvalidValue;
     return cudaSuccess;
 }
 
@@ -89,8 +92,8 @@ cudaError_t launch_cam_weighted_sum(float* map, const float* weights, const floa
     if (M == 0 || HW == 0) return cudaSuccess;
     if (!map || (C > 0 && (!weights || !act))) return cudaErrorInvalidValue;
     const dim3 block(kTilePixels, kChannelSlices);
-    const dim3 grid(static_cast<unsigned>(detail::blocks_for(HW, kTilePixels)), M);
-    cam_weighted_sum_kernel<<<grid, block, 0, stream>>>(map, weights, act, image_of, C, HW, relu);
+    const dim3 grid(static_cast<unsigned>(detail::blocks_for(HW, kTilePixels)), detail::grid_y(M));
+    cam_weighted_sum_kernel<<<grid, block, 0, stream>>>(map, weights, act, image_of, M, C, HW, relu);
     return detail::launch_status();
 }
 
@@ -101,15 +104,15 @@ cudaError_t launch_cam_elementwise(float* map, const float* grad, const float* a
     if (M == 0 || HW == 0) return cudaSuccess;
     if (!map || (C > 0 && (!grad || !act))) return cudaErrorInvalidValue;
     const dim3 block(kTilePixels, kChannelSlices);
-    const dim3 grid(static_cast<unsigned>(detail::blocks_for(HW, kTilePixels)), M);
+    const dim3 grid(static_cast<unsigned>(detail::blocks_for(HW, kTilePixels)), detail::grid_y(M));
     switch (kind) {
         case ElementwiseCam::kHiResCam:
             cam_elementwise_kernel<ElementwiseCam::kHiResCam>
-                <<<grid, block, 0, stream>>>(map, grad, act, image_of, C, HW);
+                <<<grid, block, 0, stream>>>(map, grad, act, image_of, M, C, HW);
             break;
         case ElementwiseCam::kLayerCam:
             cam_elementwise_kernel<ElementwiseCam::kLayerCam>
-                <<<grid, block, 0, stream>>>(map, grad, act, image_of, C, HW);
+                <<<grid, block, 0, stream>>>(map, grad, act, image_of, M, C, HW);
             break;
         default:
             return cudaErrorInvalidValue;

@@ -13,12 +13,27 @@ constexpr int kThreads = 256;
 
 inline unsigned grid_for(int64_t work) { return detail::stride_grid(work, kThreads); }
 
-__global__ void bias_act_kernel(float* __restrict__ y, const float* __restrict__ bias, int C,
-                                int64_t inner, int64_t total, bool relu) {
-    for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < total;
-         i += static_cast<int64_t>(gridDim.x) * blockDim.x) {
-        float v = y[i];
-        if (bias) v += bias[(i / inner) % C];
+// Spatial layers: a 2-D grid, x over the positions of a plane, y over the (n, c) planes, so the
+// channel is one modulo per plane rather than a 64-bit division and modulo per element.
+__global__ void bias_act_planes_kernel(float* __restrict__ y, const float* __restrict__ bias,
+                                       int C, int64_t inner, int64_t planes, bool relu) {
+    for (int64_t plane = blockIdx.y; plane < planes; plane += gridDim.y) {
+        const float b = bias ? bias[plane % C] : 0.f;
+        float* row = y + plane * inner;
+        for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < inner;
+             i += static_cast<int64_t>(gridDim.x) * blockDim.x) {
+            const float v = row[i] + b;
+            row[i] = relu ? fmaxf(v, 0.f) : v;
+        }
+    }
+}
+
+// fc layers (inner = 1, N x C values): the channel of element i is i % C, in 32 bits (an fc
+// output is far below 2^31 values; the launcher checks).
+__global__ void bias_act_rows_kernel(float* __restrict__ y, const float* __restrict__ bias,
+                                     int C, int total, bool relu) {
+    for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < total; i += gridDim.x * blockDim.x) {
+        const float v = y[i] + (bias ? bias[i % C] : 0.f);
         y[i] = relu ? fmaxf(v, 0.f) : v;
     }
 }
@@ -123,7 +138,14 @@ cudaError_t launch_bias_act(float* y, const float* bias, int N, int C, int64_t i
     if (total == 0) return cudaSuccess;
     if (!y) return cudaErrorInvalidValue;
     if (!bias && !relu) return cudaSuccess;
-    bias_act_kernel<<<grid_for(total), kThreads, 0, stream>>>(y, bias, C, inner, total, relu);
+    if (inner == 1 && total <= INT32_MAX) {
+        bias_act_rows_kernel<<<grid_for(total), kThreads, 0, stream>>>(y, bias, C,
+                                                                       static_cast<int>(total), relu);
+    } else {
+        const int64_t planes = static_cast<int64_t>(N) * C;
+        const dim3 grid(grid_for(inner), detail::grid_y(planes));
+        bias_act_planes_kernel<<<grid, kThreads, 0, stream>>>(y, bias, C, inner, planes, relu);
+    }
     return detail::launch_status();
 }
 
@@ -145,7 +167,11 @@ cudaError_t launch_maxpool2_backward(float* grad_in, const float* grad_out, cons
     if (M < 0 || C < 0 || H < 0 || W < 0) return cudaErrorInvalidValue;
     const int64_t total = static_cast<int64_t>(M) * C * H * W;
     if (total == 0) return cudaSuccess;
-    if (!grad_in || !grad_out || !in) return cudaErrorInvalidValue;
+    if (!grad_in) return cudaErrorInvalidValue;
+    // With no complete window (H or W below 2) the pooled gradient is empty: grad_out (and in)
+    // may then be null, and grad_in is all zero.
+    if (H / 2 == 0 || W / 2 == 0) return cudaMemsetAsync(grad_in, 0, sizeof(float) * total, stream);
+    if (!grad_out || !in) return cudaErrorInvalidValue;
     maxpool2_backward_kernel<<<grid_for(total), kThreads, 0, stream>>>(
         grad_in, grad_out, in, image_of, C, H, W, H / 2, W / 2, total);
     return detail::launch_status();

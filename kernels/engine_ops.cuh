@@ -31,7 +31,8 @@ cudaError_t launch_maxpool2_forward(float* out, const float* in, int N, int C, i
 
 // grad_in (M x C x H x W) = gradient routed from grad_out (M x C x H/2 x W/2) to the first
 // maximum of each 2x2 window of in (N x C x H x W, the forward input, row image_of[m]); zero
-// elsewhere, including an odd last row / column. grad_in must not overlap the inputs.
+// elsewhere, including an odd last row / column. grad_in must not overlap the inputs. When H or
+// W is below 2 there is no window: grad_in is zero-filled and grad_out / in may be null.
 cudaError_t launch_maxpool2_backward(float* grad_in, const float* grad_out, const float* in,
                                      const int* image_of, int M, int C, int H, int W,
                                      cudaStream_t stream);

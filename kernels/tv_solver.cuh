@@ -62,6 +62,8 @@ cudaError_t launch_fgp_iterate(double* qx_out, double* qy_out, double* px, doubl
 cudaError_t launch_tv_primal(double* out, const double* u, const double* px, const double* py,
                              int S, int B, cudaStream_t stream);
 
+// The four reductions below decide when the solver stops: each sums its plane sequentially in
+// the Java solvers' order (bit-identical to them), one thread per plane.
 // Per plane b: gap[b] = sum alpha |grad w| - p . grad w (the TV prox's duality gap), w given.
 cudaError_t launch_fgp_gap(double* gap, const double* w, const double* px, const double* py,
                            double alpha, int S, int B, cudaStream_t stream);

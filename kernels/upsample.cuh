@@ -17,10 +17,13 @@ cudaError_t launch_upsample_bilinear(float* out,       // M x H x W
                                      const float* in,  // M x h x w
                                      int M, int h, int w, int H, int W, cudaStream_t stream);
 
-// Per-map max normalisation: out[m,:] = in[m,:] / max_m where max_m = max over the map.
-// A map whose maximum is not > 0 (all zero, or all negative for a map without ReLU such as CAM)
-// is copied unchanged: an all-zero map stays all zero, never NaN. max_out (optional) receives
-// every max_m so the caller can report all-zero maps. out may be the same pointer as in.
+// Per-map max normalisation exactly as the Java CPU implementation (MapOps.normaliseByMax):
+// out[m,i] = in[m,i] > 0 ? in[m,i] / max_m : 0, with max_m the map's maximum, so the result is in
+// [0, 1] (negative values, which only CAM maps have, become 0). A map whose maximum is not > 0
+// comes back all zero (the caller flags it empty: max_out[m] <= 0). A map holding NaN or an
+// infinity comes back all zero with max_out[m] = NaN: Java refuses such a map as an upstream
+// bug, and the caller must do the same (it is never silently normalised). max_out (optional)
+// receives every max_m. out may be the same pointer as in.
 cudaError_t launch_normalise_by_max(float* out,       // M x HW
                                     float* max_out,   // M, or nullptr
                                     const float* in,  // M x HW

@@ -84,20 +84,45 @@ namespace detail {
 }
 
 #ifdef GRADCAM4J_HAVE_CUDNN
+// cuDNN and cuBLAS do not always report a failed allocation as such: cuDNN 9 may return an
+// execution or internal failure whose cause is a CUDA out-of-memory error (its last-error
+// string names it, and the runtime's last error is cudaErrorMemoryAllocation), and cuBLAS an
+// execution failure. Those are out-of-memory too: the batch is split, the device is not
+// condemned. The runtime's error is only peeked at here; throw_* clears nothing else.
+inline bool runtime_out_of_memory() { return cudaPeekAtLastError() == cudaErrorMemoryAllocation; }
+
+inline bool mentions_out_of_memory(const std::string& text) {
+    for (const char* needle : {"out of memory", "cudaErrorMemoryAllocation", "CUDA_ERROR_OUT_OF_MEMORY",
+                               "ALLOCATION_FAILED", "allocation failed"}) {
+        if (text.find(needle) != std::string::npos) return true;
+    }
+    return false;
+}
+
 [[noreturn]] inline void throw_cudnn_error(cudnnStatus_t status, const char* statement,
                                            const char* function, const char* file, int line) {
     const char* text = cudnnGetErrorString(status);
+    char last[512] = {0};
+    cudnnGetLastErrorString(last, sizeof last);
+    std::string message = text ? text : "unknown cuDNN status";
+    if (last[0]) message += std::string(": ") + last;
+    const int category = CUDNN_STATUS_CATEGORY(static_cast<int>(status));
     const bool oom = status == CUDNN_STATUS_INTERNAL_ERROR_HOST_ALLOCATION_FAILED ||
-                     status == CUDNN_STATUS_INTERNAL_ERROR_DEVICE_ALLOCATION_FAILED;
-    throw NativeError("cuDNN", static_cast<int>(status), text ? text : "unknown cuDNN status",
-                      statement, function, file, line, oom);
+                     status == CUDNN_STATUS_INTERNAL_ERROR_DEVICE_ALLOCATION_FAILED ||
+                     ((category == CUDNN_STATUS_EXECUTION_FAILED || category == CUDNN_STATUS_INTERNAL_ERROR) &&
+                      (runtime_out_of_memory() || mentions_out_of_memory(last)));
+    if (oom) (void)cudaGetLastError();  // the non-sticky allocation error must not linger
+    throw NativeError("cuDNN", static_cast<int>(status), message, statement, function, file, line, oom);
 }
 
 [[noreturn]] inline void throw_cublas_error(cublasStatus_t status, const char* statement,
                                             const char* function, const char* file, int line) {
     const char* text = cublasGetStatusString(status);
+    const bool oom = status == CUBLAS_STATUS_ALLOC_FAILED ||
+                     (status == CUBLAS_STATUS_EXECUTION_FAILED && runtime_out_of_memory());
+    if (oom) (void)cudaGetLastError();
     throw NativeError("cuBLAS", static_cast<int>(status), text ? text : "unknown cuBLAS status",
-                      statement, function, file, line, status == CUBLAS_STATUS_ALLOC_FAILED);
+                      statement, function, file, line, oom);
 }
 #endif
 

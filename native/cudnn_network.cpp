@@ -11,7 +11,12 @@
 
 #include "check.h"
 #include "augment.cuh"
+#include "cam_combine.cuh"
 #include "engine_ops.cuh"
+#include "grad_pool.cuh"
+#include "gradcampp.cuh"
+#include "guided_product.cuh"
+#include "upsample.cuh"
 
 namespace gradcam4j {
 namespace {
@@ -19,6 +24,7 @@ namespace {
 constexpr int64_t kAlignFloats = 64;                      // 256-byte aligned regions
 constexpr size_t kMaxWorkspace = size_t{2} << 30;         // never ask cuDNN for more than 2 GiB
 constexpr int64_t kMaxElements = (int64_t{1} << 31) - 1;  // cuDNN 4-d descriptors are int-sized
+constexpr int64_t kUploadChunkFloats = int64_t{4} << 20;  // 16 MiB of page-locked staging per step
 
 int64_t align(int64_t floats) { return (floats + kAlignFloats - 1) / kAlignFloats * kAlignFloats; }
 
@@ -140,8 +146,8 @@ CudnnNetwork::~CudnnNetwork() {
     if (x_desc_) (void)cudnnDestroyTensorDescriptor(x_desc_);
 }
 
-void CudnnNetwork::upload(int layer, const float* kernel, int64_t kernel_count, const float* bias,
-                          int64_t bias_count) {
+void CudnnNetwork::upload(int layer, const HostSource& kernel, int64_t kernel_count,
+                          const HostSource& bias, int64_t bias_count) {
     const LayerInfo& l = this->layer(layer);
     if (kernel_count != l.kernel_count() || bias_count != l.bias_count()) {
         throw std::invalid_argument("layer " + std::to_string(layer) + ": got " +
@@ -152,14 +158,25 @@ void CudnnNetwork::upload(int layer, const float* kernel, int64_t kernel_count, 
     }
     if (kernel_count == 0) return;
     CUDA_CHECK(cudaSetDevice(ctx_.device()));
-    // Synchronous copies from pageable memory: weights go up once, and the caller's arrays may
-    // be reused as soon as this returns.
-    CUDA_CHECK(cudaMemcpy(kernel_[layer], kernel, sizeof(float) * kernel_count,
-                          cudaMemcpyHostToDevice));
-    if (bias_count) {
-        CUDA_CHECK(cudaMemcpy(bias_[layer], bias, sizeof(float) * bias_count,
-                              cudaMemcpyHostToDevice));
-    }
+    // Everything goes through the engine's own (non-blocking) stream, so the copies are ordered
+    // with the compute that reads the weights: legacy-stream cudaMemcpy would not be. The source
+    // is filled chunk by chunk into page-locked staging (no JNI critical section is held across
+    // a 400 MB copy, and the copies run at pinned speed); the next chunk is filled only after the
+    // previous copy has finished with the buffer.
+    uploaded_[layer] = false;
+    auto send = [&](const HostSource& source, float* device, int64_t count) {
+        const int64_t chunk = std::min<int64_t>(count, kUploadChunkFloats);
+        staging_.reserve(sizeof(float) * static_cast<size_t>(chunk));
+        for (int64_t offset = 0; offset < count; offset += chunk) {
+            const int64_t n = std::min(chunk, count - offset);
+            source(offset, n, staging_.f());
+            CUDA_CHECK(cudaMemcpyAsync(device + offset, staging_.f(), sizeof(float) * static_cast<size_t>(n),
+                                       cudaMemcpyHostToDevice, ctx_.stream()));
+            CUDA_CHECK(cudaStreamSynchronize(ctx_.stream()));
+        }
+    };
+    send(kernel, kernel_[layer], kernel_count);
+    if (bias_count) send(bias, bias_[layer], bias_count);
     uploaded_[layer] = true;
 }
 
@@ -217,20 +234,22 @@ bool math_allowed(cudnnMathType_t math, Precision precision) {
     return math == CUDNN_FMA_MATH || math == CUDNN_DEFAULT_MATH;
 }
 
-template <typename Perf>
-const Perf* choose(const std::vector<Perf>& perf, int returned, size_t limit, Precision precision) {
-    // Results come sorted fastest first (heuristics' estimate).
-    for (int i = 0; i < returned; ++i) {
-        const Perf& p = perf[static_cast<size_t>(i)];
-        if (p.status == CUDNN_STATUS_SUCCESS && p.memory <= limit && math_allowed(p.mathType, precision))
-            return &p;
-    }
-    return nullptr;
-}
+// Workspace handed to the measured search (cudnnFind*AlgorithmEx): algorithms needing more are
+// left out of the measurement, and the heuristic list below still offers them.
+constexpr size_t kFindWorkspace = size_t{512} << 20;
 
 }  // namespace
 
-const CudnnNetwork::ConvPlan& CudnnNetwork::plan(int layer, Direction dir, int batch) {
+// Planning: first the measured choice (cudnnFind*AlgorithmEx runs the candidates on the actual
+// buffers, once per layer, direction and batch size; results cached in plans_), then cuDNN's
+// heuristic list (_v7). A candidate is taken only if its math type is allowed in this precision
+// and its workspace query succeeds under the math type it will run with; any failure there
+// (cuDNN 9 can list fp32 entries whose query fails under CUDNN_FMA_MATH) moves on to the next
+// candidate. Planning never fails the device: when nothing fits, the error is an argument-style
+// one (std::runtime_error, no library status), which the Java side does not treat as a device
+// fault.
+const CudnnNetwork::ConvPlan& CudnnNetwork::plan(int layer, Direction dir, int batch,
+                                                 const ConvOperands& ops) {
     const auto key = std::make_tuple(layer, static_cast<int>(dir), batch);
     auto it = plans_.find(key);
     if (it != plans_.end()) return it->second;
@@ -240,34 +259,79 @@ const CudnnNetwork::ConvPlan& CudnnNetwork::plan(int layer, Direction dir, int b
     size_t free_bytes = 0, total_bytes = 0;
     CUDA_CHECK(cudaMemGetInfo(&free_bytes, &total_bytes));
     const size_t limit = std::min(kMaxWorkspace, free_bytes / 2 + workspace_.bytes());
+    const size_t find_limit = std::min(limit, kFindWorkspace);
+    bool can_measure = true;
+    try {
+        workspace_.reserve(find_limit);
+    } catch (const NativeError& e) {
+        if (!e.out_of_memory()) throw;
+        can_measure = false;  // no room for the search's workspace: heuristics only
+    }
 
     cudnnHandle_t h = ctx_.cudnn();
+    std::string notes;  // why candidates were passed over, for the error message
     // The three directions differ only in which cuDNN calls they make.
-    auto make = [&](const char* what, auto perf_type, auto max_count, auto query, auto workspace_of) {
+    auto make = [&](const char* what, auto perf_type, auto max_count, auto find, auto heuristic,
+                    auto workspace_of) {
         using Perf = decltype(perf_type);
-        int count = 0, returned = 0;
+        int count = 0;
         CUDNN_CHECK(max_count(&count));
-        std::vector<Perf> perf(static_cast<size_t>(std::max(count, 1)));
-        CUDNN_CHECK(query(count, &returned, perf.data()));
-        const Perf* c = choose(perf, returned, limit, precision_);
-        if (!c) {
-            throw std::runtime_error(std::string("cuDNN offers no ") + what + " algorithm for layer " +
-                                     std::to_string(layer) + " at batch " + std::to_string(batch) +
-                                     " within a " + std::to_string(limit >> 20) + " MiB workspace" +
-                                     (precision_ == Precision::kFp32 ? " without TF32" : ""));
-        }
+        count = std::max(count, 1);
+        auto try_list = [&](const std::vector<Perf>& perf, int returned, bool measured,
+                            ConvPlan* out) {
+            for (int i = 0; i < returned; ++i) {
+                const Perf& c = perf[static_cast<size_t>(i)];
+                if (c.status != CUDNN_STATUS_SUCCESS || c.memory > limit ||
+                    !math_allowed(c.mathType, precision_))
+                    continue;
+                const int math = precision_ == Precision::kFp32 ? base_math : static_cast<int>(c.mathType);
+                size_t bytes = 0;
+                if (cudnnSetConvolutionMathType(conv_desc_, static_cast<cudnnMathType_t>(math)) !=
+                        CUDNN_STATUS_SUCCESS ||
+                    workspace_of(c.algo, &bytes) != CUDNN_STATUS_SUCCESS || bytes > limit) {
+                    notes += " algo " + std::to_string(static_cast<int>(c.algo)) + " refused its workspace query;";
+                    continue;
+                }
+                out->algo = static_cast<int>(c.algo);
+                out->math = math;
+                out->workspace = bytes;
+                out->measured = measured;
+                return true;
+            }
+            return false;
+        };
         ConvPlan p;
-        p.algo = static_cast<int>(c->algo);
-        p.math = precision_ == Precision::kFp32 ? base_math : static_cast<int>(c->mathType);
-        CUDNN_CHECK(cudnnSetConvolutionMathType(conv_desc_, static_cast<cudnnMathType_t>(p.math)));
-        CUDNN_CHECK(workspace_of(c->algo, &p.workspace));
-        return p;
+        std::vector<Perf> perf(static_cast<size_t>(count));
+        int returned = 0;
+        if (can_measure) {
+            const cudnnStatus_t st = find(count, &returned, perf.data(), workspace_.get(), find_limit);
+            if (st == CUDNN_STATUS_SUCCESS) {
+                if (try_list(perf, returned, true, &p)) return p;
+            } else {
+                (void)cudaGetLastError();  // a failed search must not leave an error behind
+                notes += std::string(" measured search: ") + cudnnGetErrorString(st) + ";";
+            }
+            CUDNN_CHECK(cudnnSetConvolutionMathType(conv_desc_, static_cast<cudnnMathType_t>(base_math)));
+        }
+        returned = 0;
+        const cudnnStatus_t st = heuristic(count, &returned, perf.data());
+        if (st == CUDNN_STATUS_SUCCESS && try_list(perf, returned, false, &p)) return p;
+        if (st != CUDNN_STATUS_SUCCESS) notes += std::string(" heuristics: ") + cudnnGetErrorString(st) + ";";
+        throw std::runtime_error(std::string("cuDNN offers no usable ") + what + " algorithm for layer " +
+                                 std::to_string(layer) + " at batch " + std::to_string(batch) +
+                                 " within a " + std::to_string(limit >> 20) + " MiB workspace" +
+                                 (precision_ == Precision::kFp32 ? " without TF32" : "") +
+                                 (notes.empty() ? "" : " (" + notes + ")"));
     };
     ConvPlan p;
     switch (dir) {
         case Direction::kForward:
             p = make("forward", cudnnConvolutionFwdAlgoPerf_t{},
                      [&](int* n) { return cudnnGetConvolutionForwardAlgorithmMaxCount(h, n); },
+                     [&](int n, int* r, cudnnConvolutionFwdAlgoPerf_t* out, void* ws, size_t ws_bytes) {
+                         return cudnnFindConvolutionForwardAlgorithmEx(h, x_desc_, ops.a, w_desc_, ops.b, conv_desc_,
+                                                                       y_desc_, ops.out, n, r, out, ws, ws_bytes);
+                     },
                      [&](int n, int* r, cudnnConvolutionFwdAlgoPerf_t* out) {
                          return cudnnGetConvolutionForwardAlgorithm_v7(h, x_desc_, w_desc_, conv_desc_, y_desc_, n, r, out);
                      },
@@ -278,6 +342,10 @@ const CudnnNetwork::ConvPlan& CudnnNetwork::plan(int layer, Direction dir, int b
         case Direction::kBackwardData:
             p = make("backward-data", cudnnConvolutionBwdDataAlgoPerf_t{},
                      [&](int* n) { return cudnnGetConvolutionBackwardDataAlgorithmMaxCount(h, n); },
+                     [&](int n, int* r, cudnnConvolutionBwdDataAlgoPerf_t* out, void* ws, size_t ws_bytes) {
+                         return cudnnFindConvolutionBackwardDataAlgorithmEx(h, w_desc_, ops.a, y_desc_, ops.b, conv_desc_,
+                                                                            x_desc_, ops.out, n, r, out, ws, ws_bytes);
+                     },
                      [&](int n, int* r, cudnnConvolutionBwdDataAlgoPerf_t* out) {
                          return cudnnGetConvolutionBackwardDataAlgorithm_v7(h, w_desc_, y_desc_, conv_desc_, x_desc_, n, r, out);
                      },
@@ -288,6 +356,10 @@ const CudnnNetwork::ConvPlan& CudnnNetwork::plan(int layer, Direction dir, int b
         case Direction::kBackwardFilter:
             p = make("backward-filter", cudnnConvolutionBwdFilterAlgoPerf_t{},
                      [&](int* n) { return cudnnGetConvolutionBackwardFilterAlgorithmMaxCount(h, n); },
+                     [&](int n, int* r, cudnnConvolutionBwdFilterAlgoPerf_t* out, void* ws, size_t ws_bytes) {
+                         return cudnnFindConvolutionBackwardFilterAlgorithmEx(h, x_desc_, ops.a, y_desc_, ops.b, conv_desc_,
+                                                                              w_desc_, ops.out, n, r, out, ws, ws_bytes);
+                     },
                      [&](int n, int* r, cudnnConvolutionBwdFilterAlgoPerf_t* out) {
                          return cudnnGetConvolutionBackwardFilterAlgorithm_v7(h, x_desc_, y_desc_, conv_desc_, w_desc_, n, r, out);
                      },
@@ -303,8 +375,8 @@ std::string CudnnNetwork::describe_algorithms() const {
     std::ostringstream out;
     for (const auto& [key, p] : plans_) {
         out << "layer " << std::get<0>(key) << " " << direction_name(std::get<1>(key)) << " batch "
-            << std::get<2>(key) << ": algo " << p.algo << ", math " << p.math << ", workspace "
-            << p.workspace << " B\n";
+            << std::get<2>(key) << ": algo " << p.algo << " (" << (p.measured ? "measured" : "heuristic")
+            << "), math " << p.math << ", workspace " << p.workspace << " B\n";
     }
     return out.str();
 }
@@ -398,7 +470,7 @@ void CudnnNetwork::run_layers(Arena& a) {
         float* y = arena_ptr(a, i);
         switch (l.kind) {
             case LayerKind::kConv3x3: {
-                const ConvPlan& p = plan(i, Direction::kForward, n);
+                const ConvPlan& p = plan(i, Direction::kForward, n, {x, kernel_[i], y});
                 workspace_.reserve(p.workspace);
                 set_conv_descriptors(i, n, p.math);
                 CUDNN_CHECK(cudnnConvolutionForward(
@@ -425,17 +497,11 @@ void CudnnNetwork::run_layers(Arena& a) {
     CUDA_CHECK(cudaStreamSynchronize(stream));
 }
 
-int CudnnNetwork::forward(const float* input, int n, int keep) {
+int CudnnNetwork::run_pass(int n, int keep, const std::function<void(Arena&)>& fill_input) {
     const int pick = take_arena(n, keep);
     Arena& a = *arenas_[pick];
     try {
-        const size_t in_count = static_cast<size_t>(volume(-1) * n);
-        if (input != staging_.f()) {
-            staging_.reserve(sizeof(float) * in_count);
-            std::copy(input, input + in_count, staging_.f());
-        }
-        CUDA_CHECK(cudaMemcpyAsync(arena_ptr(a, -1), staging_.f(), sizeof(float) * in_count,
-                                   cudaMemcpyHostToDevice, ctx_.stream()));
+        fill_input(a);
         run_layers(a);
     } catch (...) {
         a.in_use = false;
@@ -444,19 +510,29 @@ int CudnnNetwork::forward(const float* input, int n, int keep) {
     return pick;
 }
 
+int CudnnNetwork::forward(const float* input, int n, int keep) {
+    return run_pass(n, keep, [&](Arena& a) {
+        const size_t in_count = static_cast<size_t>(volume(-1) * n);
+        if (input != staging_.f()) {
+            staging_.reserve(sizeof(float) * in_count);
+            std::copy(input, input + in_count, staging_.f());
+        }
+        CUDA_CHECK(cudaMemcpyAsync(arena_ptr(a, -1), staging_.f(), sizeof(float) * in_count,
+                                   cudaMemcpyHostToDevice, ctx_.stream()));
+    });
+}
+
 int CudnnNetwork::forward_warped(const float* image, const float* fill, const double* affine,
                                  const unsigned char* identity, int n, int keep) {
-    const int pick = take_arena(n, keep);
-    Arena& a = *arenas_[pick];
-    try {
+    return run_pass(n, keep, [&](Arena& a) {
         cudaStream_t stream = ctx_.stream();
         const size_t image_count = static_cast<size_t>(volume(-1));
         warp_image_.reserve(sizeof(float) * image_count);
         warp_fill_.reserve(sizeof(float) * static_cast<size_t>(in_channels_));
         warp_affine_.reserve(sizeof(double) * 6 * static_cast<size_t>(n));
         warp_identity_.reserve(static_cast<size_t>(n));
-        // Pageable sources: each copy returns once its source has been staged, so the caller's
-        // arrays may go as soon as this returns.
+        // Pageable sources, ordered on the engine's stream: the caller's arrays outlive this call,
+        // which ends with run_layers' stream synchronisation.
         CUDA_CHECK(cudaMemcpyAsync(warp_image_.get(), image, sizeof(float) * image_count, cudaMemcpyHostToDevice, stream));
         CUDA_CHECK(cudaMemcpyAsync(warp_fill_.get(), fill, sizeof(float) * in_channels_, cudaMemcpyHostToDevice, stream));
         CUDA_CHECK(cudaMemcpyAsync(warp_affine_.get(), affine, sizeof(double) * 6 * n, cudaMemcpyHostToDevice, stream));
@@ -465,12 +541,26 @@ int CudnnNetwork::forward_warped(const float* image, const float* fill, const do
                                       static_cast<const double*>(warp_affine_.get()),
                                       static_cast<const unsigned char*>(warp_identity_.get()), n,
                                       in_channels_, in_size_, stream));
-        run_layers(a);
-    } catch (...) {
-        a.in_use = false;
-        throw;
+    });
+}
+
+float* CudnnNetwork::stage_input(size_t floats) {
+    CUDA_CHECK(cudaSetDevice(ctx_.device()));
+    input_.reserve(sizeof(float) * std::max<size_t>(floats, 1));
+    input_floats_ = floats;
+    return input_.f();
+}
+
+int CudnnNetwork::forward_staged(int n, int keep) {
+    if (n <= 0 || static_cast<size_t>(volume(-1) * n) != input_floats_) {
+        throw std::invalid_argument("the staged input holds " + std::to_string(input_floats_) + " values, expected " +
+                                    std::to_string(volume(-1) * std::max(n, 0)) + " for a batch of " + std::to_string(n));
     }
-    return pick;
+    return run_pass(n, keep, [&](Arena& a) {
+        // From page-locked memory: a true async copy, ordered before the layers on the stream.
+        CUDA_CHECK(cudaMemcpyAsync(arena_ptr(a, -1), input_.f(), sizeof(float) * input_floats_,
+                                   cudaMemcpyHostToDevice, ctx_.stream()));
+    });
 }
 
 float* CudnnNetwork::stage(size_t floats) {
@@ -506,7 +596,8 @@ void CudnnNetwork::output(int pass, int layer, const HostSink& sink) {
 
 void CudnnNetwork::backward(int pass, const float* seeds, int m, const int* image_of, int stop,
                             ReluRule rule, const std::vector<int>& capture,
-                            const std::vector<int>& weight_layers, const HostSink& sink) {
+                            const std::vector<int>& weight_layers, const HostSink& sink,
+                            const DeviceCapture* keep) {
     Arena& a = arena_for(pass);
     const int count = layer_count();
     const int n = a.n;
@@ -526,15 +617,18 @@ void CudnnNetwork::backward(int pass, const float* seeds, int m, const int* imag
             throw std::invalid_argument("bad weight-gradient layer " + std::to_string(w));
         if (!kept(w - 1, a.keep, count)) throw std::invalid_argument("weight gradients need the layer's input kept");
     }
-    for (int i = -1; i < count; ++i) {
+    for (int i = stop; i < count; ++i) {
         if (volume(i) * m > kMaxElements) throw std::invalid_argument("too many seeds for one backward pass; split them");
     }
     CUDA_CHECK(cudaSetDevice(ctx_.device()));
     cudaStream_t stream = ctx_.stream();
     const float one = 1.f, zero = 0.f;
 
+    // Only the layers this pass traverses: the gradients w.r.t. the outputs of layers stop ..
+    // count-1 (stop = -1: the input). A backward that stops at block5 needs ~1/16 of what the
+    // block1 layers would (2 x 822 MB at a batch of 64).
     int64_t max_volume = 0;
-    for (int i = -1; i < count; ++i) max_volume = std::max(max_volume, volume(i));
+    for (int i = stop; i < count; ++i) max_volume = std::max(max_volume, volume(i));
     for (auto& g : grad_) g.reserve(sizeof(float) * static_cast<size_t>(max_volume * m));
     const int classes = layers_.back().cout;
     staging_.reserve(sizeof(float) * static_cast<size_t>(m) * classes);
@@ -549,6 +643,16 @@ void CudnnNetwork::backward(int pass, const float* seeds, int m, const int* imag
     CUDA_CHECK(cudaStreamSynchronize(stream));  // staging is reused by the copies back
     const int* rows = identity ? nullptr : static_cast<const int*>(image_of_.get());
 
+    if (keep && (keep->layer < stop || keep->layer >= count || !keep->into)) {
+        throw std::invalid_argument("device capture layer below stop or out of range");
+    }
+    // The gradient at `layer` also stays on the device (keep), for the explanation kernels.
+    auto keep_on_device = [&](int layer, const float* g) {
+        if (!keep || keep->layer != layer) return;
+        const size_t count = static_cast<size_t>(volume(layer) * m);
+        keep->into->reserve(sizeof(float) * count);
+        CUDA_CHECK(cudaMemcpyAsync(keep->into->get(), g, sizeof(float) * count, cudaMemcpyDeviceToDevice, stream));
+    };
     auto captured = [&](int layer) {
         const auto it = std::find(capture.begin(), capture.end(), layer);
         return it == capture.end() ? -1 : static_cast<int>(it - capture.begin());
@@ -564,6 +668,7 @@ void CudnnNetwork::backward(int pass, const float* seeds, int m, const int* imag
             // g is the gradient w.r.t. layer i's output (after its ReLU).
             const int slot = captured(i);
             if (slot >= 0) to_host(g, static_cast<size_t>(l.out_volume() * m), slot, sink);
+            keep_on_device(i, g);
             if (i == stop) break;
             if (l.relu) {
                 CUDA_CHECK(launch_relu_backward(g, g, arena_ptr(a, i), rows, m, l.out_volume(),
@@ -586,7 +691,7 @@ void CudnnNetwork::backward(int pass, const float* seeds, int m, const int* imag
             float* dk = wgrad_.f();
             float* db = dk + l.kernel_count();
             if (l.kind == LayerKind::kConv3x3) {
-                const ConvPlan& p = plan(i, Direction::kBackwardFilter, m);
+                const ConvPlan& p = plan(i, Direction::kBackwardFilter, m, {xs, g, dk});
                 workspace_.reserve(p.workspace);
                 set_conv_descriptors(i, m, p.math);
                 CUDNN_CHECK(cudnnConvolutionBackwardFilter(
@@ -617,7 +722,7 @@ void CudnnNetwork::backward(int pass, const float* seeds, int m, const int* imag
         // Gradient w.r.t. layer i's input, into `next`.
         switch (l.kind) {
             case LayerKind::kConv3x3: {
-                const ConvPlan& p = plan(i, Direction::kBackwardData, m);
+                const ConvPlan& p = plan(i, Direction::kBackwardData, m, {kernel_[i], g, next});
                 workspace_.reserve(p.workspace);
                 set_conv_descriptors(i, m, p.math);
                 CUDNN_CHECK(cudnnConvolutionBackwardData(
@@ -630,7 +735,8 @@ void CudnnNetwork::backward(int pass, const float* seeds, int m, const int* imag
                 // Fuse the routing with the ReLU rule of the conv below when nobody needs the
                 // gradient at that conv's output.
                 const bool below_relu = i > 0 && layers_[i - 1].relu;
-                const bool fuse = below_relu && captured(i - 1) < 0 && i - 1 != stop;
+                const bool fuse = below_relu && captured(i - 1) < 0 && i - 1 != stop &&
+                                  !(keep && keep->layer == i - 1);
                 if (fuse) {
                     CUDA_CHECK(launch_relu_maxpool_backward(next, g, x, rows, m, l.cin, l.in_size,
                                                             l.in_size, rule, stream));
@@ -657,6 +763,7 @@ void CudnnNetwork::backward(int pass, const float* seeds, int m, const int* imag
         if (i == 0) {
             const int slot = captured(-1);
             if (slot >= 0) to_host(grad_[cur].f(), static_cast<size_t>(volume(-1) * m), slot, sink);
+            keep_on_device(-1, grad_[cur].f());
             break;
         }
     }
@@ -665,13 +772,167 @@ void CudnnNetwork::backward(int pass, const float* seeds, int m, const int* imag
 
 // ---------------------------------------------------------------------------------------------
 
+// ---------------------------------------------------------------------------------------------
+// The CAM-family step (see cudnn_network.h)
+
+void CudnnNetwork::cam_maps(int pass, const CamJob& job, const HostSink& sink) {
+    Arena& a = arena_for(pass);
+    const int count = layer_count();
+    if (job.layer < 0 || job.layer >= count) throw std::invalid_argument("target layer out of range");
+    const LayerInfo& l = layers_[job.layer];
+    if (l.kind != LayerKind::kConv3x3 && l.kind != LayerKind::kMaxPool2)
+        throw std::invalid_argument("the target layer must be a convolution or a max-pool");
+    if (job.layer < a.keep) throw std::invalid_argument("the target layer's output was not kept by this pass");
+    const int M = job.m, C = l.cout, h = l.out_size, S = job.out_size;
+    const int HW = h * h;
+    const int64_t SS = static_cast<int64_t>(S) * S;
+    if (M <= 0 || (job.kinds.empty() && job.raw_rules.empty())) throw std::invalid_argument("nothing to compute");
+    if (S <= 0) throw std::invalid_argument("output size must be positive");
+    const int n = a.n;
+    for (int r = 0; r < M; ++r) {
+        if (job.image_of[r] < 0 || job.image_of[r] >= n) throw std::invalid_argument("image_of entry outside the batch");
+    }
+    bool wants_cam = false, wants_gradient_maps = false, raw_gradient = false;
+    for (CamKind k : job.kinds) {
+        if (static_cast<int>(k) < 0 || static_cast<int>(k) > 7) throw std::invalid_argument("unknown CAM kind");
+        (k == CamKind::kCam ? wants_cam : wants_gradient_maps) = true;
+    }
+    if (wants_cam && !job.cam_weights) throw std::invalid_argument("CAM needs its channel weights");
+    for (ReluRule r : job.raw_rules) raw_gradient = raw_gradient || r == ReluRule::kGradient;
+    for (int p : job.products) {
+        if (p < 0 || p >= static_cast<int>(job.kinds.size())) throw std::invalid_argument("product of an unknown map");
+    }
+    if (!job.products.empty() && S != in_size_) throw std::invalid_argument("guided products need maps at the input size");
+    CUDA_CHECK(cudaSetDevice(ctx_.device()));
+    cudaStream_t stream = ctx_.stream();
+    const int K = static_cast<int>(job.kinds.size()), R = static_cast<int>(job.raw_rules.size());
+    const int64_t input_volume = volume(-1);
+
+    // Input gradients go to the host through the sink under their slot; the guided one (for the
+    // products) also stays on the device.
+    auto input_sink = [&](ReluRule rule) -> HostSink {
+        return [&, rule](int, const float* data, size_t cnt) {
+            for (int r = 0; r < R; ++r) {
+                if (job.raw_rules[r] == rule) sink(4 * K + r, data, cnt);
+            }
+        };
+    };
+    auto raw_wanted = [&](ReluRule rule) {
+        return std::find(job.raw_rules.begin(), job.raw_rules.end(), rule) != job.raw_rules.end();
+    };
+
+    // 1. One GRADIENT-rule backward: the target layer's gradient stays on the device.
+    if (wants_gradient_maps || raw_gradient) {
+        const DeviceCapture keep{job.layer, &cam_grad_};
+        const std::vector<int> capture = raw_gradient ? std::vector<int>{-1} : std::vector<int>{};
+        backward(pass, job.seeds, M, job.image_of, raw_gradient ? -1 : job.layer, ReluRule::kGradient, capture, {},
+                 input_sink(ReluRule::kGradient), wants_gradient_maps ? &keep : nullptr);
+    }
+
+    // 2. The seed rows' images, for the kernels' gathers (nullptr: identity).
+    bool identity = M == n;
+    for (int r = 0; r < M; ++r) identity = identity && job.image_of[r] == r;
+    const int* rows = nullptr;
+    if (!identity) {
+        staging_index_.reserve(sizeof(int) * static_cast<size_t>(M));
+        std::copy(job.image_of, job.image_of + M, staging_index_.i());
+        cam_rows_.reserve(sizeof(int) * static_cast<size_t>(M));
+        CUDA_CHECK(cudaMemcpyAsync(cam_rows_.get(), staging_index_.i(), sizeof(int) * M, cudaMemcpyHostToDevice, stream));
+        CUDA_CHECK(cudaStreamSynchronize(stream));  // staging is reused below
+        rows = static_cast<const int*>(cam_rows_.get());
+    }
+
+    // 3. Every method: weights, layer maps, then upsampled and max-normalised maps (kept on the
+    // device for the products).
+    const float* act = arena_ptr(a, job.layer);
+    const float* g = cam_grad_.f();
+    cam_weights_.reserve(sizeof(float) * static_cast<size_t>(M) * C);
+    cam_layer_.reserve(sizeof(float) * static_cast<size_t>(M) * HW);
+    cam_norm_.reserve(sizeof(float) * static_cast<size_t>(K) * M * SS);
+    cam_max_.reserve(sizeof(float) * static_cast<size_t>(M));
+    float* w = cam_weights_.f();
+    float* map = cam_layer_.f();
+    for (int k = 0; k < K; ++k) {
+        const CamKind kind = job.kinds[k];
+        bool has_weights = true;
+        switch (kind) {
+            case CamKind::kGradCam:
+            case CamKind::kCounterfactual:
+                CUDA_CHECK(launch_gradcam_weights(w, g, M, C, HW, stream));
+                if (kind == CamKind::kCounterfactual) {  // the weights of -g: an exact sign flip
+                    const float minus_one = -1.f;
+                    CUBLAS_CHECK(cublasSscal(ctx_.cublas(), M * C, &minus_one, w, 1));
+                }
+                break;
+            case CamKind::kGradCamPlusPlus:
+            case CamKind::kGradCamPlusPlusOfficial:
+                CUDA_CHECK(launch_gradcampp_weights(
+                    w, nullptr, g, act, rows, M, C, HW,
+                    kind == CamKind::kGradCamPlusPlus ? GradCamPlusPlusForm::kDefault : GradCamPlusPlusForm::kOfficial,
+                    job.gradcampp_eps, stream));
+                break;
+            case CamKind::kXGradCam:
+                CUDA_CHECK(launch_xgradcam_weights(w, g, act, rows, M, C, HW, job.xgradcam_eps, stream));
+                break;
+            case CamKind::kCam:
+                staging_.reserve(sizeof(float) * static_cast<size_t>(M) * C);
+                std::copy(job.cam_weights, job.cam_weights + static_cast<size_t>(M) * C, staging_.f());
+                CUDA_CHECK(cudaMemcpyAsync(w, staging_.f(), sizeof(float) * M * C, cudaMemcpyHostToDevice, stream));
+                CUDA_CHECK(cudaStreamSynchronize(stream));
+                break;
+            case CamKind::kHiResCam:
+            case CamKind::kLayerCam:
+                has_weights = false;
+                CUDA_CHECK(launch_cam_elementwise(map, g, act, rows, M, C, HW,
+                                                  kind == CamKind::kHiResCam ? ElementwiseCam::kHiResCam
+                                                                             : ElementwiseCam::kLayerCam,
+                                                  stream));
+                break;
+        }
+        if (has_weights) {
+            CUDA_CHECK(launch_cam_weighted_sum(map, w, act, rows, M, C, HW, kind != CamKind::kCam, stream));
+            to_host(w, static_cast<size_t>(M) * C, 4 * k, sink);
+        }
+        to_host(map, static_cast<size_t>(M) * HW, 4 * k + 1, sink);
+        float* norm = cam_norm_.f() + static_cast<size_t>(k) * M * SS;
+        CUDA_CHECK(launch_upsample_bilinear(norm, map, M, h, h, S, S, stream));
+        CUDA_CHECK(launch_normalise_by_max(norm, cam_max_.f(), norm, M, SS, stream));
+        to_host(norm, static_cast<size_t>(M * SS), 4 * k + 2, sink);
+        to_host(cam_max_.f(), static_cast<size_t>(M), 4 * k + 3, sink);
+    }
+
+    // 4. Input gradients of the other rules; the guided one stays on the device for the products.
+    const bool products = !job.products.empty();
+    for (ReluRule rule : {ReluRule::kGuided, ReluRule::kDeconvnet}) {
+        const bool guided_kept = products && rule == ReluRule::kGuided;
+        if (!raw_wanted(rule) && !guided_kept) continue;
+        const DeviceCapture keep{-1, &cam_input_grad_};
+        const std::vector<int> capture = raw_wanted(rule) ? std::vector<int>{-1} : std::vector<int>{};
+        backward(pass, job.seeds, M, job.image_of, -1, rule, capture, {}, input_sink(rule),
+                 guided_kept ? &keep : nullptr);
+    }
+
+    // 5. Guided products: the guided gradient times each requested normalised map.
+    if (products) {
+        cam_product_.reserve(sizeof(float) * static_cast<size_t>(M * input_volume));
+        for (size_t j = 0; j < job.products.size(); ++j) {
+            const float* norm = cam_norm_.f() + static_cast<size_t>(job.products[j]) * M * SS;
+            CUDA_CHECK(launch_guided_product(cam_product_.f(), cam_input_grad_.f(), norm, M, in_channels_, SS, stream));
+            to_host(cam_product_.f(), static_cast<size_t>(M * input_volume), 4 * K + R + static_cast<int>(j), sink);
+        }
+    }
+    CUDA_CHECK(cudaStreamSynchronize(stream));
+}
+
 MemoryStats CudnnNetwork::memory() const {
     MemoryStats s;
     s.parameters = params_.bytes();
     for (const auto& a : arenas_) s.arenas += a->buffer.bytes();
     s.scratch = grad_[0].bytes() + grad_[1].bytes() + gathered_.bytes() + ones_.bytes() +
                 image_of_.bytes() + wgrad_.bytes() + warp_image_.bytes() + warp_fill_.bytes() +
-                warp_affine_.bytes() + warp_identity_.bytes();
+                warp_affine_.bytes() + warp_identity_.bytes() + cam_grad_.bytes() + cam_input_grad_.bytes() +
+                cam_rows_.bytes() + cam_weights_.bytes() + cam_layer_.bytes() + cam_norm_.bytes() +
+                cam_max_.bytes() + cam_product_.bytes();
     s.workspace = workspace_.bytes();
     (void)cudaSetDevice(ctx_.device());
     (void)cudaMemGetInfo(&s.device_free, &s.device_total);

@@ -89,6 +89,39 @@ private:
 
 // Receives one result tensor in host memory: (slot, data, count). Valid only during the call.
 using HostSink = std::function<void(int slot, const float* data, size_t count)>;
+// Writes values [offset, offset + count) of a host-side source (a Java array) into dst.
+using HostSource = std::function<void(int64_t offset, int64_t count, float* dst)>;
+
+// The recipe of one CAM-family method on the device (the Java side maps its methods to these).
+enum class CamKind : int {
+    kGradCam = 0,         // channel means of g, ReLU(sum w A)
+    kGradCamPlusPlus = 1, // Grad-CAM++ default form
+    kGradCamPlusPlusOfficial = 2,
+    kCam = 3,             // given channel weights (the linear layer's rows), no ReLU
+    kHiResCam = 4,
+    kXGradCam = 5,
+    kLayerCam = 6,
+    kCounterfactual = 7,  // Grad-CAM weights of -g
+};
+
+// What cam_maps computes. Results go to the sink in slots: for method k (position in kinds),
+// 4k + 0 its channel weights (M x C; not for HiResCAM / LayerCAM), 4k + 1 its layer maps
+// (M x h x w), 4k + 2 its normalised maps (M x S x S), 4k + 3 their maxima (M; <= 0: an empty
+// map, NaN: a map holding a non-finite value); then 4K + r the input gradient of raw_rules[r]
+// (M x C_in x S_in x S_in); then 4K + R + j the guided product of products[j].
+struct CamJob {
+    std::vector<CamKind> kinds;
+    int layer = 0;                       // the target layer (conv or max-pool output)
+    const float* seeds = nullptr;        // m x classes, host
+    int m = 0;
+    const int* image_of = nullptr;       // m, host
+    const float* cam_weights = nullptr;  // m x C, host: CAM's channel weights (kCam only)
+    int out_size = 0;                    // S: the normalised maps' side
+    std::vector<ReluRule> raw_rules;     // input gradients wanted on the host
+    std::vector<int> products;           // positions in kinds whose maps multiply the guided gradient
+    float gradcampp_eps = 0.f;           // Grad-CAM++ default form's eps (the Java value)
+    float xgradcam_eps = 0.f;            // XGrad-CAM's eps (the Java value)
+};
 
 struct MemoryStats {
     size_t parameters = 0;   // bytes of uploaded weights
@@ -111,8 +144,9 @@ public:
     const LayerInfo& layer(int i) const { return layers_.at(static_cast<size_t>(i)); }
 
     // Copies one layer's canonical kernel (conv (cout, cin, 3, 3), fc (out, in) with inputs in
-    // (c, h, w) order) and bias (nullptr when it has none) from host memory to the device.
-    void upload(int layer, const float* kernel, int64_t kernel_count, const float* bias,
+    // (c, h, w) order) and bias (bias_count 0 when it has none) to the device, on the engine's
+    // stream, and returns when the copies are done. The sources fill page-locked chunks.
+    void upload(int layer, const HostSource& kernel, int64_t kernel_count, const HostSource& bias,
                 int64_t bias_count);
 
     // Page-locked room for `floats` input values; a forward() given this pointer reads the
@@ -123,6 +157,12 @@ public:
     // the input too, layer_count() for none). Returns a pass id for the calls below; the pass
     // holds its arena until release().
     int forward(const float* input, int n, int keep);
+    // Page-locked room for `floats` input values that Java writes into directly (a direct
+    // ByteBuffer over it, JNI inputBuffer), and the forward pass from it. The memory is the
+    // network's until it is freed or grows (a later stage_input with more floats): the Java side
+    // writes and runs the forward under one lock, never keeping the buffer across calls.
+    float* stage_input(size_t floats);
+    int forward_staged(int n, int keep);
     // The same, for n augmented copies of one image made on the device (kernels/augment.cuh):
     // image (C x S x S), fill (C), affine (n x 6), identity (n). Host pointers.
     int forward_warped(const float* image, const float* fill, const double* affine,
@@ -136,9 +176,25 @@ public:
     // the gradient w.r.t. the output of every layer in `capture` (slot = its position there;
     // -1 means the input) and, for each layer in `weight_layers`, its kernel gradient (slot
     // 1000 + 2*position) and bias gradient (slot 1001 + 2*position), summed over seeds.
+    // keep (optional): the gradient w.r.t. the output of keep->layer (-1: the input) is also
+    // copied into keep->into on the device, for the explanation kernels (cam_maps).
+    struct DeviceCapture {
+        int layer;
+        DeviceBuffer* into;
+    };
     void backward(int pass, const float* seeds, int m, const int* image_of, int stop,
                   ReluRule rule, const std::vector<int>& capture,
-                  const std::vector<int>& weight_layers, const HostSink& sink);
+                  const std::vector<int>& weight_layers, const HostSink& sink,
+                  const DeviceCapture* keep = nullptr);
+
+    // The CAM-family step of the explanation on a pass, on the device, in one call (the Java
+    // ForwardPass.camMaps; docs/ALGORITHMS.md sections 3-4): one GRADIENT-rule backward to the
+    // target layer (or to the input when its gradient is wanted too), the channel weights and
+    // layer maps of every requested method with the hand-written kernels (grad_pool, gradcampp,
+    // cam_combine), each upsampled to out_size and divided by its maximum (upsample), the input
+    // gradients of further ReLU rules, and guided products (guided_product). Only the results
+    // cross the bus, to the sink, slot by slot (see CamJob).
+    void cam_maps(int pass, const CamJob& job, const HostSink& sink);
 
     MemoryStats memory() const;
     std::string describe_algorithms() const;  // chosen cuDNN algorithms, for logs
@@ -154,18 +210,29 @@ private:
         int algo = 0;
         int math = 0;  // cudnnMathType_t
         size_t workspace = 0;
+        bool measured = false;  // chosen by cudnnFind*AlgorithmEx (else from the heuristics)
+    };
+    // The device buffers a convolution runs on: forward (x, w, y), backward data (w, dy, dx),
+    // backward filter (x, dy, dw). The measured search runs on them (and writes the output).
+    struct ConvOperands {
+        const void* a;
+        const void* b;
+        void* out;
     };
     enum class Direction : int { kForward = 0, kBackwardData = 1, kBackwardFilter = 2 };
 
     Arena& arena_for(int pass);
     int take_arena(int n, int keep);        // a free arena laid out for (n, keep); returns its index
     void run_layers(Arena& a);              // the layers, from the input already in the arena
+    // A pass: a free arena for (n, keep), its input written by fill_input, then the layers; the
+    // arena is released again if anything throws. Returns the pass id.
+    int run_pass(int n, int keep, const std::function<void(Arena&)>& fill_input);
     const float* arena_ptr(const Arena& a, int layer) const;  // layer -1 = input
     float* arena_ptr(Arena& a, int layer);
     static bool kept(int layer, int keep, int count);
     int64_t volume(int layer) const;  // layer -1 = input
 
-    const ConvPlan& plan(int layer, Direction dir, int batch);
+    const ConvPlan& plan(int layer, Direction dir, int batch, const ConvOperands& ops);
     void set_conv_descriptors(int layer, int batch, int math);
     void fc_forward(const LayerInfo& l, const float* x, float* y, int n, const float* w,
                     const float* b);
@@ -184,7 +251,10 @@ private:
     std::vector<std::unique_ptr<Arena>> arenas_;
     DeviceBuffer grad_[2], gathered_, ones_, image_of_, wgrad_, workspace_;
     DeviceBuffer warp_image_, warp_fill_, warp_affine_, warp_identity_;
-    PinnedBuffer staging_, staging_index_;
+    DeviceBuffer cam_grad_, cam_input_grad_, cam_rows_, cam_weights_, cam_layer_, cam_norm_, cam_max_,
+        cam_product_;
+    PinnedBuffer staging_, staging_index_, input_;
+    size_t input_floats_ = 0;  // the size of the last stage_input
 
     cudnnTensorDescriptor_t x_desc_ = nullptr, y_desc_ = nullptr, bias_desc_ = nullptr;
     cudnnFilterDescriptor_t w_desc_ = nullptr;

@@ -53,11 +53,15 @@ public:
             CUDA_CHECK(cudaMemcpy(ptr_ + at, host.data(), host.size() * sizeof(T),
                                   cudaMemcpyHostToDevice));
     }
-    // Ordered on `stream`; returns once the (pageable) host data has been staged, so `host` may go.
+    // Ordered on `stream`, and the data is on the device when this returns, so `host` may go or
+    // change at once. (The CUDA documentation says an async copy from pageable memory "might be"
+    // synchronous; relying on the staging it usually does would be relying on undocumented
+    // behaviour, and the solver reuses its small host vectors right after uploading them.)
     void upload_on(const std::vector<T>& host, cudaStream_t stream) {
-        if (!host.empty())
-            CUDA_CHECK(cudaMemcpyAsync(ptr_, host.data(), host.size() * sizeof(T),
-                                       cudaMemcpyHostToDevice, stream));
+        if (host.empty()) return;
+        CUDA_CHECK(cudaMemcpyAsync(ptr_, host.data(), host.size() * sizeof(T), cudaMemcpyHostToDevice,
+                                   stream));
+        CUDA_CHECK(cudaStreamSynchronize(stream));
     }
     void zero_on(cudaStream_t stream) {
         if (count_ > 0) CUDA_CHECK(cudaMemsetAsync(ptr_, 0, count_ * sizeof(T), stream));

@@ -9,7 +9,7 @@
 //       static native void freeContext(long context);   // Java guarantees at most once
 //       static native long createNetwork(long context, int[] table, int inChannels, int inSize,
 //                                        int precision);  // table: 7 ints per layer
-//       static native void upload(long net, int layer, float[] kernel, float[] bias);
+//       static native void upload(long net, int layer, float[] kernel, float[] bias);  // bias may be null
 //       static native int forward(long net, float[] input, int n, int keep);
 //       static native int forwardWarped(long net, float[] image, float[] fill, double[] affine,
 //                                       byte[] identity, int n, int keep);
@@ -18,6 +18,12 @@
 //       static native void backward(long net, int pass, float[] seeds, int m, int[] imageOf,
 //                                   int stop, int rule, int[] capture, float[][] captureOut,
 //                                   int[] weightLayers, float[][] weightOut);
+//       static native void camMaps(long net, int pass, float[] seeds, int m, int[] imageOf, int layer,
+//                                  int[] kinds, float[] camWeights, int outSize, float gradCamPlusPlusEps,
+//                                  float xGradCamEps, int[] rawRules, int[] products, float[][] out);
+//                                  // out: the CamJob slots (cudnn_network.h), null where not produced
+//       static native java.nio.ByteBuffer inputBuffer(long net, int floats);  // page-locked, native order
+//       static native int forwardStaged(long net, int n, int keep);  // the input written into inputBuffer
 //       static native long[] memory(long net);
 //       static native String algorithms(long net);
 //       static native void freeNetwork(long net);   // Java guarantees at most once
@@ -98,25 +104,43 @@ void check_jni(JNIEnv* env) {
     if (env->ExceptionCheck()) throw std::runtime_error("JNI call failed");
 }
 
-// A float[] pinned for the duration of a short, JNI-free native section, released on every path.
-class CriticalFloats {
-public:
-    CriticalFloats(JNIEnv* env, jfloatArray a) : env_(env), a_(a) {
-        p_ = a ? static_cast<float*>(env->GetPrimitiveArrayCritical(a, nullptr)) : nullptr;
-        if (a && !p_) throw std::bad_alloc();
-    }
-    ~CriticalFloats() {
-        if (p_) env_->ReleasePrimitiveArrayCritical(a_, p_, JNI_ABORT);  // read only
-    }
-    CriticalFloats(const CriticalFloats&) = delete;
-    CriticalFloats& operator=(const CriticalFloats&) = delete;
-    const float* get() const { return p_; }
+// The seed rows of a backward-like call, checked against the network: (m x classes) seeds and m
+// image indices, copied out of the Java arrays.
+std::vector<float> seed_rows(JNIEnv* env, gradcam4j::CudnnNetwork* nw, jfloatArray seeds, jint m,
+                             jintArray image_of, std::vector<int>& rows) {
+    const int classes = nw->layer(nw->layer_count() - 1).cout;
+    const jsize seeds_len = length_of(env, seeds, "seeds");
+    if (m <= 0 || seeds_len != static_cast<jsize>(m) * classes) throw std::invalid_argument("seeds must be (m x classes)");
+    if (length_of(env, image_of, "imageOf") != m) throw std::invalid_argument("imageOf needs m entries");
+    std::vector<float> s(static_cast<size_t>(seeds_len));
+    env->GetFloatArrayRegion(seeds, 0, seeds_len, s.data());
+    rows.assign(static_cast<size_t>(m), 0);
+    env->GetIntArrayRegion(image_of, 0, m, reinterpret_cast<jint*>(rows.data()));
+    check_jni(env);
+    return s;
+}
 
-private:
-    JNIEnv* env_;
-    jfloatArray a_;
-    float* p_ = nullptr;
-};
+// A Java int[] (not null) as a vector.
+std::vector<int> int_array(JNIEnv* env, jintArray a, const char* what) {
+    const jsize len = length_of(env, a, what);
+    std::vector<int> v(static_cast<size_t>(len));
+    env->GetIntArrayRegion(a, 0, len, reinterpret_cast<jint*>(v.data()));
+    check_jni(env);
+    return v;
+}
+
+// Copies one result into element `index` of a float[][] the caller sized (never resized here).
+void write_result(JNIEnv* env, jobjectArray table, jsize index, const float* data, size_t count) {
+    auto target = static_cast<jfloatArray>(env->GetObjectArrayElement(table, index));
+    check_jni(env);
+    if (!target || static_cast<size_t>(env->GetArrayLength(target)) != count) {
+        throw std::invalid_argument("result array " + std::to_string(index) + " is missing or has the wrong length (need " +
+                                    std::to_string(count) + ")");
+    }
+    env->SetFloatArrayRegion(target, 0, static_cast<jsize>(count), data);
+    env->DeleteLocalRef(target);
+    check_jni(env);
+}
 
 }  // namespace
 
@@ -173,10 +197,15 @@ JNIEXPORT void JNICALL Java_org_gradcam4j_backend_cuda_CudnnEngineNative_upload(
         if (layer < 0 || layer >= n->layer_count()) throw std::invalid_argument("layer out of range");
         const jsize kc = length_of(env, kernel, "kernel");
         const jsize bc = bias ? env->GetArrayLength(bias) : 0;
-        // Critical sections: a one-time copy of up to a few hundred MB without a Java-side copy.
-        CriticalFloats k(env, kernel);
-        CriticalFloats b(env, bias);
-        n->upload(layer, k.get(), kc, b.get(), bc);
+        // Region copies, chunk by chunk, straight into the engine's page-locked staging: no JNI
+        // critical section (which would stall the garbage collector across the whole copy).
+        auto from = [&](jfloatArray a) {
+            return [env, a](int64_t offset, int64_t count, float* dst) {
+                env->GetFloatArrayRegion(a, static_cast<jsize>(offset), static_cast<jsize>(count), dst);
+                check_jni(env);
+            };
+        };
+        n->upload(layer, from(kernel), kc, from(bias), bc);
         return 0;
     });
 }
@@ -249,41 +278,88 @@ JNIEXPORT void JNICALL Java_org_gradcam4j_backend_cuda_CudnnEngineNative_backwar
     jobjectArray weight_out) {
     gradcam4j::jni::guarded<int>(env, 0, [&] {
         gradcam4j::CudnnNetwork* nw = network_of(net);
-        const int classes = nw->layer(nw->layer_count() - 1).cout;
-        const jsize seeds_len = length_of(env, seeds, "seeds");
-        if (m <= 0 || seeds_len != static_cast<jsize>(m) * classes) throw std::invalid_argument("seeds must be (m x classes)");
-        if (length_of(env, image_of, "imageOf") != m) throw std::invalid_argument("imageOf needs m entries");
         if (rule < 0 || rule > 2) throw std::invalid_argument("unknown ReLU rule " + std::to_string(rule));
-        std::vector<float> s(static_cast<size_t>(seeds_len));
-        env->GetFloatArrayRegion(seeds, 0, seeds_len, s.data());
-        std::vector<int> rows(static_cast<size_t>(m));
-        env->GetIntArrayRegion(image_of, 0, m, reinterpret_cast<jint*>(rows.data()));
-        const jsize nc = length_of(env, capture, "capture");
-        std::vector<int> cap(static_cast<size_t>(nc));
-        env->GetIntArrayRegion(capture, 0, nc, reinterpret_cast<jint*>(cap.data()));
-        const jsize nw_layers = length_of(env, weight_layers, "weightLayers");
-        std::vector<int> wl(static_cast<size_t>(nw_layers));
-        env->GetIntArrayRegion(weight_layers, 0, nw_layers, reinterpret_cast<jint*>(wl.data()));
-        check_jni(env);
+        std::vector<int> rows;
+        const std::vector<float> s = seed_rows(env, nw, seeds, m, image_of, rows);
+        const std::vector<int> cap = int_array(env, capture, "capture"), wl = int_array(env, weight_layers, "weightLayers");
+        const jsize nc = static_cast<jsize>(cap.size()), nw_layers = static_cast<jsize>(wl.size());
         if (length_of(env, capture_out, "captureOut") != nc) throw std::invalid_argument("captureOut needs one array per capture");
         if (length_of(env, weight_out, "weightOut") != 2 * nw_layers) throw std::invalid_argument("weightOut needs two arrays per layer");
         nw->backward(pass, s.data(), m, rows.data(), stop, static_cast<gradcam4j::ReluRule>(rule), cap, wl,
                      [&](int slot, const float* data, size_t count) {
-                         jobjectArray table = slot >= 1000 ? weight_out : capture_out;
-                         const jsize index = slot >= 1000 ? slot - 1000 : slot;
-                         auto target = static_cast<jfloatArray>(env->GetObjectArrayElement(table, index));
-                         check_jni(env);
-                         if (!target || static_cast<size_t>(env->GetArrayLength(target)) != count) {
-                             throw std::invalid_argument("result array " + std::to_string(index) +
-                                                         " is missing or has the wrong length (need " +
-                                                         std::to_string(count) + ")");
+                         if (slot >= 1000) {
+                             write_result(env, weight_out, slot - 1000, data, count);
+                         } else {
+                             write_result(env, capture_out, slot, data, count);
                          }
-                         env->SetFloatArrayRegion(target, 0, static_cast<jsize>(count), data);
-                         env->DeleteLocalRef(target);
-                         check_jni(env);
                      });
         return 0;
     });
+}
+
+JNIEXPORT void JNICALL Java_org_gradcam4j_backend_cuda_CudnnEngineNative_camMaps(
+    JNIEnv* env, jclass, jlong net, jint pass, jfloatArray seeds, jint m, jintArray image_of, jint layer,
+    jintArray kinds, jfloatArray cam_weights, jint out_size, jfloat gradcampp_eps, jfloat xgradcam_eps,
+    jintArray raw_rules, jintArray products, jobjectArray out) {
+    gradcam4j::jni::guarded<int>(env, 0, [&] {
+        gradcam4j::CudnnNetwork* nw = network_of(net);
+        if (layer < 0 || layer >= nw->layer_count()) throw std::invalid_argument("target layer out of range");
+        std::vector<int> rows;
+        const std::vector<float> s = seed_rows(env, nw, seeds, m, image_of, rows);
+        const std::vector<int> kind_codes = int_array(env, kinds, "kinds"),
+                               rule_codes = int_array(env, raw_rules, "rawRules"),
+                               product_list = int_array(env, products, "products");
+        gradcam4j::CamJob job;
+        for (int k : kind_codes) {
+            if (k < 0 || k > 7) throw std::invalid_argument("unknown CAM kind " + std::to_string(k));
+            job.kinds.push_back(static_cast<gradcam4j::CamKind>(k));
+        }
+        for (int r : rule_codes) {
+            if (r < 0 || r > 2) throw std::invalid_argument("unknown ReLU rule " + std::to_string(r));
+            job.raw_rules.push_back(static_cast<gradcam4j::ReluRule>(r));
+        }
+        std::vector<float> cw;
+        if (cam_weights) {
+            const int channels = nw->layer(layer).cout;
+            const jsize len = env->GetArrayLength(cam_weights);
+            if (len != static_cast<jsize>(m) * channels) throw std::invalid_argument("CAM weights must be (m x C)");
+            cw.resize(static_cast<size_t>(len));
+            env->GetFloatArrayRegion(cam_weights, 0, len, cw.data());
+            check_jni(env);
+            job.cam_weights = cw.data();
+        }
+        job.layer = layer;
+        job.seeds = s.data();
+        job.m = m;
+        job.image_of = rows.data();
+        job.out_size = out_size;
+        job.products = product_list;
+        job.gradcampp_eps = gradcampp_eps;
+        job.xgradcam_eps = xgradcam_eps;
+        const jsize slots = 4 * static_cast<jsize>(job.kinds.size()) + static_cast<jsize>(job.raw_rules.size()) +
+                            static_cast<jsize>(job.products.size());
+        if (length_of(env, out, "out") != slots) throw std::invalid_argument("out needs " + std::to_string(slots) + " slots");
+        nw->cam_maps(pass, job, [&](int slot, const float* data, size_t count) {
+            write_result(env, out, slot, data, count);
+        });
+        return 0;
+    });
+}
+
+JNIEXPORT jobject JNICALL Java_org_gradcam4j_backend_cuda_CudnnEngineNative_inputBuffer(
+    JNIEnv* env, jclass, jlong net, jint floats) {
+    return gradcam4j::jni::guarded<jobject>(env, nullptr, [&] {
+        if (floats <= 0) throw std::invalid_argument("input buffer size must be positive");
+        float* p = network_of(net)->stage_input(static_cast<size_t>(floats));
+        jobject b = env->NewDirectByteBuffer(p, static_cast<jlong>(floats) * static_cast<jlong>(sizeof(float)));
+        if (!b) throw std::runtime_error("NewDirectByteBuffer failed (direct buffers unsupported?)");
+        return b;
+    });
+}
+
+JNIEXPORT jint JNICALL Java_org_gradcam4j_backend_cuda_CudnnEngineNative_forwardStaged(
+    JNIEnv* env, jclass, jlong net, jint n, jint keep) {
+    return gradcam4j::jni::guarded<jint>(env, -1, [&] { return network_of(net)->forward_staged(n, keep); });
 }
 
 JNIEXPORT jlongArray JNICALL Java_org_gradcam4j_backend_cuda_CudnnEngineNative_memory(

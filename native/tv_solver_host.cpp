@@ -44,6 +44,15 @@ void check_input(const TvOperator& op, const std::vector<double>& observations, 
         op.row_start.back() != static_cast<int>(op.column.size()) || op.column.size() != op.weight.size()) {
         throw std::invalid_argument("malformed observation operator (CSR arrays disagree)");
     }
+    // Row starts must be non-decreasing within [0, nnz]: the kernels index column / weight with
+    // them, so a malformed operator arriving through JNI would otherwise read and write out of
+    // bounds.
+    for (int r = 0; r < op.rows; ++r) {
+        if (op.row_start[r] > op.row_start[r + 1]) {
+            throw std::invalid_argument("malformed observation operator: row " + std::to_string(r) +
+                                        " starts after row " + std::to_string(r + 1));
+        }
+    }
     for (int c : op.column)
         if (c < 0 || c >= n) throw std::invalid_argument("observation operator column out of range");
     if (observations.size() != static_cast<size_t>(problems) * op.rows) {

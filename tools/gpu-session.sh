@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# One checking session on a GPU machine that has no internet and no system JDK. In order:
+# A longer checking session on a GPU machine that has no internet and no system JDK (for the first run, within
+# the lent machines' limits, use tools/gpu-first-run.sh). In order:
 #   1. unpacks the offline kit (Java runtime, JNI headers, compiled classes and tests, test jars, JUnit's console
 #      launcher: made by tools/make-offline-kit.sh, brought along as .offline/gradcam4j-offline-kit.tar.xz);
 #   2. finds cuDNN and cuBLAS in the Python environment's nvidia pip packages (cmake/nvidia_wheel_dirs.py);
@@ -100,19 +101,15 @@ record kit PASS 0 "$(sed -n 's/^commit: //p' "$kit/KIT.txt" 2>/dev/null); $("$ja
 classpath="$kit/classes:$(ls "$kit"/lib/*.jar | paste -sd ':')"
 
 # --- 2. toolchain, cuDNN and cuBLAS ------------------------------------------------------------------------
+# CMake runs the finder itself (GRADCAM4J_PYTHON); here only the loader needs the wheels' library folders.
 wheel_dirs="$("$python" "$root/cmake/nvidia_wheel_dirs.py" 2>/dev/null)"
-cudnn_root="$(sed -n 's/^cudnn=//p' <<< "$wheel_dirs")"
-cublas_root="$(sed -n 's/^cublas=//p' <<< "$wheel_dirs")"
+cudnn_root="$(sed -n 's/^cudnn_library=//p' <<< "$wheel_dirs")"
+cublas_root="$(sed -n 's/^cublas_library=//p' <<< "$wheel_dirs")"
 cmake_args=(-DCMAKE_BUILD_TYPE=Release -DGRADCAM4J_PYTHON="$(command -v "$python" || echo "$python")"
             -DJAVA_INCLUDE_PATH="$kit/jni-include" -DJAVA_INCLUDE_PATH2="$kit/jni-include/linux")
-if [[ -n "$cudnn_root" ]]; then
-  cmake_args+=(-DCUDNN_ROOT="$cudnn_root")
-  export LD_LIBRARY_PATH="$cudnn_root/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
-fi
-if [[ -n "$cublas_root" ]]; then
-  cmake_args+=(-DCUBLAS_ROOT="$cublas_root")
-  export LD_LIBRARY_PATH="$cublas_root/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
-fi
+for lib in "$cudnn_root" "$cublas_root"; do
+  [[ -n "$lib" ]] && export LD_LIBRARY_PATH="$(dirname "$lib")${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+done
 missing="not found in the nvidia packages of $python"
 note "cudnn: ${cudnn_root:-$missing}"
 note "cublas: ${cublas_root:-$missing}"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the offline kit that tools/gpu-session.sh needs on a GPU machine with no internet and no JDK:
+# Builds the offline kit that tools/gpu-first-run.sh needs on a GPU machine with no internet and no JDK:
 #
 #   .offline/kit/runtime/          a jlink'ed Java runtime (from the Temurin JDK under /usr/lib/jvm)
 #   .offline/kit/jni-include/      jni.h and jni_md.h (the runtime has no headers; CMake needs them for the
@@ -11,8 +11,11 @@
 #   .offline/kit/KIT.txt           what went in
 #
 # and packs it as .offline/gradcam4j-offline-kit.tar.xz (.offline/ is git-ignored). xz because it is ~10%
-# smaller than gzip here and the kit has to stay under ~60 MB to travel with a working tree; gpu-session.sh
-# unpacks it with tar, or Python's tarfile where tar lacks xz.
+# smaller than gzip here. The archive travels to the GPU machine together with the working tree, and both
+# together must stay under 64 MiB: the script refuses (exit 1) to leave a kit that would not fit beside the
+# tree as it is now. Lean by construction: only the core module's classes and its test class path, without
+# optional modules' dependencies (Spark, Scala, Hadoop). gpu-first-run.sh unpacks it with tar, or Python's
+# tarfile where tar lacks xz.
 #
 #   tools/make-offline-kit.sh            # JDK: the newest /usr/lib/jvm/temurin-*; override with KIT_JDK=/path
 set -euo pipefail
@@ -22,7 +25,15 @@ cd "$root"
 out="$root/.offline"
 kit="$out/kit"
 archive="$out/gradcam4j-offline-kit.tar.xz"
-limit_mb=60
+limit_bytes=$(( 64 * 1024 * 1024 ))  # the transfer limit for the working tree and the kit together
+margin_bytes=$(( 1024 * 1024 ))      # room for the files a session adds before it carries the tree
+# The core module: the root pom while it is a single module, java/pom.xml once the root aggregates modules.
+pom=(-f pom.xml)
+module="$root"
+if grep -q '<modules>' pom.xml && [[ -f java/pom.xml ]]; then
+  pom=(-f java/pom.xml)
+  module="$root/java"
+fi
 dependency_plugin="org.apache.maven.plugins:maven-dependency-plugin:3.8.1"
 
 # Offline first; online only for what the local repository lacks (the offline attempt's complaint is then noise).
@@ -74,16 +85,16 @@ cp "$jdk/include/jni.h" "$kit/jni-include/"
 cp "$jdk/include/linux/jni_md.h" "$kit/jni-include/linux/"
 
 echo "== classes and tests (compiled, not run)"
-mvn_offline_first -pl java -DskipTests test-compile   # the core module only: the kit has no Spark
-cp -r java/target/classes "$kit/classes"
-cp -r java/target/test-classes "$kit/test-classes"
+mvn_offline_first "${pom[@]}" -DskipTests test-compile
+cp -r "$module/target/classes" "$kit/classes"
+cp -r "$module/target/test-classes" "$kit/test-classes"
 rm -rf "$kit/classes/org/gradcam4j/native"  # a -Pnative build's library: the GPU machine builds its own
 
 echo "== test class path"
-mvn_offline_first -pl java "$dependency_plugin:copy-dependencies" -DincludeScope=test \
-  -DexcludeGroupIds=org.junit.jupiter,org.junit.platform,org.opentest4j,org.apiguardian \
+mvn_offline_first "${pom[@]}" "$dependency_plugin:copy-dependencies" -DincludeScope=test \
+  -DexcludeGroupIds=org.junit.jupiter,org.junit.platform,org.opentest4j,org.apiguardian,org.apache.spark,org.scala-lang,org.scala-lang.modules,org.apache.hadoop \
   -DoutputDirectory="$kit/lib"
-mvn_offline_first "$dependency_plugin:copy" \
+mvn_offline_first "${pom[@]}" "$dependency_plugin:copy" \
   -Dartifact="org.junit.platform:junit-platform-console-standalone:$platform_version" -DoutputDirectory="$kit"
 
 {
@@ -98,9 +109,13 @@ echo "== packing $archive"
 "$kit/runtime/bin/java" -version >/dev/null 2>&1 || { echo "make-offline-kit: the jlink'ed runtime does not start" >&2; exit 1; }
 XZ_OPT="${XZ_OPT:--6}" tar -C "$out" -cJf "$archive" kit
 bytes="$(stat -c %s "$archive")"
-mb=$(( (bytes + 999999) / 1000000 ))
-echo "make-offline-kit: $archive: $mb MB (runtime $(du -sh "$kit/runtime" | cut -f1), jars $(du -sh "$kit/lib" | cut -f1) unpacked)"
-if (( mb > limit_mb )); then
-  echo "make-offline-kit: the kit is over ${limit_mb} MB, too big to carry with a working tree" >&2
+# What travels beside the kit: the tracked files and the untracked ones git does not ignore.
+tree_bytes="$(git ls-files -z --cached --others --exclude-standard | xargs -0 stat -c %s 2>/dev/null | awk '{s += $1} END {print s + 0}')"
+total=$(( bytes + tree_bytes ))
+mib() { awk -v b="$1" 'BEGIN {printf "%.1f MiB", b / 1048576}'; }
+echo "make-offline-kit: $archive: $(mib "$bytes") (runtime $(du -sh "$kit/runtime" | cut -f1), jars $(du -sh "$kit/lib" | cut -f1) unpacked); working tree $(mib "$tree_bytes"); together $(mib "$total") of $(mib "$limit_bytes")"
+if (( total + margin_bytes > limit_bytes )); then
+  echo "make-offline-kit: REFUSED: the kit and the working tree together ($(mib "$total"), plus a $(mib "$margin_bytes") margin) do not fit the $(mib "$limit_bytes") transfer limit; the kit was removed" >&2
+  rm -f "$archive"
   exit 1
 fi

@@ -83,6 +83,12 @@ inline unsigned stride_grid(int64_t work, int threads) {
 constexpr int64_t kMaxGridX = 2147483647;
 constexpr int64_t kMaxGridYZ = 65535;
 
+// gridDim.y for `rows` rows (seed rows, maps) taken by a block loop `for (m = blockIdx.y; m <
+// rows; m += gridDim.y)`: any row count works, the grid never exceeds the y limit.
+inline unsigned grid_y(int64_t rows) {
+    return static_cast<unsigned>(rows < kMaxGridYZ ? rows : kMaxGridYZ);
+}
+
 // Every launcher ends with this: configuration errors (bad grid, no kernel image for this GPU)
 // are reported by cudaGetLastError right after the launch. Asynchronous faults inside a kernel
 // surface at the caller's next synchronising call, which is checked there.

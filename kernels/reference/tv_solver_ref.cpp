@@ -67,19 +67,22 @@ void fgp_iterate(double* qx_out, double* qy_out, double* px, double* py, const d
 
 void fgp_gap(double* gap, const double* w, const double* px, const double* py, double alpha,
              int S, int B) {
+    // TvSuperResolution.Fgp.gap's order: per row, its x-differences, then its y-differences.
     const int64_t n = static_cast<int64_t>(S) * S;
     for (int b = 0; b < B; ++b) {
+        const double* wb = w + b * n;
         double g = 0.0;
-        for (int i = 0; i < n; ++i) {
-            const int y = i / S, x = i % S;
-            const int64_t e = b * n + i;
-            if (x < S - 1) {
-                const double d = w[e + 1] - w[e];
-                g += alpha * std::fabs(d) - px[e] * d;
+        for (int y = 0; y < S; ++y) {
+            const int64_t r = static_cast<int64_t>(y) * S;
+            for (int64_t i = r; i < r + S - 1; ++i) {
+                const double d = wb[i + 1] - wb[i];
+                g += alpha * std::fabs(d) - px[b * n + i] * d;
             }
             if (y < S - 1) {
-                const double d = w[e + S] - w[e];
-                g += alpha * std::fabs(d) - py[e] * d;
+                for (int64_t i = r; i < r + S; ++i) {
+                    const double d = wb[i + S] - wb[i];
+                    g += alpha * std::fabs(d) - py[b * n + i] * d;
+                }
             }
         }
         gap[b] = g;
@@ -87,13 +90,16 @@ void fgp_gap(double* gap, const double* w, const double* px, const double* py, d
 }
 
 void tv_value(double* tv, const double* v, int S, int B) {
+    // TotalVariation.value's order: per row, its x-differences, then its y-differences.
     const int64_t n = static_cast<int64_t>(S) * S;
     for (int b = 0; b < B; ++b) {
+        const double* vb = v + b * n;
         double t = 0.0;
-        for (int i = 0; i < n; ++i) {
-            const int y = i / S, x = i % S;
-            if (x < S - 1) t += std::fabs(v[b * n + i + 1] - v[b * n + i]);
-            if (y < S - 1) t += std::fabs(v[b * n + i + S] - v[b * n + i]);
+        for (int y = 0; y < S; ++y) {
+            const int64_t r = static_cast<int64_t>(y) * S;
+            for (int x = 0; x < S - 1; ++x) t += std::fabs(vb[r + x + 1] - vb[r + x]);
+            if (y < S - 1)
+                for (int x = 0; x < S; ++x) t += std::fabs(vb[r + S + x] - vb[r + x]);
         }
         tv[b] = t;
     }

@@ -31,14 +31,24 @@ void upsample_bilinear(float* out, const float* in, int M, int h, int w, int H, 
     }
 }
 
+// MapOps.normaliseByMax: negatives become 0, a map whose maximum is not positive comes back all
+// zero, and a map holding NaN or an infinity is refused (here: all zero, max reported as NaN).
 void normalise_by_max(float* out, float* max_out, const float* in, int M, int64_t HW) {
     for (int m = 0; m < M; ++m) {
         const float* src = in + static_cast<size_t>(m) * HW;
         float* dst = out + static_cast<size_t>(m) * HW;
         float mx = -INFINITY;
-        for (int64_t i = 0; i < HW; ++i) mx = std::max(mx, src[i]);
-        if (max_out) max_out[m] = HW > 0 ? mx : 0.f;
-        for (int64_t i = 0; i < HW; ++i) dst[i] = mx > 0.f ? src[i] / mx : src[i];
+        bool finite = true;
+        for (int64_t i = 0; i < HW; ++i) {
+            if (!std::isfinite(src[i])) {
+                finite = false;
+            } else if (src[i] > mx) {
+                mx = src[i];
+            }
+        }
+        if (max_out) max_out[m] = !finite ? NAN : HW > 0 ? mx : 0.f;
+        const bool scale = finite && mx > 0.f;
+        for (int64_t i = 0; i < HW; ++i) dst[i] = scale && src[i] > 0.f ? src[i] / mx : 0.f;
     }
 }
 

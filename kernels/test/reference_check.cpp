@@ -4,11 +4,18 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <string>
+#include <sys/stat.h>
+#include <type_traits>
 #include <initializer_list>
 #include <vector>
 
 #include "method_constants.h"
 #include "reference/reference.h"
+#include "test/case_inputs.h"
 
 namespace {
 
@@ -136,6 +143,18 @@ void check_upsample() {
     reference::normalise_by_max(norm.data(), mx.data(), maps.data(), 2, 3);
     expect("normalise: divide by max; zero map stays 0", norm, {0.25, 0.5, 1.0, 0.0, 0.0, 0.0});
     expect("normalise: maxima reported", mx, {4.0, 0.0});
+    // MapOps.normaliseByMax: negatives become 0; a map with max <= 0 is all zero.
+    const std::vector<float> signed_maps = {-2, 1, 4, -1, -3, -0.5};
+    reference::normalise_by_max(norm.data(), mx.data(), signed_maps.data(), 2, 3);
+    expect("normalise: negatives zeroed, non-positive map zeroed", norm, {0.0, 0.25, 1.0, 0.0, 0.0, 0.0});
+    expect("normalise: maxima of signed maps", mx, {4.0, -0.5});
+    const std::vector<float> bad = {1, NAN, 2};
+    std::vector<float> bad_out(3), bad_max(1);
+    reference::normalise_by_max(bad_out.data(), bad_max.data(), bad.data(), 1, 3);
+    expect("normalise: non-finite map zeroed", bad_out, {0.0, 0.0, 0.0});
+    std::printf("%-48s %s\n", "normalise: non-finite map reported as NaN max",
+                std::isnan(bad_max[0]) ? "ok" : "FAIL");
+    if (!std::isnan(bad_max[0])) ++g_failures;
 }
 
 void check_guided_product() {
@@ -229,7 +248,134 @@ void check_augment() {
            {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 1, 2, 10, 4, 5, 10, 7, 8});
 }
 
-int main() {
+namespace {
+
+// ---------------------------------------------------------------------------------------------
+// --dump DIR: the GPU suite's cases (case_inputs.h) with this file's references' outputs, as
+// .npy files, one folder per case, for KernelReferenceJavaParityTest to recompute with the Java
+// CPU implementation (CamMath, MapOps). The references must encode what Java does; this is where
+// that is checked. Cases above kDumpLimit values are left out (the test reads them all).
+
+constexpr size_t kDumpLimit = size_t{1} << 21;
+
+template <typename T>
+void write_npy(const std::string& path, const std::vector<T>& data, std::initializer_list<int64_t> shape) {
+    const char* descr = std::is_same<T, float>::value ? "<f4" : "<i4";
+    std::string dict = std::string("{'descr': '") + descr + "', 'fortran_order': False, 'shape': (";
+    for (int64_t d : shape) dict += std::to_string(d) + ", ";
+    dict += "), }";
+    size_t total = 10 + dict.size() + 1;
+    const size_t padded = (total + 63) / 64 * 64;
+    dict.append(padded - total, ' ');
+    dict += '\n';
+    const uint16_t header_len = static_cast<uint16_t>(dict.size());
+    std::ofstream out(path, std::ios::binary);
+    out.write("\x93NUMPY\x01\x00", 8);
+    const char len[2] = {static_cast<char>(header_len & 0xff), static_cast<char>(header_len >> 8)};
+    out.write(len, 2);
+    out.write(dict.data(), static_cast<std::streamsize>(dict.size()));
+    out.write(reinterpret_cast<const char*>(data.data()), static_cast<std::streamsize>(sizeof(T) * data.size()));
+    if (!out) {
+        std::fprintf(stderr, "cannot write %s\n", path.c_str());
+        std::exit(2);
+    }
+}
+
+std::string make_dir(const std::string& parent, const std::string& name) {
+    const std::string d = parent + "/" + name;
+    mkdir(d.c_str(), 0755);
+    return d;
+}
+
+void dump_cases(const std::string& dir, float xgradcam_eps, float gradcampp_eps) {
+    mkdir(dir.c_str(), 0755);
+    uint32_t seed = 20240917;
+    for (const auto& cs : test::kCamCases) {
+        const int M = cs.M, N = cs.N, C = cs.C, HW = cs.h * cs.w;
+        if (static_cast<size_t>(M) * C * HW > kDumpLimit) continue;
+        const test::CamInputs in = test::make_cam_inputs(cs, seed++);
+        std::vector<int> img = in.image_of;
+        if (img.empty()) for (int m = 0; m < M; ++m) img.push_back(m);
+        const std::string d = make_dir(dir, std::string("cam_") + cs.name);
+        write_npy(d + "/grad.npy", in.grad, {M, C, cs.h, cs.w});
+        write_npy(d + "/act.npy", in.act, {N, C, cs.h, cs.w});
+        write_npy(d + "/image_of.npy", img, {M});
+        write_npy(d + "/weights.npy", in.weights, {M, C});
+        std::vector<float> w(static_cast<size_t>(M) * C), alpha(in.grad.size()), map(static_cast<size_t>(M) * HW);
+        reference::gradcam_weights(w.data(), in.grad.data(), M, C, HW);
+        write_npy(d + "/gradcam_weights.npy", w, {M, C});
+        reference::xgradcam_weights(w.data(), in.grad.data(), in.act.data(), img.data(), M, C, HW, xgradcam_eps);
+        write_npy(d + "/xgradcam_weights.npy", w, {M, C});
+        for (auto form : {GradCamPlusPlusForm::kDefault, GradCamPlusPlusForm::kOfficial}) {
+            const std::string f = form == GradCamPlusPlusForm::kDefault ? "default" : "official";
+            reference::gradcampp_weights(w.data(), alpha.data(), in.grad.data(), in.act.data(), img.data(), M, C,
+                                         HW, form, gradcampp_eps);
+            write_npy(d + "/gradcampp_" + f + "_weights.npy", w, {M, C});
+            write_npy(d + "/gradcampp_" + f + "_alphas.npy", alpha, {M, C, cs.h, cs.w});
+        }
+        for (bool relu : {true, false}) {
+            reference::cam_weighted_sum(map.data(), in.weights.data(), in.act.data(), img.data(), M, C, HW, relu);
+            write_npy(d + (relu ? "/weighted_sum_relu.npy" : "/weighted_sum_linear.npy"), map, {M, cs.h, cs.w});
+        }
+        reference::cam_elementwise(map.data(), in.grad.data(), in.act.data(), img.data(), M, C, HW, ElementwiseCam::kHiResCam);
+        write_npy(d + "/hirescam.npy", map, {M, cs.h, cs.w});
+        reference::cam_elementwise(map.data(), in.grad.data(), in.act.data(), img.data(), M, C, HW, ElementwiseCam::kLayerCam);
+        write_npy(d + "/layercam.npy", map, {M, cs.h, cs.w});
+    }
+    for (const auto& cs : test::kUpsampleCases) {
+        if (static_cast<size_t>(cs.M) * cs.H * cs.W > kDumpLimit) continue;
+        const std::vector<float> in = test::make_upsample_input(cs, seed++);
+        std::vector<float> out(static_cast<size_t>(cs.M) * cs.H * cs.W);
+        reference::upsample_bilinear(out.data(), in.data(), cs.M, cs.h, cs.w, cs.H, cs.W);
+        const std::string d = make_dir(dir, std::string("upsample_") + cs.name);
+        write_npy(d + "/in.npy", in, {cs.M, cs.h, cs.w});
+        write_npy(d + "/out.npy", out, {cs.M, cs.H, cs.W});
+    }
+    for (const auto& cs : test::kNormaliseCases) {
+        if (static_cast<size_t>(cs.M) * cs.HW > kDumpLimit) continue;
+        const std::vector<float> in = test::make_normalise_input(cs, seed++);
+        std::vector<float> out(in.size()), mx(static_cast<size_t>(cs.M));
+        reference::normalise_by_max(out.data(), mx.data(), in.data(), cs.M, cs.HW);
+        const std::string d = make_dir(dir, std::string("normalise_") + cs.name);
+        write_npy(d + "/in.npy", in, {cs.M, 1, cs.HW});
+        write_npy(d + "/out.npy", out, {cs.M, 1, cs.HW});
+        write_npy(d + "/max.npy", mx, {cs.M});
+    }
+    for (const auto& cs : test::kProductCases) {
+        if (static_cast<size_t>(cs.M) * cs.C * cs.HW > kDumpLimit) continue;
+        const test::ProductInputs in = test::make_product_inputs(cs, seed++);
+        std::vector<float> out(in.guided.size());
+        reference::guided_product(out.data(), in.guided.data(), in.map.data(), cs.M, cs.C, cs.HW);
+        const std::string d = make_dir(dir, std::string("product_") + cs.name);
+        write_npy(d + "/guided.npy", in.guided, {cs.M, cs.C, 1, cs.HW});
+        write_npy(d + "/map.npy", in.map, {cs.M, 1, cs.HW});
+        write_npy(d + "/out.npy", out, {cs.M, cs.C, 1, cs.HW});
+    }
+    std::printf("dumped the cases to %s\n", dir.c_str());
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::string dump_dir;
+    float xgradcam_eps = 1e-7f, gradcampp_eps = 1e-6f;
+    for (int i = 1; i < argc; ++i) {
+        const std::string a = argv[i];
+        if (a == "--dump" && i + 1 < argc) {
+            dump_dir = argv[++i];
+        } else if (a == "--xgradcam-eps" && i + 1 < argc) {
+            xgradcam_eps = std::strtof(argv[++i], nullptr);
+        } else if (a == "--gradcampp-eps" && i + 1 < argc) {
+            gradcampp_eps = std::strtof(argv[++i], nullptr);
+        } else {
+            std::fprintf(stderr, "usage: %s [--dump DIR [--xgradcam-eps E] [--gradcampp-eps E]]\n", argv[0]);
+            return 2;
+        }
+    }
+    if (!dump_dir.empty()) {
+        dump_cases(dump_dir, xgradcam_eps, gradcampp_eps);
+        return 0;
+    }
     check_grad_pool();
     check_gradcampp();
     check_cam_combine();

@@ -1,5 +1,6 @@
 package org.gradcam4j.backend;
 
+import org.gradcam4j.augment.SuperResolutionSolver;
 import org.gradcam4j.model.Model;
 
 /**
@@ -16,6 +17,14 @@ public interface Backend extends AutoCloseable {
 
     /** Prepares a model for this backend. The network owns whatever it allocated; close it when done. */
     Network load(Model model);
+
+    /**
+     * The super-resolution solver to run on this backend for {@code solver} (Augmented Grad-CAM): the backend's own
+     * version of the same algorithm where it has one (the CUDA backend solves on its device, step for step as the
+     * CPU solver), else {@code solver} itself. A capability asked of the backend, so that callers need not know
+     * which backend they run on.
+     */
+    default SuperResolutionSolver superResolution(SuperResolutionSolver solver) { return solver; }
 
     @Override
     default void close() {}

@@ -3,6 +3,9 @@ package org.gradcam4j.explain;
 import org.gradcam4j.InvalidInputException;
 import java.util.logging.Logger;
 import org.gradcam4j.backend.Backend;
+import org.gradcam4j.backend.DeviceOutOfMemoryException;
+import org.gradcam4j.backend.Network;
+import org.gradcam4j.model.Model;
 import org.gradcam4j.backend.cpu.CpuBackend;
 import org.gradcam4j.backend.cuda.CudaBackend;
 import org.gradcam4j.backend.cuda.CudaException;
@@ -59,6 +62,34 @@ public final class Backends {
                 }
             }
             default -> { return new Choice(cpu(threads), null); }
+        }
+    }
+
+    /** A backend and the model loaded on it; the caller owns both. */
+    public record Loaded(Backend backend, Network network) {}
+
+    /**
+     * {@link #open} and load the model. Under {@code auto}, a device backend that fails to load the model (too little
+     * device memory for its weights, say) gives way to the CPU with a warning.
+     */
+    public static Loaded load(Model model, Device device, int threads, CudaPrecision precision) {
+        Backend backend = open(device, threads, precision);
+        try {
+            return loadOn(backend, model);
+        } catch (CudaException | DeviceOutOfMemoryException e) {
+            if (device != Device.AUTO || backend instanceof CpuBackend) throw e;
+            LOG.warning(() -> "device auto: the " + backend.name() + " backend could not load the model, using the CPU: " + e.getMessage());
+            return loadOn(cpu(threads), model);
+        }
+    }
+
+    /** Loads the model on {@code backend}; closes the backend when that fails. */
+    public static Loaded loadOn(Backend backend, Model model) {
+        try {
+            return new Loaded(backend, backend.load(model));
+        } catch (RuntimeException e) {
+            backend.close();
+            throw e;
         }
     }
 

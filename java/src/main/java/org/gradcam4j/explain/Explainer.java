@@ -11,18 +11,15 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.logging.Logger;
 import org.gradcam4j.augment.AugmentedGradCam;
 import org.gradcam4j.augment.AugmentedGradCam.Aggregation;
-import org.gradcam4j.augment.CudaSuperResolution;
-import org.gradcam4j.augment.SeedAdamSuperResolution;
-import org.gradcam4j.augment.TvSuperResolution;
 import org.gradcam4j.backend.Backend;
 import org.gradcam4j.backend.BackwardRequest;
+import org.gradcam4j.backend.CamMaps;
+import org.gradcam4j.backend.CamRequest;
+import org.gradcam4j.backend.DeviceOutOfMemoryException;
 import org.gradcam4j.backend.ForwardPass;
 import org.gradcam4j.backend.Gradients;
 import org.gradcam4j.backend.Network;
 import org.gradcam4j.backend.ReluRule;
-import org.gradcam4j.backend.cuda.CudaBackend;
-import org.gradcam4j.backend.cuda.CudaException;
-import org.gradcam4j.backend.cuda.CudaOutOfMemoryException;
 import org.gradcam4j.backend.cuda.CudaPrecision;
 import org.gradcam4j.image.InputGeometry;
 import org.gradcam4j.image.LoadedImage;
@@ -96,7 +93,7 @@ public final class Explainer implements AutoCloseable {
     private final ReentrantLock lock = new ReentrantLock();
     private volatile boolean closed;
 
-    private Explainer(Model model, Options options, Prepared prepared) {
+    private Explainer(Model model, Options options, Backends.Loaded prepared) {
         this.model = model;
         this.options = options;
         this.backend = prepared.backend();
@@ -105,7 +102,9 @@ public final class Explainer implements AutoCloseable {
     }
 
     /** An explainer for a model already loaded. */
-    public static Explainer of(Model model, Options options) { return new Explainer(model, options, prepare(model, options)); }
+    public static Explainer of(Model model, Options options) {
+        return new Explainer(model, options, Backends.load(model, options.device(), options.threads(), options.precision()));
+    }
 
     /**
      * An explainer on a backend the caller chose (a CUDA device other than 0, a CPU backend with its own thread
@@ -113,35 +112,7 @@ public final class Explainer implements AutoCloseable {
      * from here on and closes it with itself.
      */
     public static Explainer of(Model model, Backend backend, Options options) {
-        return new Explainer(model, options, loadOn(backend, model));
-    }
-
-    private record Prepared(Backend backend, Network network) {}
-
-    /**
-     * The backend {@link Backends#open} picks; under {@code auto}, a CUDA backend that fails to load the model (too
-     * little device memory for its weights, say) gives way to the CPU with a warning.
-     */
-    private static Prepared prepare(Model model, Options o) {
-        Backend backend = Backends.open(o.device(), o.threads(), o.precision());
-        if (backend instanceof CudaBackend && o.device() == Device.AUTO) {
-            try {
-                return loadOn(backend, model);
-            } catch (CudaException e) {
-                LOG.warning(() -> "device auto: the CUDA backend could not load the model, using the CPU: " + e.getMessage());
-                return loadOn(Backends.cpu(o.threads()), model);
-            }
-        }
-        return loadOn(backend, model);
-    }
-
-    private static Prepared loadOn(Backend backend, Model model) {
-        try {
-            return new Prepared(backend, backend.load(model));
-        } catch (RuntimeException e) {
-            backend.close();
-            throw e;
-        }
+        return new Explainer(model, options, Backends.loadOn(backend, model));
     }
 
     public Model model() { return model; }
@@ -199,10 +170,10 @@ public final class Explainer implements AutoCloseable {
     private <T> List<T> splittingOnOutOfMemory(List<LoadedImage> images, int offset, BatchWork<T> work) {
         try {
             return work.run(images, offset);
-        } catch (CudaOutOfMemoryException e) {
+        } catch (DeviceOutOfMemoryException e) {
             if (images.size() == 1) throw e;
             int half = images.size() / 2;
-            LOG.warning(() -> "the GPU ran out of memory on a batch of " + images.size() + " images; retrying as "
+            LOG.warning(() -> "the device ran out of memory on a batch of " + images.size() + " images; retrying as "
                     + half + " + " + (images.size() - half) + " (use a smaller --batch to avoid the retries)");
             List<T> out = new ArrayList<>(splittingOnOutOfMemory(images.subList(0, half), offset, work));
             out.addAll(splittingOnOutOfMemory(images.subList(half, images.size()), offset + half, work));
@@ -286,22 +257,13 @@ public final class Explainer implements AutoCloseable {
         return plan.augmented().isEmpty() ? out : addAugmented(batch, plan, req, out);
     }
 
-    /** On the CUDA backend the super-resolution solves run on the same device, with the same algorithm. */
-    private AugmentedGradCam.Settings onDevice(AugmentedGradCam.Settings settings) {
-        if (backend instanceof CudaBackend cuda && (settings.solver() instanceof TvSuperResolution
-                || settings.solver() instanceof SeedAdamSuperResolution)) {
-            return settings.withSolver(new CudaSuperResolution(settings.solver(), cuda.device().index()));
-        }
-        return settings;
-    }
-
     /**
      * The {@code augmented-*} maps: for each image, its copies through the network (the classes already chosen
      * on the image itself), then every image's and class's aggregations at once, so the TV solves of the batch are
      * one batch for the solver. Added after the other maps of each class.
      */
     private List<ImageExplanation> addAugmented(Preprocessor.Batch batch, Plan plan, ExplainRequest req, List<ImageExplanation> direct) {
-        AugmentedGradCam aug = new AugmentedGradCam(network, model.preprocessing(), options.maxBatch(), onDevice(req.augmentation()));
+        AugmentedGradCam aug = new AugmentedGradCam(network, model.preprocessing(), options.maxBatch(), req.augmentation().withSolver(backend.superResolution(req.augmentation().solver())));
         int size = model.architecture().inputSize();
         List<AugmentedGradCam.Observations> observations = new ArrayList<>();
         for (int i = 0; i < direct.size(); i++) {
@@ -363,38 +325,19 @@ public final class Explainer implements AutoCloseable {
             int[] classOf = classOfList.stream().mapToInt(Integer::intValue).toArray();
             Tensor seeds = seeds(req.score(), probs, imageOf, classOf, classes);
 
-            // CAM family
-            Map<Method, CamLayerMaps> layerMaps = new LinkedHashMap<>();
-            Map<ReluRule, Tensor> inputGrads = new LinkedHashMap<>();
-            Tensor act = pass.activation(plan.layer());
-            if (plan.camGradients() || plan.inputRules().contains(ReluRule.GRADIENT)) {
-                boolean toInput = plan.inputRules().contains(ReluRule.GRADIENT);
-                Gradients g = pass.backward(new BackwardRequest(seeds, imageOf, toInput ? Architecture.INPUT : plan.layer(),
-                        ReluRule.GRADIENT, Set.of(plan.layer()), Set.of()));
-                Tensor layerGrad = g.at(plan.layer());
-                for (Method cm : plan.camsComputed()) {
-                    if (cm.needsLayerGradients()) layerMaps.put(cm, CamMath.compute(cm, act, layerGrad, imageOf));
-                }
-                if (toInput) inputGrads.put(ReluRule.GRADIENT, g.at(Architecture.INPUT));
-            }
-            if (plan.camsComputed().contains(Method.CAM)) {
-                Tensor w = model.weights().kernel("predictions");
-                layerMaps.put(Method.CAM, CamMath.cam(act, w, classOf, imageOf));
-            }
-            for (ReluRule rule : plan.inputRules()) {
-                if (inputGrads.containsKey(rule)) continue;
-                inputGrads.put(rule, pass.backward(new BackwardRequest(seeds, imageOf, Architecture.INPUT, rule, Set.of(), Set.of()))
-                        .at(Architecture.INPUT));
-            }
-
-            // upsample + normalise each computed CAM
+            // The CAM-family step, on the backend (on a GPU: where the activations are; only the maps come back)
             int size = model.architecture().inputSize();
-            Map<Method, NormalisedMaps> normalised = new LinkedHashMap<>();
-            for (Map.Entry<Method, CamLayerMaps> e : layerMaps.entrySet()) {
-                Tensor raw = e.getValue().layerMaps();
-                Tensor up = MapOps.upsampleBilinear(raw, size, size);
-                normalised.put(e.getKey(), MapOps.normaliseByMax(up));
+            Set<Method> products = new java.util.LinkedHashSet<>();
+            Set<ReluRule> rawGradients = new java.util.LinkedHashSet<>();
+            for (Method gm : plan.grads()) {
+                if (gm.guidingCam().isPresent()) products.add(gm.guidingCam().get());
+                else rawGradients.add(gm.reluRule());
             }
+            Tensor linear = plan.camsComputed().contains(Method.CAM) ? model.weights().kernel("predictions") : null;
+            CamMaps cams = pass.camMaps(new CamRequest(seeds, imageOf, classOf, plan.layer(), plan.camsComputed(), linear, size,
+                    rawGradients, products));
+            Map<Method, CamLayerMaps> layerMaps = cams.layerMaps();
+            Map<Method, NormalisedMaps> normalised = cams.normalised();
 
             // assemble per image
             ChannelOrder order = model.preprocessing().channelOrder();
@@ -413,12 +356,10 @@ public final class Explainer implements AutoCloseable {
                     }
                     Map<String, GradientResult> grads = new LinkedHashMap<>();
                     for (Method gm : plan.grads()) {
-                        Tensor grad = toRgb(inputGrads.get(gm.reluRule()).slice(r), order);
-                        if (gm.guidingCam().isPresent()) {
-                            Tensor cam = normalised.get(gm.guidingCam().get()).maps().slice(r);
-                            grad = MapOps.guidedProduct(grad.reshape(1, 3, size, size), cam.reshape(1, size, size)).reshape(3, size, size);
-                        }
-                        grads.put(gm.token(), new GradientResult(gm.token(), grad));
+                        // the products are per pixel, so channel order and product commute
+                        Tensor grad = gm.guidingCam().isPresent() ? cams.guidedProducts().get(gm.guidingCam().get()).slice(r)
+                                : cams.inputGradients().get(gm.reluRule()).slice(r);
+                        grads.put(gm.token(), new GradientResult(gm.token(), toRgb(grad, order)));
                     }
                     int c = classOf[r];
                     ce.add(new ClassExplanation(c, labels.id(c), labels.name(c), logits.data()[i * classes + c],

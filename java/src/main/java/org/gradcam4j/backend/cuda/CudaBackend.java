@@ -5,7 +5,12 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Supplier;
+import org.gradcam4j.augment.CudaSuperResolution;
+import org.gradcam4j.augment.SeedAdamSuperResolution;
+import org.gradcam4j.augment.SuperResolutionSolver;
+import org.gradcam4j.augment.TvSuperResolution;
 import org.gradcam4j.backend.Backend;
+import org.gradcam4j.backend.DeviceOutOfMemoryException;
 import org.gradcam4j.backend.Network;
 import org.gradcam4j.model.Model;
 
@@ -19,7 +24,9 @@ import org.gradcam4j.model.Model;
  *
  * <p>Failures: a CUDA, cuDNN or cuBLAS error other than out-of-memory marks the backend failed, and every later
  * call fails fast with the first error (a kernel fault leaves the CUDA context unusable). Out-of-memory
- * ({@link CudaOutOfMemoryException}) leaves it usable: the caller may retry with a smaller batch.
+ * ({@link CudaOutOfMemoryException} from the native side, raised to callers as the backend-neutral
+ * {@link DeviceOutOfMemoryException} with it as the cause) leaves it usable: the caller may retry with a smaller
+ * batch.
  *
  * <p>Thread-safety: all native calls on one backend are serialised (one stream and one set of library handles).
  */
@@ -72,6 +79,15 @@ public final class CudaBackend implements Backend {
     }
 
     public CudaRuntime.Device device() { return device; }
+
+    /** The TV and seed solvers run on this device ({@link CudaSuperResolution}); others stay as they are. */
+    @Override
+    public SuperResolutionSolver superResolution(SuperResolutionSolver solver) {
+        if (solver instanceof TvSuperResolution || solver instanceof SeedAdamSuperResolution) {
+            return new CudaSuperResolution(solver, device.index());
+        }
+        return solver;
+    }
 
     public CudaPrecision precision() { return precision; }
 
@@ -128,7 +144,7 @@ public final class CudaBackend implements Backend {
         try {
             return nativeCall.get();
         } catch (CudaOutOfMemoryException e) {
-            throw e;
+            throw new DeviceOutOfMemoryException("CUDA device " + device.index() + ": " + e.getMessage(), e);
         } catch (CudaException e) {
             if (e.api().isPresent()) failure = e;  // a library error; argument errors have no api part
             throw e;
@@ -151,9 +167,12 @@ public final class CudaBackend implements Backend {
         }
     }
 
-    /** Closes the networks still open on this backend, then the device context. */
+    /**
+     * Closes the networks still open on this backend, then the device context, under the backend's lock: a call
+     * queued on another thread either runs before (and completes) or finds the handles closed.
+     */
     @Override
-    public void close() {
+    public synchronized void close() {
         List<CudaNetwork> open;
         synchronized (networks) {
             open = List.copyOf(networks);

@@ -42,7 +42,7 @@ public final class CudaNetwork implements Network {
                 float[] kernel = model.weights().kernel(l.name()).data();
                 float[] bias = l.bias() ? model.weights().bias(l.name()).data() : null;
                 int layer = i;
-                backend.run(() -> CudnnEngineNative.upload(h, layer, kernel, bias));
+                backend.run(() -> CudnnEngineNative.upload(handle(), layer, kernel, bias));
             }
         } catch (RuntimeException | Error e) {
             close();
@@ -56,6 +56,11 @@ public final class CudaNetwork implements Network {
 
     CudaPrecision precision() { return precision; }
 
+    /**
+     * The native pointer. Read it only inside a {@link CudaBackend#call} (the backend's lock), in the same call
+     * that uses it: {@link #close()} frees it under that lock, so a pointer read outside could be freed by another
+     * thread before the queued call runs.
+     */
     long handle() {
         long h = handle.get();
         if (h == 0) throw new IllegalStateException("network is closed");
@@ -64,17 +69,23 @@ public final class CudaNetwork implements Network {
 
     @Override
     public ForwardPass forward(Tensor input, String keepFrom) {
-        long h = handle();
         int keep = PassChecks.forward(arch, input, keepFrom);
         int n = input.dim(0);
-        int pass = backend.call(() -> CudnnEngineNative.forward(h, input.data(), n, keep));
+        float[] values = input.data();
+        // The input goes straight into the engine's page-locked buffer (a direct ByteBuffer over it), then up with an
+        // asynchronous copy ordered before the layers; write and forward under one lock (the buffer may move later).
+        int pass = backend.call(() -> {
+            long h = handle();
+            java.nio.ByteBuffer staged = CudnnEngineNative.inputBuffer(h, values.length).order(java.nio.ByteOrder.nativeOrder());
+            staged.asFloatBuffer().put(values);
+            return CudnnEngineNative.forwardStaged(h, n, keep);
+        });
         return new CudaForwardPass(this, n, keep, pass);
     }
 
     /** The copies are made on the device from one uploaded image. */
     @Override
     public java.util.Optional<ForwardPass> forwardWarped(Tensor image, float[] fill, double[] affine, boolean[] identity, String keepFrom) {
-        long h = handle();
         int s = arch.inputSize(), c = arch.inputChannels(), n = identity.length;
         if (image.rank() != 3 || image.dim(0) != c || image.dim(1) != s || image.dim(2) != s) {
             throw new IllegalArgumentException("image must be (" + c + " x " + s + " x " + s + "), got " + image);
@@ -83,31 +94,28 @@ public final class CudaNetwork implements Network {
         int keep = PassChecks.keepIndex(arch, keepFrom);
         byte[] id = new byte[n];
         for (int k = 0; k < n; k++) id[k] = (byte) (identity[k] ? 1 : 0);
-        int pass = backend.call(() -> CudnnEngineNative.forwardWarped(h, image.data(), fill, affine, id, n, keep));
+        int pass = backend.call(() -> CudnnEngineNative.forwardWarped(handle(), image.data(), fill, affine, id, n, keep));
         return java.util.Optional.of(new CudaForwardPass(this, n, keep, pass));
     }
 
     /** Uploads one layer's new parameters into the existing device allocation (training). */
     @Override
     public boolean updateParameters(String layer, Tensor kernel, Tensor bias) {
-        long h = handle();
         int i = PassChecks.parameters(arch, layer, kernel, bias);
         float[] k = kernel.data(), b = bias == null ? null : bias.data();
-        backend.run(() -> CudnnEngineNative.upload(h, i, k, b));
+        backend.run(() -> CudnnEngineNative.upload(handle(), i, k, b));
         return true;
     }
 
     /** Device memory held by this network and the device's free / total, for logs and benchmarks. */
     public MemoryUse memory() {
-        long h = handle();
-        long[] m = backend.call(() -> CudnnEngineNative.memory(h));
+        long[] m = backend.call(() -> CudnnEngineNative.memory(handle()));
         return new MemoryUse(m[0], m[1], m[2], m[3], m[4], m[5]);
     }
 
     /** The cuDNN algorithm chosen for each layer, direction and batch size so far. */
     public String algorithms() {
-        long h = handle();
-        return backend.call(() -> CudnnEngineNative.algorithms(h));
+        return backend.call(() -> CudnnEngineNative.algorithms(handle()));
     }
 
     /** Bytes. */
@@ -115,12 +123,13 @@ public final class CudaNetwork implements Network {
         public long total() { return parameters + arenas + scratch + workspace; }
     }
 
+    /** Frees the native network under the backend's lock, so no call of another thread can still be using it. */
     @Override
     public void close() {
-        long h = handle.getAndSet(0);
-        if (h != 0) {
-            backend.runEvenIfFailed(() -> CudnnEngineNative.freeNetwork(h));
-            backend.closed(this);
-        }
+        backend.runEvenIfFailed(() -> {
+            long h = handle.getAndSet(0);
+            if (h != 0) CudnnEngineNative.freeNetwork(h);
+        });
+        backend.closed(this);
     }
 }

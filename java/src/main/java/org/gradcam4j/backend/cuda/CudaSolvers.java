@@ -34,8 +34,8 @@ public final class CudaSolvers {
         check(device);
         float[] maps = new float[problems * op.size() * op.size()];
         double[] stats = new double[5 * problems];
-        CudaSolverNative.solveDefault(device, op.size(), op.rowStart(), op.column(), op.weight(), problems, observations, powerStart,
-                settings, limits, maps, stats);
+        neutralOutOfMemory(() -> CudaSolverNative.solveDefault(device, op.size(), op.rowStart(), op.column(), op.weight(), problems,
+                observations, powerStart, settings, limits, maps, stats));
         return new Results(maps, stats);
     }
 
@@ -44,9 +44,18 @@ public final class CudaSolvers {
         check(device);
         float[] maps = new float[problems * op.size() * op.size()];
         double[] stats = new double[5 * problems];
-        CudaSolverNative.solveSeed(device, op.size(), op.rowStart(), op.column(), op.weight(), problems, observations, settings, steps,
-                maps, stats);
+        neutralOutOfMemory(() -> CudaSolverNative.solveSeed(device, op.size(), op.rowStart(), op.column(), op.weight(), problems,
+                observations, settings, steps, maps, stats));
         return new Results(maps, stats);
+    }
+
+    /** Device memory exhaustion as the backend-neutral exception callers split work on, like the backend's calls. */
+    private static void neutralOutOfMemory(Runnable nativeCall) {
+        try {
+            nativeCall.run();
+        } catch (CudaOutOfMemoryException e) {
+            throw new org.gradcam4j.backend.DeviceOutOfMemoryException("GPU super-resolution solver: " + e.getMessage(), e);
+        }
     }
 
     private static void check(int device) {

@@ -51,6 +51,26 @@ final class CudnnEngineNative {
                                 int[] capture, float[][] captureOut, int[] weightLayers, float[][] weightOut);
 
     /** Bytes: parameters, arenas, scratch, workspace, device free, device total. */
+    /**
+     * The CAM-family step on a pass, on the device (native/cudnn_network.h, CamJob): {@code kinds} are
+     * {@code CamKind} codes, {@code rawRules} {@link org.gradcam4j.backend.ReluRule} ordinals, {@code products}
+     * positions in {@code kinds}; {@code out} holds 4 slots per kind (weights or null, layer maps, normalised maps,
+     * maxima), then one per raw rule, then one per product, each sized by the caller.
+     */
+    static native void camMaps(long network, int pass, float[] seeds, int m, int[] imageOf, int layer, int[] kinds,
+                               float[] camWeights, int outSize, float gradCamPlusPlusEps, float xGradCamEps, int[] rawRules,
+                               int[] products, float[][] out);
+
+    /**
+     * Page-locked room for {@code floats} input values as a direct buffer (native byte order) that the caller fills
+     * and then runs {@link #forwardStaged} on, both inside one backend call: the memory is reused and may move on the
+     * next call.
+     */
+    static native java.nio.ByteBuffer inputBuffer(long network, int floats);
+
+    /** A forward pass from the input written into {@link #inputBuffer}; returns the pass id. */
+    static native int forwardStaged(long network, int n, int keep);
+
     static native long[] memory(long network);
 
     /** The cuDNN algorithm chosen per layer, direction and batch so far, one per line. */

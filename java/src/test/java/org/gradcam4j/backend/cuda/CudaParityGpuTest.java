@@ -66,11 +66,13 @@ class CudaParityGpuTest {
         return Stream.of(Arguments.of("vgg16", 1), Arguments.of("vgg16", 8), Arguments.of("vgg19", 1), Arguments.of("vgg19", 8));
     }
 
-    private static Tensor input(int n, int seed) {
+    private static Tensor input(int n, int seed) { return input(n, seed, 224); }
+
+    private static Tensor input(int n, int seed, int size) {
         SplittableRandom r = new SplittableRandom(seed);
-        float[] x = new float[n * 3 * 224 * 224];
+        float[] x = new float[n * 3 * size * size];
         for (int i = 0; i < x.length; i++) x[i] = (float) (r.nextDouble() * 200 - 100);  // Keras caffe-style range
-        return new Tensor(x, n, 3, 224, 224);
+        return new Tensor(x, n, 3, size, size);
     }
 
     private static void check(String what, Tensor got, Tensor want, double tol) {
@@ -106,6 +108,55 @@ class CudaParityGpuTest {
                 for (String k : ga.weightGrads().keySet()) check(t + k + " gradient", gb.weightGrads().get(k), ga.weightGrads().get(k), 1e-3);
             }
             System.out.println("gpu-parity " + tag + "memory " + ((CudaNetwork) dev).memory());
+        }
+    }
+
+    /**
+     * {@code ForwardPass.camMaps}, the CAM-family step the facade asks of a backend: on the CUDA backend the
+     * hand-written kernels in one native call, against the CPU backend's CamMath / MapOps. Every CAM method (CAM on
+     * a network with a global-average-pooling head, the others on VGG16 too), several classes per image (gathered
+     * seed rows), the input gradients of every ReLU rule and both Guided Grad-CAM products.
+     */
+    @ParameterizedTest(name = "{0}: camMaps, every CAM method")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"cam-head", "vgg16"})
+    void camMapsMatchTheCpuBackend(String which) {
+        Architecture arch = which.equals("vgg16") ? Architecture.vgg16()
+                : Architecture.custom("cam19", 64, new int[] {2, 2, 4, 4, 4}, new int[] {8, 16, 32, 64, 64}, new int[0], 10,
+                        org.gradcam4j.model.Head.GAP, 48);
+        Model model = RandomWeights.model(arch, 8);
+        int s = arch.inputSize(), batch = 3, classes = arch.numClasses();
+        boolean camHead = arch.head() == org.gradcam4j.model.Head.GAP;
+        String layer = camHead ? arch.layers().get(arch.indexOf("gap") - 1).name() : arch.defaultTargetLayer();
+        int[] imageOf = {0, 0, 1, 2, 2, 2};
+        int[] classOf = {1, 7 % classes, 3, 0, 5 % classes, 9 % classes};
+        Tensor seeds = BackwardRequest.oneHot(classOf, classes);
+        java.util.Set<org.gradcam4j.method.Method> methods = new java.util.LinkedHashSet<>(java.util.Arrays.stream(org.gradcam4j.method.Method.values()).filter(org.gradcam4j.method.Method::isCam).toList());
+        if (!camHead) methods.remove(org.gradcam4j.method.Method.CAM);
+        org.gradcam4j.backend.CamRequest req = new org.gradcam4j.backend.CamRequest(seeds, imageOf, classOf, layer, methods,
+                camHead ? model.weights().kernel("predictions") : null, s, Set.of(ReluRule.values()),
+                Set.of(org.gradcam4j.method.Method.GRADCAM, org.gradcam4j.method.Method.GRADCAM_PP));
+        Tensor x = input(batch, 4, s);
+        try (CudaBackend gpu = CudaBackend.open(0, CudaPrecision.FP32);
+             Network ref = cpu.load(model); Network dev = gpu.loadUnchecked(model, CudaPrecision.FP32);
+             ForwardPass a = ref.forward(x, Architecture.INPUT); ForwardPass b = dev.forward(x, Architecture.INPUT)) {
+            org.gradcam4j.backend.CamMaps want = a.camMaps(req), got = b.camMaps(req);
+            for (org.gradcam4j.method.Method m : methods) {
+                String t = which + " " + m.token() + " ";
+                var lw = want.layerMaps().get(m);
+                var lg = got.layerMaps().get(m);
+                check(t + "layer maps", lg.layerMaps(), lw.layerMaps(), 1e-4);
+                if (lw.hasChannelWeights()) check(t + "channel weights", lg.channelWeights(), lw.channelWeights(), 1e-4);
+                check(t + "normalised maps", got.normalised().get(m).maps(), want.normalised().get(m).maps(), 1e-4);
+                for (int r = 0; r < imageOf.length; r++) {
+                    assertEquals(want.normalised().get(m).isEmpty(r), got.normalised().get(m).isEmpty(r), t + "empty flag " + r);
+                }
+            }
+            for (ReluRule rule : ReluRule.values()) {
+                check(which + " input gradient " + rule, got.inputGradients().get(rule), want.inputGradients().get(rule), 1e-3);
+            }
+            for (var e : want.guidedProducts().entrySet()) {
+                check(which + " guided product " + e.getKey().token(), got.guidedProducts().get(e.getKey()), e.getValue(), 1e-3);
+            }
         }
     }
 

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.util.List;
 import org.gradcam4j.explain.Device;
 import org.gradcam4j.explain.Explainer;
 import org.gradcam4j.model.Architecture;
@@ -14,6 +15,7 @@ import org.gradcam4j.model.Head;
 import org.gradcam4j.model.Model;
 import org.gradcam4j.model.RandomWeights;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
 
 /**
  * The native library on a machine without a usable GPU (built here by tools/build-native.sh; skipped when it is
@@ -54,6 +56,23 @@ class CudaWithoutDeviceTest {
         assertEquals("CUDA", e.api().orElseThrow());
         assertTrue(e.location().orElseThrow().startsWith("jni_kernels.cpp:"), e.getMessage());
         assertFalse(e instanceof CudaOutOfMemoryException);
+    }
+
+    /** The engine's entry points, the new ones included, are linked and refuse a null handle with an exception. */
+    @Test
+    void theEngineEntryPointsLinkAndRefuseANullHandle() {
+        assumeLibraryWithoutDevice();
+        assumeTrue(CudaRuntime.status().cudnnEngineBuilt(), "the native library was built without the cuDNN engine");
+        List<Executable> calls = List.of(
+                () -> CudnnEngineNative.camMaps(0, 0, new float[10], 1, new int[1], 0, new int[] {0}, null, 4, 1e-6f, 1e-7f,
+                        new int[0], new int[0], new float[4][]),
+                () -> CudnnEngineNative.inputBuffer(0, 4),
+                () -> CudnnEngineNative.forwardStaged(0, 1, 0),
+                () -> CudnnEngineNative.upload(0, 0, new float[1], null));
+        for (Executable call : calls) {
+            CudaException e = assertThrows(CudaException.class, call);
+            assertTrue(e.getMessage().contains("null cuDNN network"), e.getMessage());
+        }
     }
 
     @Test
