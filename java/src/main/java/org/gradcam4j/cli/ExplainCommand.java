@@ -11,6 +11,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import org.gradcam4j.backend.cuda.CudaOutOfMemoryException;
 import org.gradcam4j.explain.ExplainRequest;
 import org.gradcam4j.method.CamMethod;
 import org.gradcam4j.explain.Explainer;
@@ -20,6 +21,7 @@ import org.gradcam4j.explain.Targets;
 import org.gradcam4j.image.ImageException;
 import org.gradcam4j.image.ImageLoader;
 import org.gradcam4j.image.LoadedImage;
+import org.gradcam4j.image.Preprocessor;
 import org.gradcam4j.io.AtomicFiles;
 import org.gradcam4j.model.Model;
 import org.gradcam4j.render.Colormap;
@@ -86,6 +88,10 @@ final class ExplainCommand implements Callable<Integer> {
 
     @Option(names = "--panel", description = "also write panel-c<class>.png: image | heat map | overlay | gradient")
     boolean panel;
+
+    @Option(names = "--sequential", description = "decode, explain and write one batch after another instead of overlapping "
+            + "them (same outputs; slower; also -Dgradcam4j.pipeline=false)")
+    boolean sequential;
 
     @Option(names = "--report", description = "also write OUT/report.html: one page with every image of the run, its overlays, "
             + "top predictions and raw files (built from the summary.json files; needs json in --save)")
@@ -170,39 +176,47 @@ final class ExplainCommand implements Callable<Integer> {
                     failed++;
                     progress.step();
                 }
-                List<Path> batchFiles = new ArrayList<>();
-                List<LoadedImage> batch = new ArrayList<>();
+                // decoding ahead and writing behind the network (BatchPipeline); every effect below is in input order
                 List<Path> files = in.files();
-                for (int i = 0; i < files.size(); i++) {
-                    Path file = files.get(i);
-                    Path dir = out.resolve(names.get(file.toAbsolutePath().normalize()));
-                    if (resume && ExplanationWriter.isComplete(dir, file, methodTokens)) {
-                        skipped++;
-                        progress.step();
-                    } else {
-                        try {
-                            batch.add(ModelOptions.load(loader, ex.preprocessor(), file));
-                            batchFiles.add(file);
-                        } catch (ImageException e) {
-                            failures.add(e.getMessage());
-                            failedFiles.add(file);
-                            failed++;
-                            progress.message("error: " + e.getMessage());
-                            progress.step();
-                        }
-                    }
-                    if (!batch.isEmpty() && (batch.size() == options.maxBatch() || i == files.size() - 1)) {
-                        List<ImageExplanation> results = ex.explain(batch, request);
-                        for (int b = 0; b < batch.size(); b++) {
-                            Path f = batchFiles.get(b);
-                            writer.write(out.resolve(names.get(f.toAbsolutePath().normalize())), f, batch.get(b), results.get(b));
-                            explained++;
-                            progress.step();
-                        }
-                        batch.clear();
-                        batchFiles.clear();
-                    }
-                }
+                int[] counts = new int[3];   // explained, skipped, failed: written by the writer stage only
+                new BatchPipeline<LoadedImage, Preprocessor.Batch, ImageExplanation>(files.size(), options.maxBatch(),
+                        i -> {
+                            Path file = files.get(i);
+                            if (resume && ExplanationWriter.isComplete(outDir(names, file), file, methodTokens)) {
+                                return new BatchPipeline.Skipped<>(i);
+                            }
+                            try {
+                                return new BatchPipeline.Loaded<>(i, ModelOptions.load(loader, ex.preprocessor(), file));
+                            } catch (ImageException e) {
+                                return new BatchPipeline.Failed<>(i, e.getMessage());
+                            }
+                        },
+                        batch -> ex.preprocessor().prepareBatch(batch),
+                        (batch, prepared) -> explainBatch(ex, batch, prepared, request),
+                        new BatchPipeline.Writer<>() {
+                            @Override public void skipped(int index) {
+                                counts[1]++;
+                                progress.step();
+                            }
+
+                            @Override public void failed(int index, String message) {
+                                failures.add(message);
+                                failedFiles.add(files.get(index));
+                                counts[2]++;
+                                progress.message("error: " + message);
+                                progress.step();
+                            }
+
+                            @Override public void done(int index, LoadedImage image, ImageExplanation result) {
+                                Path f = files.get(index);
+                                writer.write(outDir(names, f), f, image, result);
+                                counts[0]++;
+                                progress.step();
+                            }
+                        }).run(sequential || BatchPipeline.sequentialByDefault());
+                explained += counts[0];
+                skipped += counts[1];
+                failed += counts[2];
             }
         }
         int total = explained + skipped + failed;
@@ -215,6 +229,23 @@ final class ExplainCommand implements Callable<Integer> {
         }
         stdout.flush();
         return failed > 0 ? Main.EXIT_SOME_FAILED : Main.EXIT_OK;
+    }
+
+    private Path outDir(Map<Path, String> names, Path file) {
+        return out.resolve(names.get(file.toAbsolutePath().normalize()));
+    }
+
+    /**
+     * One batch through the network, from the input the reader stage prepared; when the GPU runs out of memory on it,
+     * through {@link Explainer#explain}, which retries in halves.
+     */
+    private static List<ImageExplanation> explainBatch(Explainer ex, List<LoadedImage> batch, Preprocessor.Batch prepared,
+                                                       ExplainRequest request) {
+        try {
+            return ex.explainPrepared(prepared, request);
+        } catch (CudaOutOfMemoryException e) {
+            return ex.explain(batch, request);
+        }
     }
 
     /** Creates --out and proves it writable with a probe file, so a bad folder fails before any work. */
