@@ -17,6 +17,7 @@ import org.gradcam4j.bench.AugmentedBenchmark;
 import org.gradcam4j.backend.cpu.ConvBenchmark;
 import org.gradcam4j.bench.CpuBenchmark;
 import org.gradcam4j.bench.GpuBenchmark;
+import org.gradcam4j.bench.LoadBenchmark;
 import org.gradcam4j.bench.MachineInfo;
 import org.gradcam4j.model.Architecture;
 import picocli.CommandLine.Command;
@@ -26,7 +27,8 @@ import picocli.CommandLine.Spec;
 
 /** {@code gradcam4j bench ...}: benchmarks that print a table and compare with a peer in the same run. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks (tables with img/s, GFLOP/s and ratios against a peer).",
-        subcommands = {BenchCommand.Cpu.class, BenchCommand.Cuda.class, BenchCommand.Conv.class, BenchCommand.Kernels.class, BenchCommand.Augmented.class})
+        subcommands = {BenchCommand.Cpu.class, BenchCommand.Cuda.class, BenchCommand.Conv.class, BenchCommand.Kernels.class, BenchCommand.Augmented.class,
+                BenchCommand.Load.class})
 final class BenchCommand {
 
     @Command(name = "cpu", mixinStandardHelpOptions = true,
@@ -207,6 +209,32 @@ final class BenchCommand {
             int t = threads == null ? Runtime.getRuntime().availableProcessors() : ModelOptions.threadCount(threads);
             System.out.println("machine: " + MachineInfo.describe());
             ConvBenchmark.run(Architecture.byName(arch), batch, t, warmup, reps, System.out);
+            return Main.EXIT_OK;
+        }
+    }
+
+    @Command(name = "load", mixinStandardHelpOptions = true,
+            description = {"Model loading: a fresh JVM per run reads a Keras file and a canonical model file and prepares the CPU",
+                    "backend, files taking turns, warm page cache and (when allowed to drop it: root) cold; medians."})
+    static final class Load implements Callable<Integer> {
+        @Option(names = "--keras", paramLabel = "FILE", description = "a Keras VGG weight file (default: a seeded random VGG16 written for the run)")
+        Path keras;
+        @Option(names = "--canonical", paramLabel = "FILE", description = "a gradcam4j model file (default: a seeded random VGG16 written for the run)")
+        Path canonical;
+        @Option(names = "--reps", defaultValue = "5", description = "warm runs per file (default: ${DEFAULT-VALUE})")
+        int reps;
+        @Option(names = "--cold-reps", defaultValue = "2", description = "runs per file after dropping the page cache; 0 skips them (default: ${DEFAULT-VALUE})")
+        int coldReps;
+        @Option(names = "--threads", description = "CPU threads (default: all cores)")
+        Integer threads;
+        @Option(names = "--baseline", paramLabel = "CLASSPATH", description = "another gradcam4j build's classes, timed in the same run (before/after)")
+        String baseline;
+
+        @Override
+        public Integer call() throws Exception {
+            if (reps < 1 || coldReps < 0) throw new IllegalArgumentException("--reps must be >= 1 and --cold-reps >= 0");
+            int t = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
+            new LoadBenchmark(new LoadBenchmark.Options(keras, canonical, reps, coldReps, t, baseline), System.out).run();
             return Main.EXIT_OK;
         }
     }

@@ -67,36 +67,47 @@ final class ClassifyCommand implements Callable<Integer> {
                 progress.message("error: " + p);
                 failed++;
             }
-            List<LoadedImage> batch = new ArrayList<>();
+            // decoding ahead of the network (BatchPipeline); the output below is in input order
             List<Path> files = in.files();
-            for (int i = 0; i < files.size(); i++) {
-                try {
-                    batch.add(ModelOptions.load(loader, ex.preprocessor(), files.get(i)));
-                } catch (ImageException e) {
-                    failed++;
-                    progress.message("error: " + e.getMessage());
-                    if (json) images.addObject().put("image", files.get(i).toString()).put("error", e.getMessage());
-                    progress.step();
-                }
-                if (batch.size() == options.maxBatch() || (i == files.size() - 1 && !batch.isEmpty())) {
-                    List<List<Prediction>> preds = ex.classify(batch, topK);
-                    for (int b = 0; b < batch.size(); b++) {
-                        LoadedImage img = batch.get(b);
-                        if (json) {
-                            ObjectNode o = images.addObject();
-                            o.put("image", img.source());
-                            o.put("width", img.width());
-                            o.put("height", img.height());
-                            o.set("predictions", Json.predictions(preds.get(b)));
-                        } else {
-                            printText(out, img.source(), preds.get(b));
+            int[] counts = new int[2];   // classified, failed: written by the writer stage only
+            new BatchPipeline<LoadedImage, Void, List<Prediction>>(files.size(), options.maxBatch(),
+                    i -> {
+                        try {
+                            return new BatchPipeline.Loaded<>(i, ModelOptions.load(loader, ex.preprocessor(), files.get(i)));
+                        } catch (ImageException e) {
+                            return new BatchPipeline.Failed<>(i, e.getMessage());
                         }
-                        classified++;
-                        progress.step();
-                    }
-                    batch.clear();
-                }
-            }
+                    },
+                    batch -> null,
+                    (batch, none) -> ex.classify(batch, topK),
+                    new BatchPipeline.Writer<>() {
+                        @Override public void skipped(int index) {
+                            throw new IllegalStateException("classify skips no image");
+                        }
+
+                        @Override public void failed(int index, String message) {
+                            counts[1]++;
+                            progress.message("error: " + message);
+                            if (json) images.addObject().put("image", files.get(index).toString()).put("error", message);
+                            progress.step();
+                        }
+
+                        @Override public void done(int index, LoadedImage img, List<Prediction> preds) {
+                            if (json) {
+                                ObjectNode o = images.addObject();
+                                o.put("image", img.source());
+                                o.put("width", img.width());
+                                o.put("height", img.height());
+                                o.set("predictions", Json.predictions(preds));
+                            } else {
+                                printText(out, img.source(), preds);
+                            }
+                            counts[0]++;
+                            progress.step();
+                        }
+                    }).run(BatchPipeline.sequentialByDefault());
+            classified += counts[0];
+            failed += counts[1];
         }
         if (json) {
             doc.set("images", images);

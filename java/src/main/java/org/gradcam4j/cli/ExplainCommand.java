@@ -11,12 +11,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import org.gradcam4j.backend.DeviceOutOfMemoryException;
 import org.gradcam4j.explain.ExplainRequest;
 import org.gradcam4j.explain.Explainer;
 import org.gradcam4j.explain.ImageExplanation;
 import org.gradcam4j.image.ImageException;
 import org.gradcam4j.image.ImageLoader;
 import org.gradcam4j.image.LoadedImage;
+import org.gradcam4j.image.Preprocessor;
 import org.gradcam4j.io.AtomicFiles;
 import org.gradcam4j.model.Model;
 import picocli.CommandLine.Command;
@@ -50,6 +52,10 @@ final class ExplainCommand implements Callable<Integer> {
 
     @Option(names = "--resume", description = "skip images whose summary.json exists, lists files that all exist and was made with the same --method list")
     boolean resume;
+
+    @Option(names = "--sequential", description = "decode, explain and write one batch after another instead of overlapping "
+            + "them (same outputs; slower; also -Dgradcam4j.pipeline=false)")
+    boolean sequential;
 
     @Option(names = "--report", description = "also write OUT/report.html: one page with every image of the run, its overlays, "
             + "top predictions and raw files (built from the summary.json files; needs json in --save)")
@@ -110,40 +116,48 @@ final class ExplainCommand implements Callable<Integer> {
                     failed++;
                     progress.step();
                 }
-                List<Path> batchFiles = new ArrayList<>();
-                List<LoadedImage> batch = new ArrayList<>();
+                // decoding ahead and writing behind the network (BatchPipeline); every effect below is in input order
                 List<Path> files = in.files();
-                for (int i = 0; i < files.size(); i++) {
-                    Path file = files.get(i);
-                    Path dir = out.resolve(names.get(file.toAbsolutePath().normalize()));
-                    removeStaleTemporaries(dir);
-                    if (resume && ExplanationWriter.isComplete(dir, file, methodTokens)) {
-                        skipped++;
-                        progress.step();
-                    } else {
-                        try {
-                            batch.add(ModelOptions.load(loader, ex.preprocessor(), file));
-                            batchFiles.add(file);
-                        } catch (ImageException e) {
-                            failures.add(e.getMessage());
-                            failedFiles.add(file);
-                            failed++;
-                            progress.message("error: " + e.getMessage());
-                            progress.step();
-                        }
-                    }
-                    if (!batch.isEmpty() && (batch.size() == options.maxBatch() || i == files.size() - 1)) {
-                        List<ImageExplanation> results = ex.explain(batch, request);
-                        for (int b = 0; b < batch.size(); b++) {
-                            Path f = batchFiles.get(b);
-                            writer.write(out.resolve(names.get(f.toAbsolutePath().normalize())), f, batch.get(b), results.get(b));
-                            explained++;
-                            progress.step();
-                        }
-                        batch.clear();
-                        batchFiles.clear();
-                    }
-                }
+                int[] counts = new int[3];   // explained, skipped, failed: written by the writer stage only
+                new BatchPipeline<LoadedImage, Preprocessor.Batch, ImageExplanation>(files.size(), options.maxBatch(),
+                        i -> {
+                            Path file = files.get(i);
+                            removeStaleTemporaries(outDir(names, file));
+                            if (resume && ExplanationWriter.isComplete(outDir(names, file), file, methodTokens)) {
+                                return new BatchPipeline.Skipped<>(i);
+                            }
+                            try {
+                                return new BatchPipeline.Loaded<>(i, ModelOptions.load(loader, ex.preprocessor(), file));
+                            } catch (ImageException e) {
+                                return new BatchPipeline.Failed<>(i, e.getMessage());
+                            }
+                        },
+                        batch -> ex.preprocessor().prepareBatch(batch),
+                        (batch, prepared) -> explainBatch(ex, batch, prepared, request),
+                        new BatchPipeline.Writer<>() {
+                            @Override public void skipped(int index) {
+                                counts[1]++;
+                                progress.step();
+                            }
+
+                            @Override public void failed(int index, String message) {
+                                failures.add(message);
+                                failedFiles.add(files.get(index));
+                                counts[2]++;
+                                progress.message("error: " + message);
+                                progress.step();
+                            }
+
+                            @Override public void done(int index, LoadedImage image, ImageExplanation result) {
+                                Path f = files.get(index);
+                                writer.write(outDir(names, f), f, image, result);
+                                counts[0]++;
+                                progress.step();
+                            }
+                        }).run(sequential || BatchPipeline.sequentialByDefault());
+                explained += counts[0];
+                skipped += counts[1];
+                failed += counts[2];
             }
         }
         int total = explained + skipped + failed;
@@ -157,6 +171,24 @@ final class ExplainCommand implements Callable<Integer> {
         stdout.flush();
         return failed > 0 ? Main.EXIT_SOME_FAILED : Main.EXIT_OK;
     }
+
+    private Path outDir(Map<Path, String> names, Path file) {
+        return out.resolve(names.get(file.toAbsolutePath().normalize()));
+    }
+
+    /**
+     * One batch through the network, from the input the reader stage prepared; when the GPU runs out of memory on it,
+     * through {@link Explainer#explain}, which retries in halves.
+     */
+    private static List<ImageExplanation> explainBatch(Explainer ex, List<LoadedImage> batch, Preprocessor.Batch prepared,
+                                                       ExplainRequest request) {
+        try {
+            return ex.explainPrepared(prepared, request);
+        } catch (DeviceOutOfMemoryException e) {
+            return ex.explain(batch, request);
+        }
+    }
+
 
     /** The lock file in --out: one explain run per output folder at a time. */
     static final String LOCK_FILE = ".gradcam4j.lock";

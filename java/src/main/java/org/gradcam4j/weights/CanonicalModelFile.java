@@ -16,13 +16,16 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.gradcam4j.backend.cpu.CpuLayouts;
 import org.gradcam4j.model.Architecture;
 import org.gradcam4j.model.ChannelOrder;
 import org.gradcam4j.model.ClassLabels;
 import org.gradcam4j.model.Head;
+import org.gradcam4j.model.LayerKind;
 import org.gradcam4j.model.LayerSpec;
 import org.gradcam4j.model.Model;
 import org.gradcam4j.model.ModelWeights;
+import org.gradcam4j.model.PreparedLayout;
 import org.gradcam4j.model.Preprocessing;
 import org.gradcam4j.tensor.Tensor;
 
@@ -37,6 +40,11 @@ public final class CanonicalModelFile {
     public static final String FORMAT = "gradcam4j-model";
     /** The version this code writes and the newest it reads. */
     public static final int FORMAT_VERSION = 1;
+
+    /** The group of backend-ready layouts (optional; a cache that readers may ignore). */
+    static final String PREPARED = "prepared";
+    /** Attribute of a prepared layout: {@link PreparedLayout#fingerprint} of the parameter it was computed from. */
+    static final String SOURCE_FINGERPRINT = "source_fingerprint";
 
     private CanonicalModelFile() {}
 
@@ -88,7 +96,7 @@ public final class CanonicalModelFile {
             params.put(ModelWeights.kernelKey(l.name()), readParam(file, h, l.name(), "kernel", l.kernelShape()));
             if (l.bias()) params.put(ModelWeights.biasKey(l.name()), readParam(file, h, l.name(), "bias", new int[] {l.outChannels()}));
         }
-        ModelWeights weights = new ModelWeights(params);
+        ModelWeights weights = new ModelWeights(params, readPrepared(h, arch));
         weights.validate(arch, name);
         String source = file.getFileName() + " (" + FORMAT + " v" + version + ": " + Hdf5Files.stringAttribute(file, h, "source") + ")";
         return new Model(arch, pre, labels, weights, source);
@@ -151,6 +159,29 @@ public final class CanonicalModelFile {
                     + Arrays.toString(d.getDimensions()) + ", expected " + Arrays.toString(shape));
         }
         return new Tensor(Hdf5Files.floats(file, d), shape);
+    }
+
+    /**
+     * The backend-ready layouts under {@code prepared/} (FORMAT.md, "Prepared layouts"): a cache, so anything this
+     * version does not know or cannot read is skipped, never an error; whether a layout is current is checked
+     * against its parameter's fingerprint by the backend that uses it.
+     */
+    private static Map<String, PreparedLayout> readPrepared(HdfFile h, Architecture arch) {
+        Map<String, PreparedLayout> out = new LinkedHashMap<>();
+        for (LayerSpec l : arch.layers()) {
+            if (l.kind() != LayerKind.CONV3X3) continue;
+            String key = CpuLayouts.winogradKey(l.name());
+            if (!(find(h, PREPARED + "/" + key) instanceof Dataset d)) continue;
+            try {
+                Object fp = d.getAttribute(SOURCE_FINGERPRINT) == null ? null : d.getAttribute(SOURCE_FINGERPRINT).getData();
+                float[] v = Hdf5Files.contiguousFloat32(d);
+                if (!(fp instanceof Long f) || v == null) continue;
+                out.put(key, new PreparedLayout(new Tensor(v, d.getDimensions()), f));
+            } catch (RuntimeException e) {
+                // an unreadable cache entry: the layout is computed instead
+            }
+        }
+        return out;
     }
 
     private static Dataset dataset(Path file, HdfFile h, String path) {
@@ -222,7 +253,13 @@ public final class CanonicalModelFile {
     private static void writeTo(Model model, Path out) {
         model.weights().validate(model.architecture(), out.toString());
         writeFile(out, model.architecture(), model.preprocessing(), model.labels(), model.weights().all(),
-                model.source(), FORMAT_VERSION);
+                model.source(), FORMAT_VERSION, true);
+    }
+
+    /** As {@link #writeFile(Path, Architecture, Preprocessing, ClassLabels, Map, String, int, boolean)} without prepared layouts. */
+    static void writeFile(Path out, Architecture a, Preprocessing p, ClassLabels labels, Map<String, Tensor> params,
+                          String source, int version) {
+        writeFile(out, a, p, labels, params, source, version, false);
     }
 
     /**
@@ -231,7 +268,7 @@ public final class CanonicalModelFile {
      * Parameters absent from {@code params} are left out of the file.
      */
     static void writeFile(Path out, Architecture a, Preprocessing p, ClassLabels labels, Map<String, Tensor> params,
-                          String source, int version) {
+                          String source, int version, boolean withPrepared) {
         try (WritableHdfFile f = HdfFile.write(out)) {
             f.putAttribute("format", FORMAT);
             f.putAttribute("format_version", version);
@@ -265,6 +302,26 @@ public final class CanonicalModelFile {
                 if (k != null) g.putDataset("kernel", Hdf5Files.nested(k));
                 if (b != null) g.putDataset("bias", Hdf5Files.nested(b));
             }
+            if (withPrepared) writePrepared(f, a, params);
+        }
+    }
+
+    /** Under {@code prepared/<layer>/}: each conv kernel in the CPU backend's Winograd layout, with the fingerprint of its kernel. */
+    private static void writePrepared(WritableHdfFile f, Architecture a, Map<String, Tensor> params) {
+        List<LayerSpec> convs = a.layers().stream().filter(l -> l.kind() == LayerKind.CONV3X3 && params.containsKey(ModelWeights.kernelKey(l.name())))
+                .toList();
+        Tensor[] u = new Tensor[convs.size()];
+        long[] fp = new long[convs.size()];
+        java.util.stream.IntStream.range(0, u.length).parallel().forEach(i -> {
+            Tensor k = params.get(ModelWeights.kernelKey(convs.get(i).name()));
+            u[i] = CpuLayouts.winograd(k);
+            fp[i] = PreparedLayout.fingerprint(k);
+        });
+        if (u.length == 0) return;
+        WritableGroup prepared = f.putGroup(PREPARED);
+        for (int i = 0; i < u.length; i++) {
+            WritableGroup g = prepared.putGroup(convs.get(i).name());
+            g.putDataset(CpuLayouts.WINOGRAD, Hdf5Files.nested(u[i])).putAttribute(SOURCE_FINGERPRINT, fp[i]);
         }
     }
 }

@@ -89,12 +89,18 @@ public final class KerasWeights {
         Architecture inFile = describe(file, layers);
         Architecture arch = requested == null ? inFile : reconcile(file, requested, inFile);
 
+        // the datasets are read one after another (each in parallel slices); the layout conversions, which
+        // cost more than the reads, then run on all cores at once
         Map<String, Tensor> params = new LinkedHashMap<>();
+        List<java.util.function.Supplier<Tensor>> conversions = new java.util.ArrayList<>();
+        List<String> convertedKeys = new java.util.ArrayList<>();
         for (LayerSpec spec : arch.layers()) {
             if (!spec.hasWeights()) continue;
             KerasLayer kl = layers.get(spec.name());
             if (kl == null) throw new WeightsException(name, "missing layer '" + spec.name() + "'");
-            params.put(ModelWeights.kernelKey(spec.name()), kernelToCanonical(file, spec, kl));
+            params.put(ModelWeights.kernelKey(spec.name()), null); // keeps the layer order; filled in below
+            convertedKeys.add(ModelWeights.kernelKey(spec.name()));
+            conversions.add(kernelToCanonical(file, spec, kl));
             if (spec.bias()) {
                 if (kl.bias() == null) throw new WeightsException(name, "layer '" + spec.name() + "' has no bias");
                 int[] bs = kl.bias().getDimensions();
@@ -108,6 +114,9 @@ public final class KerasWeights {
                         + spec.name() + " does not (a CAM head's predictions layer has none)");
             }
         }
+        Tensor[] converted = new Tensor[conversions.size()];
+        java.util.stream.IntStream.range(0, converted.length).parallel().forEach(i -> converted[i] = conversions.get(i).get());
+        for (int i = 0; i < converted.length; i++) params.put(convertedKeys.get(i), converted[i]);
         ModelWeights weights = new ModelWeights(params);
         weights.validate(arch, name);
         ClassLabels labels = arch.numClasses() == 1000 ? ClassLabels.imagenet() : ClassLabels.numbered(arch.numClasses());
@@ -301,7 +310,8 @@ public final class KerasWeights {
         return name + " (" + convs + " conv layers in blocks " + Arrays.toString(a.convsPerBlock()) + ")";
     }
 
-    private static Tensor kernelToCanonical(Path file, LayerSpec spec, KerasLayer kl) {
+    /** Checks the kernel's shape and reads it; the returned conversion to the canonical layout may run on any thread. */
+    private static java.util.function.Supplier<Tensor> kernelToCanonical(Path file, LayerSpec spec, KerasLayer kl) {
         int[] s = kl.kernelShape();
         if (spec.kind() == LayerKind.CONV3X3) {
             int[] expected = {3, 3, spec.inChannels(), spec.outChannels()};
@@ -311,7 +321,8 @@ public final class KerasWeights {
                 throw new WeightsException(file.toString(), "wrong shape for " + spec.name() + " kernel: " + Arrays.toString(s)
                         + ", expected (kh, kw, cin, cout) = " + Arrays.toString(expected) + hint);
             }
-            return convKernelToCanonical(Hdf5Files.floats(file, kl.kernel()), 3, 3, spec.inChannels(), spec.outChannels());
+            float[] raw = Hdf5Files.floats(file, kl.kernel());
+            return () -> convKernelToCanonical(raw, 3, 3, spec.inChannels(), spec.outChannels());
         }
         int in = spec.inVolume();
         int[] expected = {in, spec.outChannels()};
@@ -319,7 +330,34 @@ public final class KerasWeights {
             throw new WeightsException(file.toString(), "wrong shape for " + spec.name() + " kernel: " + Arrays.toString(s)
                     + ", expected (in, out) = " + Arrays.toString(expected));
         }
-        return denseKernelToCanonical(Hdf5Files.floats(file, kl.kernel()), spec.inChannels(), spec.inSize(), spec.outChannels());
+        float[] raw = Hdf5Files.floats(file, kl.kernel());
+        return () -> denseKernelToCanonical(raw, spec.inChannels(), spec.inSize(), spec.outChannels());
+    }
+
+    /**
+     * Writes {@code model} as {@code model.save_weights} lays a Keras VGG file out (new-style names, weights at
+     * {@code <layer>/<layer>/kernel:0} and {@code bias:0}, Keras kernel layouts), so that {@code bench load} can
+     * time the Keras path on a file of the real size without downloading one. Not atomic: for benchmark files.
+     */
+    public static void write(Model model, Path file) {
+        Architecture arch = model.architecture();
+        List<String> names = new java.util.ArrayList<>();
+        for (LayerSpec l : arch.layers()) if (l.hasWeights()) names.add(l.name());
+        try (io.jhdf.WritableHdfFile h = HdfFile.write(file)) {
+            h.putAttribute(LAYER_NAMES, names.toArray(new String[0]));
+            h.putAttribute("backend", "tensorflow");
+            for (LayerSpec l : arch.layers()) {
+                if (!l.hasWeights()) continue;
+                Tensor k = model.weights().kernel(l.name());
+                Tensor keras = l.kind() == LayerKind.CONV3X3 ? convKernelToKeras(k) : denseKernelToKeras(k, l.inChannels(), l.inSize());
+                io.jhdf.api.WritableGroup g = h.putGroup(l.name());
+                String kn = l.name() + "/kernel:0", bn = l.name() + "/bias:0";
+                g.putAttribute(WEIGHT_NAMES, l.bias() ? new String[] {kn, bn} : new String[] {kn});
+                io.jhdf.api.WritableGroup holder = g.putGroup(l.name());
+                holder.putDataset("kernel:0", Hdf5Files.nested(keras));
+                if (l.bias()) holder.putDataset("bias:0", model.weights().bias(l.name()).data().clone());
+            }
+        }
     }
 
     // ---- layout conversions ------------------------------------------------------------------------------
@@ -371,7 +409,8 @@ public final class KerasWeights {
         // for VGG's fc1 this transposes a 25088 x 4096 matrix: done in bands of 64 outputs so that the
         // 64 canonical rows being written stay in cache, instead of striding through 400 MB per element
         final int tile = 64;
-        for (int o0 = 0; o0 < out; o0 += tile) {
+        java.util.stream.IntStream.range(0, (out + tile - 1) / tile).parallel().forEach(band -> {
+            int o0 = band * tile;
             int o1 = Math.min(out, o0 + tile);
             int col = 0;
             for (int c = 0; c < channels; c++) {
@@ -382,7 +421,7 @@ public final class KerasWeights {
                     }
                 }
             }
-        }
+        });
         return new Tensor(res, out, in);
     }
 

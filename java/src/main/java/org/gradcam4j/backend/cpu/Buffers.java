@@ -32,6 +32,15 @@ final class Buffers {
         }
     }
 
+    /** A direct buffer holding a copy of {@code data}, copied in parallel slices (VGG's fc1 is 400 MB). */
+    static FloatBuffer copyOf(float[] data, String what) {
+        FloatBuffer b = allocate(data.length, what);
+        final int slice = 1 << 22;
+        java.util.stream.IntStream.range(0, (data.length + slice - 1) / slice).parallel()
+                .forEach(i -> b.put(i * slice, data, i * slice, Math.min(slice, data.length - i * slice)));
+        return b;
+    }
+
     synchronized FloatBuffer take(long floats, String what) {
         if (floats > MAX_FLOATS) allocate(floats, what); // throws with the message
         ArrayDeque<FloatBuffer> q = free.get((int) floats);

@@ -38,19 +38,29 @@ final class CpuNetwork implements Network {
         this.weights = new Object[layers.size()];
         this.winogradForward = new WinogradWeights[layers.size()];
         this.winogradBackward = new WinogradWeights[layers.size()];
-        for (int i = 0; i < layers.size(); i++) {
+        // the layers are rearranged independently, on all cores (part of what a user waits for at start-up)
+        java.util.stream.IntStream.range(0, layers.size()).parallel().forEach(i -> {
             LayerSpec l = layers.get(i);
-            if (l.hasWeights()) prepare(i, model.weights().kernel(l.name()), l.bias() ? model.weights().bias(l.name()) : null);
-        }
+            if (!l.hasWeights()) return;
+            Tensor kernel = model.weights().kernel(l.name());
+            float[] stored = l.kind() == LayerKind.CONV3X3
+                    ? CpuLayouts.usableWinograd(model.weights().prepared(CpuLayouts.winogradKey(l.name())), kernel) : null;
+            prepare(i, kernel, l.bias() ? model.weights().bias(l.name()) : null, stored);
+        });
     }
 
-    /** Rearranges one layer's canonical parameters for the CPU kernels. */
-    private void prepare(int i, Tensor kernel, Tensor bias) {
+    /**
+     * Rearranges one layer's canonical parameters for the CPU kernels.
+     *
+     * @param storedWinograd the layer's Winograd layout as the model file stored it (checked against the kernel), or null
+     */
+    private void prepare(int i, Tensor kernel, Tensor bias, float[] storedWinograd) {
         LayerSpec l = layers.get(i);
         if (l.kind() == LayerKind.CONV3X3) {
             boolean fwd = algorithm.winogradForward(l.inChannels(), l.outChannels(), l.inSize());
             boolean bwd = algorithm.winogradBackwardData(l.inChannels(), l.outChannels(), l.inSize());
-            WinogradWeights u = fwd || bwd ? new WinogradWeights(kernel) : null;
+            WinogradWeights u = !(fwd || bwd) ? null : storedWinograd != null
+                    ? new WinogradWeights(l.outChannels(), l.inChannels(), storedWinograd) : new WinogradWeights(kernel);
             winogradForward[i] = fwd ? u : null;
             winogradBackward[i] = bwd ? u : null;
             weights[i] = new ConvWeights(kernel, bias, !(fwd && bwd));
@@ -63,7 +73,7 @@ final class CpuNetwork implements Network {
     @Override
     public boolean updateParameters(String layer, Tensor kernel, Tensor bias) {
         checkOpen();
-        prepare(PassChecks.parameters(arch, layer, kernel, bias), kernel, bias);
+        prepare(PassChecks.parameters(arch, layer, kernel, bias), kernel, bias, null);
         return true;
     }
 

@@ -12,8 +12,7 @@ final class FcWeights {
     FcWeights(Tensor kernel, Tensor bias) {
         out = kernel.dim(0);
         in = kernel.dim(1);
-        this.kernel = Buffers.allocate((long) out * in, "fc weights");
-        this.kernel.put(0, kernel.data());
+        this.kernel = Buffers.copyOf(kernel.data(), "fc weights");
         this.bias = bias == null ? null : bias.data().clone();
     }
 }

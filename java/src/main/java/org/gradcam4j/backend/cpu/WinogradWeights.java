@@ -23,10 +23,22 @@ final class WinogradWeights {
 
     /** @param kernel (cout, cin, 3, 3) canonical */
     WinogradWeights(Tensor kernel) {
-        cout = kernel.dim(0);
-        cin = kernel.dim(1);
+        this(kernel.dim(0), kernel.dim(1), transform(kernel));
+    }
+
+    /** @param u (16, cout, cin), as {@link #transform} computes it (or a model file stored it) */
+    WinogradWeights(int cout, int cin, float[] u) {
+        if (u.length != 16L * cout * cin) throw new IllegalArgumentException("Winograd kernel has " + u.length + " values, expected 16 x " + cout + " x " + cin);
+        this.cout = cout;
+        this.cin = cin;
+        this.u = Buffers.copyOf(u, "Winograd conv weights");
+    }
+
+    /** {@code U = G g G^T} of every (output, input) channel pair of a (cout, cin, 3, 3) kernel, as (16, cout, cin). */
+    static float[] transform(Tensor kernel) {
+        int cout = kernel.dim(0), cin = kernel.dim(1);
         float[] k = kernel.data();
-        u = Buffers.allocate(16L * cout * cin, "Winograd conv weights");
+        float[] u = new float[16 * cout * cin];
         double[] gg = new double[12];   // G g, 4x3
         for (int o = 0; o < cout; o++) {
             for (int c = 0; c < cin; c++) {
@@ -39,11 +51,12 @@ final class WinogradWeights {
                 for (int a = 0; a < 4; a++) {
                     for (int b = 0; b < 4; b++) {
                         double v = gg[a * 3] * G[b][0] + gg[a * 3 + 1] * G[b][1] + gg[a * 3 + 2] * G[b][2];
-                        u.put(((a * 4 + b) * cout + o) * cin + c, (float) v);
+                        u[((a * 4 + b) * cout + o) * cin + c] = (float) v;
                     }
                 }
             }
         }
+        return u;
     }
 
     /** Row/column of the transformed kernel that the spatially reversed kernel maps position i to. */

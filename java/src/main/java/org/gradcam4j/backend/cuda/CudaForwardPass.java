@@ -14,7 +14,7 @@ import org.gradcam4j.backend.Gradients;
 import org.gradcam4j.backend.PassChecks;
 import org.gradcam4j.backend.ReluRule;
 import org.gradcam4j.method.CamLayerMaps;
-import org.gradcam4j.method.Epsilons;
+import org.gradcam4j.method.CamMath;
 import org.gradcam4j.method.Method;
 import org.gradcam4j.method.NormalisedMaps;
 import org.gradcam4j.model.Architecture;
@@ -160,7 +160,7 @@ final class CudaForwardPass implements ForwardPass {
         for (int i = 4 * k; i < out.length; i++) out[i] = new float[inputValues];
         float[] seeds = r.seeds().data(), cw = camWeights;
         net.backend().run(() -> CudnnEngineNative.camMaps(handle(), pass, seeds, m, imageOf, layer, kinds, cw, s,
-                (float) Epsilons.GRADCAM_PP, (float) Epsilons.XGRADCAM, rules, products, out));
+                (float) org.gradcam4j.method.Epsilons.GRADCAM_PP, (float) org.gradcam4j.method.Epsilons.XGRADCAM, rules, products, out));
 
         Map<Method, CamLayerMaps> layerMaps = new LinkedHashMap<>();
         Map<Method, NormalisedMaps> normalised = new LinkedHashMap<>();
@@ -185,18 +185,18 @@ final class CudaForwardPass implements ForwardPass {
         return new CamMaps(layerMaps, normalised, inputGradients, guided);
     }
 
-    /** The native recipe code (CamKind in native/cudnn_network.h) of a CAM-family method's weight function. */
+    /** The native recipe code (CamKind in native/cudnn_network.h) of a method. */
     static int kind(Method m) {
-        return switch (m.weights()) {
-            case GRADIENT_MEAN -> 0;
+        return switch (m) {
+            case GRADCAM -> 0;
             case GRADCAM_PP -> 1;
             case GRADCAM_PP_OFFICIAL -> 2;
-            case LINEAR_HEAD -> 3;
-            case PER_POSITION_GRADIENT -> 4;
+            case CAM -> 3;
+            case HIRESCAM -> 4;
             case XGRADCAM -> 5;
-            case PER_POSITION_POSITIVE_GRADIENT -> 6;
-            case NEGATIVE_GRADIENT_MEAN -> 7;
-            case NONE -> throw new IllegalArgumentException(m + " is not a CAM-family method");
+            case LAYERCAM -> 6;
+            case COUNTERFACTUAL -> 7;
+            default -> throw new IllegalArgumentException(m.token() + " is not a CAM-family method with a CUDA kernel");
         };
     }
 

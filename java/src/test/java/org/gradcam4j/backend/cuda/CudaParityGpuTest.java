@@ -130,8 +130,7 @@ class CudaParityGpuTest {
         int[] imageOf = {0, 0, 1, 2, 2, 2};
         int[] classOf = {1, 7 % classes, 3, 0, 5 % classes, 9 % classes};
         Tensor seeds = BackwardRequest.oneHot(classOf, classes);
-        java.util.Set<org.gradcam4j.method.Method> methods = new java.util.LinkedHashSet<>();
-        for (org.gradcam4j.method.Method m : org.gradcam4j.method.Method.values()) if (m.isCam()) methods.add(m);
+        java.util.Set<org.gradcam4j.method.Method> methods = new java.util.LinkedHashSet<>(java.util.Arrays.stream(org.gradcam4j.method.Method.values()).filter(org.gradcam4j.method.Method::isCam).toList());
         if (!camHead) methods.remove(org.gradcam4j.method.Method.CAM);
         org.gradcam4j.backend.CamRequest req = new org.gradcam4j.backend.CamRequest(seeds, imageOf, classOf, layer, methods,
                 camHead ? model.weights().kernel("predictions") : null, s, Set.of(ReluRule.values()),
