@@ -32,6 +32,12 @@ public final class CudaNetwork implements Network {
     /** The native input slots (CudnnNetwork::kInputSlots): which are handed out, and a permit per free one. */
     private final AtomicBoolean[] slotTaken = {new AtomicBoolean(), new AtomicBoolean()};
     private final Semaphore freeSlots = new Semaphore(slotTaken.length);
+    /**
+     * A permit per slot whose page-locked memory no caller is writing (handed out and neither ready nor closed):
+     * {@link #close()} takes them all before it frees that memory, so a write still under way never lands in freed
+     * memory.
+     */
+    private final Semaphore notWriting = new Semaphore(slotTaken.length);
 
     /**
      * How long {@link #stageInput} waits for a slot. In the explain pipeline a slot comes free when the forward pass
@@ -122,10 +128,15 @@ public final class CudaNetwork implements Network {
         int slot = 0;
         while (!slotTaken[slot].compareAndSet(false, true)) slot++;  // a permit guarantees a free slot
         int s = slot;
+        if (!notWriting.tryAcquire()) {  // only while close() holds them all
+            freeSlot(s);
+            throw new IllegalStateException("network is closed");
+        }
         try {
             ByteBuffer b = backend.call(() -> CudnnEngineNative.slotBuffer(handle(), s, floats));
             return Optional.of(new Staged(s, n, b.order(ByteOrder.nativeOrder()).asFloatBuffer()));
         } catch (RuntimeException | Error e) {
+            notWriting.release();
             freeSlot(s);
             throw e;
         }
@@ -152,6 +163,7 @@ public final class CudaNetwork implements Network {
         final int slot, n;
         private volatile FloatBuffer values;
         private volatile boolean ready, closed;
+        private boolean writing = true;  // guarded by this
 
         Staged(int slot, int n, FloatBuffer values) {
             this.slot = slot;
@@ -175,8 +187,16 @@ public final class CudaNetwork implements Network {
             if (closed) throw new IllegalStateException("the staged input is closed");
             if (ready) return;
             values = null;
+            writingDone();
             backend.run(() -> CudnnEngineNative.uploadSlot(handle(), slot, n));
             ready = true;
+        }
+
+        private void writingDone() {
+            if (writing) {
+                writing = false;
+                notWriting.release();
+            }
         }
 
         @Override public boolean isReady() { return ready && !closed; }
@@ -186,6 +206,7 @@ public final class CudaNetwork implements Network {
             if (closed) return;
             closed = true;
             values = null;
+            writingDone();
             freeSlot(slot);
         }
     }
@@ -230,13 +251,28 @@ public final class CudaNetwork implements Network {
         public long total() { return parameters + arenas + scratch + workspace; }
     }
 
-    /** Frees the native network under the backend's lock, so no call of another thread can still be using it. */
+    /**
+     * Frees the native network under the backend's lock, so no call of another thread can still be using it. Waits
+     * first (up to {@link #SLOT_WAIT_SECONDS}) until no staged input is being written, since the slots' memory goes
+     * with the network.
+     */
     @Override
     public void close() {
-        backend.runEvenIfFailed(() -> {
-            long h = handle.getAndSet(0);
-            if (h != 0) CudnnEngineNative.freeNetwork(h);
-        });
-        backend.closed(this);
+        boolean quiet;
+        try {
+            quiet = notWriting.tryAcquire(slotTaken.length, SLOT_WAIT_SECONDS, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            quiet = false;
+        }
+        try {
+            backend.runEvenIfFailed(() -> {
+                long h = handle.getAndSet(0);
+                if (h != 0) CudnnEngineNative.freeNetwork(h);
+            });
+        } finally {
+            if (quiet) notWriting.release(slotTaken.length);
+            backend.closed(this);
+        }
     }
 }
