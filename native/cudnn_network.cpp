@@ -67,6 +67,24 @@ void PinnedBuffer::reserve(size_t bytes) {
     bytes_ = bytes;
 }
 
+Event::~Event() {
+    if (event_) (void)cudaEventDestroy(event_);
+}
+
+cudaEvent_t Event::get() {
+    if (!event_) CUDA_CHECK(cudaEventCreateWithFlags(&event_, cudaEventDisableTiming));
+    return event_;
+}
+
+Stream::~Stream() {
+    if (stream_) (void)cudaStreamDestroy(stream_);
+}
+
+cudaStream_t Stream::get() {
+    if (!stream_) CUDA_CHECK(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking));
+    return stream_;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Construction
 
@@ -139,6 +157,7 @@ CudnnNetwork::CudnnNetwork(CudnnContext& context, std::vector<LayerInfo> layers,
 CudnnNetwork::~CudnnNetwork() {
     (void)cudaSetDevice(ctx_.device());
     (void)cudaStreamSynchronize(ctx_.stream());  // nothing may still use the buffers
+    if (copy_stream_.created()) (void)cudaStreamSynchronize(copy_stream_.get());  // nor an upload
     if (conv_desc_) (void)cudnnDestroyConvolutionDescriptor(conv_desc_);
     if (w_desc_) (void)cudnnDestroyFilterDescriptor(w_desc_);
     if (bias_desc_) (void)cudnnDestroyTensorDescriptor(bias_desc_);
@@ -563,6 +582,71 @@ int CudnnNetwork::forward_staged(int n, int keep) {
     });
 }
 
+CudnnNetwork::InputSlot& CudnnNetwork::input_slot(int slot) {
+    if (slot < 0 || slot >= kInputSlots) {
+        throw std::invalid_argument("input slot " + std::to_string(slot) + " out of range (0.." +
+                                    std::to_string(kInputSlots - 1) + ")");
+    }
+    return slots_[slot];
+}
+
+float* CudnnNetwork::stage_slot(int slot, size_t floats) {
+    InputSlot& s = input_slot(slot);
+    if (floats == 0) throw std::invalid_argument("an input slot needs at least one value");
+    CUDA_CHECK(cudaSetDevice(ctx_.device()));
+    // The host memory may still be the source of this slot's last upload: the caller overwrites it
+    // (or reserve reallocates it) only after that copy has completed. Before the first upload the
+    // event is empty work and this returns at once.
+    CUDA_CHECK(cudaEventSynchronize(s.uploaded.get()));
+    s.host.reserve(sizeof(float) * floats);
+    s.host_floats = floats;
+    s.uploaded_floats = 0;
+    return s.host.f();
+}
+
+void CudnnNetwork::upload_slot(int slot, int n) {
+    InputSlot& s = input_slot(slot);
+    const int64_t per = volume(-1);
+    if (n <= 0 || static_cast<size_t>(per * n) != s.host_floats) {
+        throw std::invalid_argument("input slot " + std::to_string(slot) + " holds " + std::to_string(s.host_floats) +
+                                    " values, expected " + std::to_string(per * std::max(n, 0)) + " for a batch of " +
+                                    std::to_string(n));
+    }
+    CUDA_CHECK(cudaSetDevice(ctx_.device()));
+    const size_t bytes = sizeof(float) * s.host_floats;
+    cudaStream_t copy = copy_stream_.get();
+    if (s.device.bytes() < bytes) {
+        // A reallocation frees the old buffer, which an earlier upload may still be writing and
+        // an earlier forward still reading: both must be complete first.
+        CUDA_CHECK(cudaEventSynchronize(s.uploaded.get()));
+        CUDA_CHECK(cudaEventSynchronize(s.consumed.get()));
+        s.device.reserve(bytes);
+    }
+    // The last forward from this slot must have read the device buffer before it is overwritten.
+    CUDA_CHECK(cudaStreamWaitEvent(copy, s.consumed.get(), 0));
+    CUDA_CHECK(cudaMemcpyAsync(s.device.get(), s.host.f(), bytes, cudaMemcpyHostToDevice, copy));
+    CUDA_CHECK(cudaEventRecord(s.uploaded.get(), copy));
+    s.uploaded_floats = s.host_floats;
+}
+
+int CudnnNetwork::forward_slot(int slot, int n, int keep) {
+    InputSlot& s = input_slot(slot);
+    const int64_t per = volume(-1);
+    // Without a recorded upload the wait below would be on empty work: refuse instead.
+    if (n <= 0 || s.uploaded_floats == 0 || static_cast<size_t>(per * n) != s.uploaded_floats) {
+        throw std::invalid_argument("input slot " + std::to_string(slot) + " holds no uploaded batch of " +
+                                    std::to_string(n) + " (uploaded: " + std::to_string(s.uploaded_floats) + " values)");
+    }
+    CUDA_CHECK(cudaSetDevice(ctx_.device()));
+    return run_pass(n, keep, [&](Arena& a) {
+        cudaStream_t stream = ctx_.stream();
+        CUDA_CHECK(cudaStreamWaitEvent(stream, s.uploaded.get(), 0));
+        CUDA_CHECK(cudaMemcpyAsync(arena_ptr(a, -1), s.device.get(), sizeof(float) * s.uploaded_floats,
+                                   cudaMemcpyDeviceToDevice, stream));
+        CUDA_CHECK(cudaEventRecord(s.consumed.get(), stream));
+    });
+}
+
 float* CudnnNetwork::stage(size_t floats) {
     CUDA_CHECK(cudaSetDevice(ctx_.device()));
     staging_.reserve(sizeof(float) * std::max<size_t>(floats, 1));
@@ -933,6 +1017,7 @@ MemoryStats CudnnNetwork::memory() const {
                 warp_affine_.bytes() + warp_identity_.bytes() + cam_grad_.bytes() + cam_input_grad_.bytes() +
                 cam_rows_.bytes() + cam_weights_.bytes() + cam_layer_.bytes() + cam_norm_.bytes() +
                 cam_max_.bytes() + cam_product_.bytes();
+    for (const InputSlot& slot : slots_) s.scratch += slot.device.bytes();
     s.workspace = workspace_.bytes();
     (void)cudaSetDevice(ctx_.device());
     (void)cudaMemGetInfo(&s.device_free, &s.device_total);

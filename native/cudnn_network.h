@@ -87,6 +87,33 @@ private:
     size_t bytes_ = 0;
 };
 
+// A CUDA event (timing disabled) or non-blocking stream, created on first use on the current
+// device and destroyed with its owner (errors ignored there).
+class Event {
+public:
+    Event() = default;
+    ~Event();
+    Event(const Event&) = delete;
+    Event& operator=(const Event&) = delete;
+    cudaEvent_t get();
+
+private:
+    cudaEvent_t event_ = nullptr;
+};
+
+class Stream {
+public:
+    Stream() = default;
+    ~Stream();
+    Stream(const Stream&) = delete;
+    Stream& operator=(const Stream&) = delete;
+    cudaStream_t get();
+    bool created() const { return stream_ != nullptr; }
+
+private:
+    cudaStream_t stream_ = nullptr;
+};
+
 // Receives one result tensor in host memory: (slot, data, count). Valid only during the call.
 using HostSink = std::function<void(int slot, const float* data, size_t count)>;
 // Writes values [offset, offset + count) of a host-side source (a Java array) into dst.
@@ -163,6 +190,22 @@ public:
     // writes and runs the forward under one lock, never keeping the buffer across calls.
     float* stage_input(size_t floats);
     int forward_staged(int n, int keep);
+
+    // Double-buffered input (kInputSlots slots), so that batch k+1 goes up while batch k computes:
+    //   stage_slot   page-locked room for `floats` values that Java fills (a direct ByteBuffer);
+    //                waits first until the slot's previous upload has read that memory;
+    //   upload_slot  an asynchronous copy of the slot's batch of n into the slot's device buffer on
+    //                the network's own copy stream (after the last forward from the slot has read
+    //                that buffer: event `consumed`), then records the event `uploaded`; returns at
+    //                once;
+    //   forward_slot the forward pass: the engine's stream waits for `uploaded`, copies the batch
+    //                into the pass's arena on the device, records `consumed`, then runs the layers.
+    // All three are called under the Java owner's lock like everything else here; the copy itself
+    // runs on the copy stream concurrently with whatever the engine's stream runs meanwhile.
+    static constexpr int kInputSlots = 2;
+    float* stage_slot(int slot, size_t floats);
+    void upload_slot(int slot, int n);
+    int forward_slot(int slot, int n, int keep);
     // The same, for n augmented copies of one image made on the device (kernels/augment.cuh):
     // image (C x S x S), fill (C), affine (n x 6), identity (n). Host pointers.
     int forward_warped(const float* image, const float* fill, const double* affine,
@@ -255,6 +298,18 @@ private:
         cam_product_;
     PinnedBuffer staging_, staging_index_, input_;
     size_t input_floats_ = 0;  // the size of the last stage_input
+
+    struct InputSlot {
+        PinnedBuffer host;            // written by Java between stage_slot and upload_slot
+        DeviceBuffer device;          // the uploaded batch, read by forward_slot
+        size_t host_floats = 0;       // the size the last stage_slot handed out
+        size_t uploaded_floats = 0;   // the size of the last upload_slot since then (0: none)
+        Event uploaded;               // the upload's completion (copy stream)
+        Event consumed;               // the last forward's read of `device` (engine's stream)
+    };
+    InputSlot& input_slot(int slot);
+    InputSlot slots_[kInputSlots];
+    Stream copy_stream_;              // the uploads from the input slots
 
     cudnnTensorDescriptor_t x_desc_ = nullptr, y_desc_ = nullptr, bias_desc_ = nullptr;
     cudnnFilterDescriptor_t w_desc_ = nullptr;

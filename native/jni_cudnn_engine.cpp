@@ -24,6 +24,10 @@
 //                                  // out: the CamJob slots (cudnn_network.h), null where not produced
 //       static native java.nio.ByteBuffer inputBuffer(long net, int floats);  // page-locked, native order
 //       static native int forwardStaged(long net, int n, int keep);  // the input written into inputBuffer
+//       // Double-buffered input (CudnnNetwork::stage_slot / upload_slot / forward_slot), slot 0 or 1:
+//       static native java.nio.ByteBuffer slotBuffer(long net, int slot, int floats);  // page-locked
+//       static native void uploadSlot(long net, int slot, int n);   // async, on the copy stream
+//       static native int forwardSlot(long net, int slot, int n, int keep);
 //       static native long[] memory(long net);
 //       static native String algorithms(long net);
 //       static native void freeNetwork(long net);   // Java guarantees at most once
@@ -140,6 +144,19 @@ void write_result(JNIEnv* env, jobjectArray table, jsize index, const float* dat
     env->SetFloatArrayRegion(target, 0, static_cast<jsize>(count), data);
     env->DeleteLocalRef(target);
     check_jni(env);
+}
+
+// The slot calls check their arguments before the handle, so that a test without a device can see
+// both refusals.
+void check_slot(jint slot) {
+    if (slot < 0 || slot >= gradcam4j::CudnnNetwork::kInputSlots) {
+        throw std::invalid_argument("input slot " + std::to_string(slot) + " out of range (0.." +
+                                    std::to_string(gradcam4j::CudnnNetwork::kInputSlots - 1) + ")");
+    }
+}
+
+void check_batch(jint n) {
+    if (n <= 0) throw std::invalid_argument("batch size must be positive, got " + std::to_string(n));
 }
 
 }  // namespace
@@ -360,6 +377,37 @@ JNIEXPORT jobject JNICALL Java_org_gradcam4j_backend_cuda_CudnnEngineNative_inpu
 JNIEXPORT jint JNICALL Java_org_gradcam4j_backend_cuda_CudnnEngineNative_forwardStaged(
     JNIEnv* env, jclass, jlong net, jint n, jint keep) {
     return gradcam4j::jni::guarded<jint>(env, -1, [&] { return network_of(net)->forward_staged(n, keep); });
+}
+
+JNIEXPORT jobject JNICALL Java_org_gradcam4j_backend_cuda_CudnnEngineNative_slotBuffer(
+    JNIEnv* env, jclass, jlong net, jint slot, jint floats) {
+    return gradcam4j::jni::guarded<jobject>(env, nullptr, [&] {
+        check_slot(slot);
+        if (floats <= 0) throw std::invalid_argument("input buffer size must be positive, got " + std::to_string(floats));
+        float* p = network_of(net)->stage_slot(slot, static_cast<size_t>(floats));
+        jobject b = env->NewDirectByteBuffer(p, static_cast<jlong>(floats) * static_cast<jlong>(sizeof(float)));
+        if (!b) throw std::runtime_error("NewDirectByteBuffer failed (direct buffers unsupported?)");
+        return b;
+    });
+}
+
+JNIEXPORT void JNICALL Java_org_gradcam4j_backend_cuda_CudnnEngineNative_uploadSlot(
+    JNIEnv* env, jclass, jlong net, jint slot, jint n) {
+    gradcam4j::jni::guarded<int>(env, 0, [&] {
+        check_slot(slot);
+        check_batch(n);
+        network_of(net)->upload_slot(slot, n);
+        return 0;
+    });
+}
+
+JNIEXPORT jint JNICALL Java_org_gradcam4j_backend_cuda_CudnnEngineNative_forwardSlot(
+    JNIEnv* env, jclass, jlong net, jint slot, jint n, jint keep) {
+    return gradcam4j::jni::guarded<jint>(env, -1, [&] {
+        check_slot(slot);
+        check_batch(n);
+        return network_of(net)->forward_slot(slot, n, keep);
+    });
 }
 
 JNIEXPORT jlongArray JNICALL Java_org_gradcam4j_backend_cuda_CudnnEngineNative_memory(

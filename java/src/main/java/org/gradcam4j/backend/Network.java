@@ -18,6 +18,24 @@ public interface Network extends AutoCloseable {
     ForwardPass forward(Tensor input, String keepFrom);
 
     /**
+     * Memory of the backend's own that a batch of {@code n} inputs can be written into directly
+     * ({@link StagedInput}), or empty where the backend has none (the CPU backend) or none is free now; the caller
+     * then builds a tensor and calls {@link #forward(Tensor, String)}. Either way the results are the same.
+     */
+    default java.util.Optional<StagedInput> stageInput(int n) { return java.util.Optional.empty(); }
+
+    /**
+     * {@link #forward(Tensor, String)} on an input staged by this network and made {@link StagedInput#ready()}; the
+     * pass keeps its own copy, so the staged input may be closed as soon as this returns.
+     *
+     * @throws IllegalArgumentException when the input was not staged by this network
+     * @throws IllegalStateException    when it is not ready or already closed
+     */
+    default ForwardPass forward(StagedInput input, String keepFrom) {
+        throw new IllegalArgumentException("this network stages no inputs (stageInput is empty)");
+    }
+
+    /**
      * A forward pass over {@code n} augmented copies of one image made by the backend itself (on a GPU: warped on
      * the device, so the copies never cross the bus), or empty where the backend has no such path and the caller
      * warps on the host. Copy {@code k} is {@code T_k (image - fill) + fill} per channel, bilinear, with

@@ -18,7 +18,6 @@ import org.gradcam4j.explain.ImageExplanation;
 import org.gradcam4j.image.ImageException;
 import org.gradcam4j.image.ImageLoader;
 import org.gradcam4j.image.LoadedImage;
-import org.gradcam4j.image.Preprocessor;
 import org.gradcam4j.io.AtomicFiles;
 import org.gradcam4j.model.Model;
 import picocli.CommandLine.Command;
@@ -119,7 +118,7 @@ final class ExplainCommand implements Callable<Integer> {
                 // decoding ahead and writing behind the network (BatchPipeline); every effect below is in input order
                 List<Path> files = in.files();
                 int[] counts = new int[3];   // explained, skipped, failed: written by the writer stage only
-                new BatchPipeline<LoadedImage, Preprocessor.Batch, ImageExplanation>(files.size(), options.maxBatch(),
+                new BatchPipeline<LoadedImage, Explainer.PreparedBatch, ImageExplanation>(files.size(), options.maxBatch(),
                         i -> {
                             Path file = files.get(i);
                             removeStaleTemporaries(outDir(names, file));
@@ -132,7 +131,7 @@ final class ExplainCommand implements Callable<Integer> {
                                 return new BatchPipeline.Failed<>(i, e.getMessage());
                             }
                         },
-                        batch -> ex.preprocessor().prepareBatch(batch),
+                        batch -> ex.prepare(batch, request),
                         (batch, prepared) -> explainBatch(ex, batch, prepared, request),
                         new BatchPipeline.Writer<>() {
                             @Override public void skipped(int index) {
@@ -180,7 +179,7 @@ final class ExplainCommand implements Callable<Integer> {
      * One batch through the network, from the input the reader stage prepared; when the GPU runs out of memory on it,
      * through {@link Explainer#explain}, which retries in halves.
      */
-    private static List<ImageExplanation> explainBatch(Explainer ex, List<LoadedImage> batch, Preprocessor.Batch prepared,
+    private static List<ImageExplanation> explainBatch(Explainer ex, List<LoadedImage> batch, Explainer.PreparedBatch prepared,
                                                        ExplainRequest request) {
         try {
             return ex.explainPrepared(prepared, request);

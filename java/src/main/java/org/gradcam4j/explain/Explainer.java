@@ -19,6 +19,7 @@ import org.gradcam4j.backend.DeviceOutOfMemoryException;
 import org.gradcam4j.backend.ForwardPass;
 import org.gradcam4j.backend.Network;
 import org.gradcam4j.backend.ReluRule;
+import org.gradcam4j.backend.StagedInput;
 import org.gradcam4j.backend.cuda.CudaPrecision;
 import org.gradcam4j.image.InputGeometry;
 import org.gradcam4j.image.LoadedImage;
@@ -190,6 +191,87 @@ public final class Explainer implements AutoCloseable {
         return out;
     }
 
+    /**
+     * A batch preprocessed ahead of its explanation ({@link #prepare}): where the backend offers input staging
+     * ({@link Network#stageInput}; the CUDA backend's page-locked slots), the preprocessing wrote the input straight
+     * into it and its upload has begun, so it overlaps what the device computes meanwhile; otherwise it holds the
+     * plain tensor. The results are the same either way. {@link #explainPrepared(PreparedBatch, ExplainRequest)}
+     * closes it; close it yourself when it is not explained.
+     */
+    public static final class PreparedBatch implements AutoCloseable {
+        private final Preprocessor.Batch plain;   // null when staged
+        private final StagedInput staged;         // null when plain
+        private final List<InputGeometry> geometries;
+        private final List<String> sources;
+
+        private PreparedBatch(Preprocessor.Batch plain, StagedInput staged, List<InputGeometry> geometries, List<String> sources) {
+            this.plain = plain;
+            this.staged = staged;
+            this.geometries = geometries;
+            this.sources = sources;
+        }
+
+        /** Whether the input lives in the backend's staging memory (not in a Java array). */
+        public boolean isStaged() { return staged != null; }
+
+        public int size() { return geometries.size(); }
+
+        @Override
+        public void close() {
+            if (staged != null) staged.close();
+        }
+    }
+
+    /**
+     * Preprocesses a batch for {@link #explainPrepared(PreparedBatch, ExplainRequest)} (the explain pipeline calls
+     * this on its reader thread while the previous batch is explained). Requests with {@code augmented-*} methods
+     * need the input on the host too, so they always get the plain tensor.
+     */
+    public PreparedBatch prepare(List<LoadedImage> images, ExplainRequest request) {
+        if (images.isEmpty()) throw new IllegalArgumentException("empty batch");
+        if (request.parsedMethods().stream().noneMatch(Method::isAugmented)) {
+            java.util.Optional<StagedInput> staging;
+            try {
+                staging = network.stageInput(images.size());
+            } catch (DeviceOutOfMemoryException e) {
+                staging = java.util.Optional.empty();  // no room for the staging memory: the plain path
+            }
+            if (staging.isPresent()) {
+                StagedInput in = staging.get();
+                try {
+                    Preprocessor.Placed p = preprocessor.prepareInto(images, in.values());
+                    in.ready();
+                    return new PreparedBatch(null, in, p.geometries(), p.sources());
+                } catch (RuntimeException | Error e) {
+                    in.close();
+                    throw e;
+                }
+            }
+        }
+        Preprocessor.Batch b = preprocessor.prepareBatch(images);
+        return new PreparedBatch(b, null, b.geometries(), b.sources());
+    }
+
+    /** Explains a batch from {@link #prepare} as one forward pass, and closes it. */
+    public List<ImageExplanation> explainPrepared(PreparedBatch batch, ExplainRequest request) {
+        try (batch) {
+            if (batch.plain != null) return explainPrepared(batch.plain, request);
+            Plan plan = plan(request);
+            if (!plan.augmented().isEmpty()) {
+                throw new IllegalArgumentException("a staged batch has no host copy for the augmented-* methods: prepare it with this request");
+            }
+            List<ImageExplanation> out = new ArrayList<>();
+            locked(() -> out.addAll(explainBatchDirect(batch.geometries, batch.sources, keep -> {
+                try {
+                    return network.forward(batch.staged, keep);
+                } finally {
+                    batch.staged.close();  // the pass has its own copy: the slot can take the batch after next
+                }
+            }, plan, request.targets(), request)));
+            return out;
+        }
+    }
+
     private static Targets perImageSlice(Targets t, int offset, int n) {
         List<List<String>> l = new ArrayList<>();
         for (int i = 0; i < n; i++) l.add(t.forImage(offset + i));
@@ -251,7 +333,8 @@ public final class Explainer implements AutoCloseable {
     }
 
     private List<ImageExplanation> explainBatch(Preprocessor.Batch batch, Plan plan, Targets targets, ExplainRequest req) {
-        List<ImageExplanation> out = explainBatchDirect(batch, plan, targets, req);
+        List<ImageExplanation> out = explainBatchDirect(batch.geometries(), batch.sources(), keep -> network.forward(batch.input(), keep),
+                plan, targets, req);
         return plan.augmented().isEmpty() ? out : addAugmented(batch, plan, req, out);
     }
 
@@ -291,11 +374,17 @@ public final class Explainer implements AutoCloseable {
         return out;
     }
 
-    private List<ImageExplanation> explainBatchDirect(Preprocessor.Batch batch, Plan plan, Targets targets, ExplainRequest req) {
+    /**
+     * The maps of one batch of {@code geometries.size()} images, whose forward pass {@code forward} runs (given what to
+     * keep: the plan's {@code keepFrom}).
+     */
+    private List<ImageExplanation> explainBatchDirect(List<InputGeometry> geometries, List<String> sources,
+                                                      java.util.function.Function<String, ForwardPass> forward, Plan plan, Targets targets,
+                                                      ExplainRequest req) {
         ClassLabels labels = model.labels();
-        int n = batch.input().dim(0);
+        int n = geometries.size();
         int classes = model.architecture().numClasses();
-        try (ForwardPass pass = network.forward(batch.input(), plan.keepFrom())) {
+        try (ForwardPass pass = forward.apply(plan.keepFrom())) {
             Tensor logits = pass.logits();
             Tensor probs = softmax(logits);
             List<List<Prediction>> preds = new ArrayList<>();
@@ -341,7 +430,7 @@ public final class Explainer implements AutoCloseable {
             ChannelOrder order = model.preprocessing().channelOrder();
             List<ImageExplanation> out = new ArrayList<>();
             for (int i = 0; i < n; i++) {
-                InputGeometry geom = batch.geometries().get(i);
+                InputGeometry geom = geometries.get(i);
                 List<ClassExplanation> ce = new ArrayList<>();
                 for (int r = 0; r < m; r++) {
                     if (imageOf[r] != i) continue;
@@ -363,7 +452,7 @@ public final class Explainer implements AutoCloseable {
                     ce.add(new ClassExplanation(c, labels.id(c), labels.name(c), logits.data()[i * classes + c],
                             probs.data()[i * classes + c], maps, grads));
                 }
-                out.add(new ImageExplanation(batch.sources().get(i), geom, preds.get(i).subList(0, Math.min(req.predictions(), preds.get(i).size())),
+                out.add(new ImageExplanation(sources.get(i), geom, preds.get(i).subList(0, Math.min(req.predictions(), preds.get(i).size())),
                         plan.layer(), ce));
             }
             return out;

@@ -8,6 +8,7 @@ import org.gradcam4j.tensor.Tensor;
 import java.awt.image.BufferedImage;
 import java.awt.image.DataBufferInt;
 import java.awt.image.SinglePixelPackedSampleModel;
+import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -25,6 +26,9 @@ public final class Preprocessor {
 
     /** A batch of inputs; {@code geometries.get(n)} belongs to {@code input[n]}. */
     public record Batch(Tensor input /* N x 3 x S x S */, List<InputGeometry> geometries, List<String> sources) {}
+
+    /** What {@link #prepareInto} wrote: image {@code n}'s geometry and source. */
+    public record Placed(List<InputGeometry> geometries, List<String> sources) {}
 
     private final Preprocessing preprocessing;
     private final int size;
@@ -63,15 +67,31 @@ public final class Preprocessor {
     public Prepared prepare(BufferedImage image, String source) {
         InputGeometry g = geometry(image.getWidth(), image.getHeight(), source);
         float[] out = new float[3 * size * size];
-        fill(resizedRgb(image, g), out, 0);
+        fill(resizedRgb(image, g), FloatBuffer.wrap(out), 0);
         return new Prepared(new Tensor(out, 3, size, size), g, source);
     }
 
     /** Prepares several images into one {@code N x 3 x S x S} tensor. */
     public Batch prepareBatch(List<LoadedImage> images) {
         if (images.isEmpty()) throw new IllegalArgumentException("empty batch");
+        float[] out = new float[Math.multiplyExact(3 * size * size, images.size())];
+        Placed p = prepareInto(images, FloatBuffer.wrap(out));
+        return new Batch(new Tensor(out, images.size(), 3, size, size), p.geometries(), p.sources());
+    }
+
+    /**
+     * {@link #prepareBatch} written into {@code out} instead of a new array (the same values, at absolute indices
+     * {@code 0 .. N*3*S*S - 1}, {@code out}'s capacity): for a backend's own input memory
+     * ({@code org.gradcam4j.backend.StagedInput}), so that each value is written once, where the device reads it.
+     */
+    public Placed prepareInto(List<LoadedImage> images, FloatBuffer out) {
+        if (images.isEmpty()) throw new IllegalArgumentException("empty batch");
         int per = 3 * size * size;
-        float[] out = new float[Math.multiplyExact(per, images.size())];
+        long need = (long) per * images.size();
+        if (out.capacity() != need) {
+            throw new IllegalArgumentException("the input buffer holds " + out.capacity() + " values; " + images.size() + " images of 3 x "
+                    + size + " x " + size + " need " + need);
+        }
         List<InputGeometry> geometries = new ArrayList<>(images.size());
         List<String> sources = new ArrayList<>(images.size());
         for (int n = 0; n < images.size(); n++) {
@@ -81,7 +101,7 @@ public final class Preprocessor {
             geometries.add(g);
             sources.add(li.source());
         }
-        return new Batch(new Tensor(out, images.size(), 3, size, size), List.copyOf(geometries), List.copyOf(sources));
+        return new Placed(List.copyOf(geometries), List.copyOf(sources));
     }
 
     /**
@@ -115,14 +135,14 @@ public final class Preprocessor {
         return out;
     }
 
-    /** Writes normalised values, in the model's channel order, at {@code out[offset ..]}. */
-    private void fill(float[] rgbPlanes, float[] out, int offset) {
+    /** Writes normalised values, in the model's channel order, at absolute indices {@code offset ..} of {@code out}. */
+    private void fill(float[] rgbPlanes, FloatBuffer out, int offset) {
         int plane = size * size;
         ChannelOrder order = preprocessing.channelOrder();
         for (int rgb = 0; rgb < 3; rgb++) {
             int c = order.rgbIndex(rgb);
             int src = rgb * plane, dst = offset + c * plane;
-            for (int i = 0; i < plane; i++) out[dst + i] = preprocessing.apply(rgbPlanes[src + i], c);
+            for (int i = 0; i < plane; i++) out.put(dst + i, preprocessing.apply(rgbPlanes[src + i], c));
         }
     }
 

@@ -1,10 +1,18 @@
 package org.gradcam4j.backend.cuda;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.gradcam4j.backend.ForwardPass;
 import org.gradcam4j.backend.Network;
 import org.gradcam4j.backend.PassChecks;
+import org.gradcam4j.backend.StagedInput;
 import org.gradcam4j.model.Architecture;
 import org.gradcam4j.model.LayerSpec;
 import org.gradcam4j.model.Model;
@@ -20,6 +28,23 @@ public final class CudaNetwork implements Network {
     private final Architecture arch;
     private final CudaPrecision precision;
     private final AtomicLong handle;
+
+    /** The native input slots (CudnnNetwork::kInputSlots): which are handed out, and a permit per free one. */
+    private final AtomicBoolean[] slotTaken = {new AtomicBoolean(), new AtomicBoolean()};
+    private final Semaphore freeSlots = new Semaphore(slotTaken.length);
+    /**
+     * A permit per slot whose page-locked memory no caller is writing (handed out and neither ready nor closed):
+     * {@link #close()} takes them all before it frees that memory, so a write still under way never lands in freed
+     * memory.
+     */
+    private final Semaphore notWriting = new Semaphore(slotTaken.length);
+
+    /**
+     * How long {@link #stageInput} waits for a slot. In the explain pipeline a slot comes free when the forward pass
+     * of the batch before the one waiting in line starts, well within this; after it (a caller holding both slots and
+     * asking for a third) the caller takes the plain path, which gives the same results.
+     */
+    static final long SLOT_WAIT_SECONDS = 5;
 
     CudaNetwork(CudaBackend backend, Model model, CudaPrecision precision) {
         this.backend = backend;
@@ -83,6 +108,109 @@ public final class CudaNetwork implements Network {
         return new CudaForwardPass(this, n, keep, pass);
     }
 
+    /**
+     * Double-buffered input: one of two page-locked slots, which the caller fills through a direct buffer; its
+     * {@link StagedInput#ready()} starts the upload on the network's copy stream (asynchronous: it overlaps whatever
+     * the device computes meanwhile, typically the previous batch's backward and CAM step), and
+     * {@link #forward(StagedInput, String)} has the engine's stream wait for that upload by an event. Waits up to
+     * {@link #SLOT_WAIT_SECONDS} for a free slot; empty if none comes free, or if the thread is interrupted.
+     */
+    @Override
+    public Optional<StagedInput> stageInput(int n) {
+        if (n < 1) throw new IllegalArgumentException("batch size must be positive: " + n);
+        int floats = Math.multiplyExact(n, arch.inputChannels() * arch.inputSize() * arch.inputSize());
+        try {
+            if (!freeSlots.tryAcquire(SLOT_WAIT_SECONDS, TimeUnit.SECONDS)) return Optional.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.empty();
+        }
+        int slot = 0;
+        while (!slotTaken[slot].compareAndSet(false, true)) slot++;  // a permit guarantees a free slot
+        int s = slot;
+        if (!notWriting.tryAcquire()) {  // only while close() holds them all
+            freeSlot(s);
+            throw new IllegalStateException("network is closed");
+        }
+        try {
+            ByteBuffer b = backend.call(() -> CudnnEngineNative.slotBuffer(handle(), s, floats));
+            return Optional.of(new Staged(s, n, b.order(ByteOrder.nativeOrder()).asFloatBuffer()));
+        } catch (RuntimeException | Error e) {
+            notWriting.release();
+            freeSlot(s);
+            throw e;
+        }
+    }
+
+    private void freeSlot(int slot) {
+        slotTaken[slot].set(false);
+        freeSlots.release();
+    }
+
+    @Override
+    public ForwardPass forward(StagedInput input, String keepFrom) {
+        if (!(input instanceof Staged s) || s.network() != this) {
+            throw new IllegalArgumentException("the staged input was not staged by this network");
+        }
+        if (!s.isReady()) throw new IllegalStateException("the staged input is " + (s.closed ? "closed" : "not ready"));
+        int keep = PassChecks.keepIndex(arch, keepFrom);
+        int pass = backend.call(() -> CudnnEngineNative.forwardSlot(handle(), s.slot, s.n, keep));
+        return new CudaForwardPass(this, s.n, keep, pass);
+    }
+
+    /** One slot handed out; the native side also checks every state this class tracks. */
+    private final class Staged implements StagedInput {
+        final int slot, n;
+        private volatile FloatBuffer values;
+        private volatile boolean ready, closed;
+        private boolean writing = true;  // guarded by this
+
+        Staged(int slot, int n, FloatBuffer values) {
+            this.slot = slot;
+            this.n = n;
+            this.values = values;
+        }
+
+        CudaNetwork network() { return CudaNetwork.this; }
+
+        @Override public int batch() { return n; }
+
+        @Override
+        public FloatBuffer values() {
+            FloatBuffer v = values;
+            if (v == null) throw new IllegalStateException("the staged input is " + (closed ? "closed" : "ready: its values are on their way"));
+            return v;
+        }
+
+        @Override
+        public synchronized void ready() {
+            if (closed) throw new IllegalStateException("the staged input is closed");
+            if (ready) return;
+            values = null;
+            writingDone();
+            backend.run(() -> CudnnEngineNative.uploadSlot(handle(), slot, n));
+            ready = true;
+        }
+
+        private void writingDone() {
+            if (writing) {
+                writing = false;
+                notWriting.release();
+            }
+        }
+
+        @Override public boolean isReady() { return ready && !closed; }
+
+        @Override
+        public synchronized void close() {
+            if (closed) return;
+            closed = true;
+            values = null;
+            writingDone();
+            freeSlot(slot);
+        }
+    }
+
     /** The copies are made on the device from one uploaded image. */
     @Override
     public java.util.Optional<ForwardPass> forwardWarped(Tensor image, float[] fill, double[] affine, boolean[] identity, String keepFrom) {
@@ -123,13 +251,28 @@ public final class CudaNetwork implements Network {
         public long total() { return parameters + arenas + scratch + workspace; }
     }
 
-    /** Frees the native network under the backend's lock, so no call of another thread can still be using it. */
+    /**
+     * Frees the native network under the backend's lock, so no call of another thread can still be using it. Waits
+     * first (up to {@link #SLOT_WAIT_SECONDS}) until no staged input is being written, since the slots' memory goes
+     * with the network.
+     */
     @Override
     public void close() {
-        backend.runEvenIfFailed(() -> {
-            long h = handle.getAndSet(0);
-            if (h != 0) CudnnEngineNative.freeNetwork(h);
-        });
-        backend.closed(this);
+        boolean quiet;
+        try {
+            quiet = notWriting.tryAcquire(slotTaken.length, SLOT_WAIT_SECONDS, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            quiet = false;
+        }
+        try {
+            backend.runEvenIfFailed(() -> {
+                long h = handle.getAndSet(0);
+                if (h != 0) CudnnEngineNative.freeNetwork(h);
+            });
+        } finally {
+            if (quiet) notWriting.release(slotTaken.length);
+            backend.closed(this);
+        }
     }
 }

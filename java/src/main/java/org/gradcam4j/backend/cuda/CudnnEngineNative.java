@@ -50,7 +50,6 @@ final class CudnnEngineNative {
     static native void backward(long network, int pass, float[] seeds, int m, int[] imageOf, int stop, int rule,
                                 int[] capture, float[][] captureOut, int[] weightLayers, float[][] weightOut);
 
-    /** Bytes: parameters, arenas, scratch, workspace, device free, device total. */
     /**
      * The CAM-family step on a pass, on the device (native/cudnn_network.h, CamJob): {@code kinds} are
      * {@code CamKind} codes, {@code rawRules} {@link org.gradcam4j.backend.ReluRule} ordinals, {@code products}
@@ -71,6 +70,19 @@ final class CudnnEngineNative {
     /** A forward pass from the input written into {@link #inputBuffer}; returns the pass id. */
     static native int forwardStaged(long network, int n, int keep);
 
+    /**
+     * Input slot {@code slot} (0 or 1) as {@code floats} values of page-locked memory, a direct buffer (native byte
+     * order) valid until the slot is handed out again; waits until the slot's previous upload has read it.
+     */
+    static native java.nio.ByteBuffer slotBuffer(long network, int slot, int floats);
+
+    /** Starts the upload of the slot's batch of {@code n} on the network's copy stream; returns at once. */
+    static native void uploadSlot(long network, int slot, int n);
+
+    /** A forward pass from the slot's uploaded batch of {@code n} (the engine's stream waits for the upload). */
+    static native int forwardSlot(long network, int slot, int n, int keep);
+
+    /** Bytes: parameters, arenas, scratch, workspace, device free, device total. */
     static native long[] memory(long network);
 
     /** The cuDNN algorithm chosen per layer, direction and batch so far, one per line. */

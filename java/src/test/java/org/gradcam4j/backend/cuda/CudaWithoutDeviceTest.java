@@ -68,10 +68,33 @@ class CudaWithoutDeviceTest {
                         new int[0], new int[0], new float[4][]),
                 () -> CudnnEngineNative.inputBuffer(0, 4),
                 () -> CudnnEngineNative.forwardStaged(0, 1, 0),
+                () -> CudnnEngineNative.slotBuffer(0, 1, 4),
+                () -> CudnnEngineNative.uploadSlot(0, 0, 1),
+                () -> CudnnEngineNative.forwardSlot(0, 1, 1, 0),
                 () -> CudnnEngineNative.upload(0, 0, new float[1], null));
         for (Executable call : calls) {
             CudaException e = assertThrows(CudaException.class, call);
             assertTrue(e.getMessage().contains("null cuDNN network"), e.getMessage());
+        }
+    }
+
+    /** The double-buffered input's entry points check their arguments (before the handle) with an exception. */
+    @Test
+    void theInputSlotEntryPointsRefuseBadArguments() {
+        assumeLibraryWithoutDevice();
+        assumeTrue(CudaRuntime.status().cudnnEngineBuilt(), "the native library was built without the cuDNN engine");
+        record Bad(Executable call, String message) {}
+        List<Bad> calls = List.of(
+                new Bad(() -> CudnnEngineNative.slotBuffer(0, 2, 4), "input slot 2 out of range (0..1)"),
+                new Bad(() -> CudnnEngineNative.slotBuffer(0, -1, 4), "input slot -1 out of range (0..1)"),
+                new Bad(() -> CudnnEngineNative.slotBuffer(0, 0, 0), "input buffer size must be positive, got 0"),
+                new Bad(() -> CudnnEngineNative.uploadSlot(0, 5, 1), "input slot 5 out of range (0..1)"),
+                new Bad(() -> CudnnEngineNative.uploadSlot(0, 0, 0), "batch size must be positive, got 0"),
+                new Bad(() -> CudnnEngineNative.forwardSlot(0, 2, 1, 0), "input slot 2 out of range (0..1)"),
+                new Bad(() -> CudnnEngineNative.forwardSlot(0, 1, -3, 0), "batch size must be positive, got -3"));
+        for (Bad b : calls) {
+            CudaException e = assertThrows(CudaException.class, b.call());
+            assertTrue(e.getMessage().contains(b.message()), e.getMessage());
         }
     }
 
