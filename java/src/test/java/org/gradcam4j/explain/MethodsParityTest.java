@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.gradcam4j.backend.ReluRule;
 import org.gradcam4j.image.InputGeometry;
 import org.gradcam4j.image.Preprocessor;
 import org.gradcam4j.image.ResizeMode;
@@ -41,6 +42,7 @@ public class MethodsParityTest {
      */
     public static void check(Path dir, Model model, double gradTol) {
         Map<String, Tensor> ref = Reference.readAll(dir.resolve("ref.h5"));
+        Map<String, Double> torchErr = Reference.attributes(dir.resolve("ref.h5"));
         int[] imageOf = Reference.ints(ref.get("image_of"));
         int[] classes = Reference.ints(ref.get("classes"));
         Tensor input = ref.get("input");
@@ -77,13 +79,26 @@ public class MethodsParityTest {
                     }
                 }
                 for (String t : new String[] {"vanilla", "guided", "deconvnet"}) {
-                    close(t + " grad seed " + r, ce.gradients().get(t).values(), ref.get("methods/" + t + "/grad").slice(r), gradTol);
+                    close(t + " grad seed " + r, ce.gradients().get(t).values(), ref.get("methods/" + t + "/grad").slice(r),
+                            seedBound(gradTol, torchErr, Method.parse(t).reluRule(), r));
                 }
                 for (String t : new String[] {"guided-gradcam", "guided-gradcampp"}) {
-                    close(t + " map seed " + r, ce.gradients().get(t).values(), ref.get("methods/" + t + "/map").slice(r), gradTol);
+                    close(t + " map seed " + r, ce.gradients().get(t).values(), ref.get("methods/" + t + "/map").slice(r),
+                            seedBound(gradTol, torchErr, Method.parse(t).reluRule(), r));
                 }
             }
         }
+    }
+
+    /**
+     * The bound for one seed's input gradient: {@code gradTol}, or twice PyTorch's own float32 error on that seed's
+     * gradient where that is larger. At full size a max-pool window whose top two inputs lie within float32 rounding
+     * reroutes a seed's gradient in any float32 implementation (PyTorch's included, measured by tools/ref_vgg.py); a
+     * float32 engine is held to what float32 can do there, and a wrong rule or layer still gives errors of order 1.
+     */
+    private static double seedBound(double gradTol, Map<String, Double> torchErr, ReluRule rule, int seed) {
+        Double e = torchErr.get("torch_f32_err/grad/input/" + rule.name().toLowerCase(java.util.Locale.ROOT) + "/seed" + seed);
+        return e == null ? gradTol : Math.max(gradTol, 2 * e);
     }
 
     private static ClassExplanation find(ImageExplanation e, int cls) {
