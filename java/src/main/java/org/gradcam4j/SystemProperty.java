@@ -28,6 +28,9 @@ public enum SystemProperty {
     CACHE("gradcam4j.cache", "",
             "cache folder for fetched weights; unset: $GRADCAM4J_CACHE, else ~/.cache/gradcam4j (the extracted native "
                     + "library follows $GRADCAM4J_CACHE only)"),
+    /** Command line: the pipelined explain / classify. */
+    PIPELINE("gradcam4j.pipeline", "true",
+            "false: explain and classify decode, compute and write one batch after another instead of overlapping them (same outputs)"),
     /** Command line: stack traces. */
     DEBUG("gradcam4j.debug", "false", "true: the command line prints the stack trace of an error");
 

@@ -84,7 +84,7 @@ final class BatchPipeline<L, P, R> {
 
     /** Whether the pipeline should run its stages one after another: {@code -Dgradcam4j.pipeline=false}. */
     static boolean sequentialByDefault() {
-        return "false".equalsIgnoreCase(System.getProperty("gradcam4j.pipeline", "true"));
+        return "false".equalsIgnoreCase(org.gradcam4j.SystemProperty.PIPELINE.value());
     }
 
     // ---- the steps that travel between the stages ---------------------------------------------------------------
