@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# Scaling benchmark of the Spark job (docs/SPARK.md) against the single-process CLI on the same images and the same
+# total number of cores: `gradcam4j explain --threads C` in one JVM, then ExplainJob in local mode (local[C]) and on a
+# standalone cluster on this machine (master + 2 workers on 127.0.0.1) with 1 executor of C cores and with 2 executors
+# of C/2 cores. Prints wall time and images/s per configuration and the ratio to the CLI.
+#
+#   tools/bench-spark.sh [--images N] [--weights W] [--method M] [--cores C] [--batch B] [--image FILE]
+#
+# Wall times are end to end (JVM start, model load, Spark's executor start-up, the work, the output); the job's own
+# per-executor rate (images over its tasks' time) is printed too. Every process it starts is stopped on exit.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+images=32 weights=random:vgg16 method=gradcam cores=2 batch=8
+load_before="$(cut -d" " -f1-3 /proc/loadavg)"
+image="$root/java/src/main/resources/org/gradcam4j/data/cat_dog.png"
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --images) images="$2"; shift 2 ;;
+    --weights) weights="$2"; shift 2 ;;
+    --method) method="$2"; shift 2 ;;
+    --cores) cores="$2"; shift 2 ;;
+    --batch) batch="$2"; shift 2 ;;
+    --image) image="$2"; shift 2 ;;
+    *) echo "bench-spark: unknown option $1" >&2; exit 2 ;;
+  esac
+done
+if (( cores < 2 || cores % 2 )); then echo "bench-spark: --cores must be even and >= 2 (2 executors of C/2 cores)" >&2; exit 2; fi
+
+echo "== building" >&2
+(cd "$root" && mvn -q -B -Dmaven.test.skip=true -pl spark -am package) >&2
+jar="$root/spark/target/gradcam4j-spark.jar"
+jars="$root/spark/target/spark-jars"
+cp="$jar:$jars/*"
+module_opts="$(java -cp "$cp" org.gradcam4j.spark.SparkJavaOptions)"
+
+work="$(mktemp -d)"
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do
+    pkill -KILL -P "$p" 2>/dev/null || true   # the workers' executor JVMs
+    kill -KILL "$p" 2>/dev/null || true
+    wait "$p" 2>/dev/null || true
+  done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+mkdir -p "$work/in" "$work/spark-home"
+ext="${image##*.}"
+for ((i = 0; i < images; i++)); do cp "$image" "$work/in/$(printf 'img%03d' "$i").$ext"; done
+ln -s "$jars" "$work/spark-home/jars"
+
+now() { date +%s.%N; }
+calc() { awk "BEGIN { print $1 }"; }
+declare -a rows
+cli_rate=""
+record() {  # name seconds
+  local rate ratio
+  rate="$(calc "$images / $2")"
+  [[ -z "$cli_rate" ]] && cli_rate="$rate"
+  ratio="$(calc "$rate / $cli_rate")"
+  rows+=("$(printf '%-34s %8.1f s %8.3f img/s %6.2fx' "$1" "$2" "$rate" "$ratio")")
+  echo "${rows[-1]}" >&2
+}
+
+common=(--weights "$weights" --method "$method" --batch "$batch" --save json)
+
+echo "== CLI: gradcam4j explain --threads $cores" >&2
+t0="$(now)"
+java -Xmx4g -jar "$root/java/target/gradcam4j.jar" explain "$work/in" "${common[@]}" --threads "$cores" -q --out "$work/cli" >/dev/null
+record "cli --threads $cores" "$(calc "$(now) - $t0")"
+
+export SPARK_HOME="$work/spark-home" SPARK_SCALA_VERSION=2.13 SPARK_LOCAL_IP=127.0.0.1
+driver() {  # name out [-Dconf...] -- [job args]
+  local name="$1" out="$2"; shift 2
+  local props=()
+  while [[ "$1" != "--" ]]; do props+=("$1"); shift; done
+  shift
+  t0="$(now)"
+  # shellcheck disable=SC2086
+  java $module_opts -Xmx3g -Dspark.driver.host=127.0.0.1 -Dspark.driver.bindAddress=127.0.0.1 -Dspark.ui.enabled=false \
+    "${props[@]}" -cp "$cp" org.gradcam4j.spark.ExplainJob --input "$work/in" "${common[@]}" --progress-seconds 0 \
+    --out "$out" "$@" > "$work/$name.log" 2>&1 || { cat "$work/$name.log" >&2; exit 1; }
+  record "$name" "$(calc "$(now) - $t0")"
+  grep -E "executor .*images/s" "$work/$name.log" | sed 's/^/    /' >&2
+}
+
+echo "== Spark local[$cores]" >&2
+driver "spark local[$cores]" "$work/local" -- --master "local[$cores]"
+
+echo "== Spark standalone: master + 2 workers on 127.0.0.1" >&2
+port=$((20000 + RANDOM % 20000)); ui=$((port + 1))
+# shellcheck disable=SC2086
+java $module_opts -Xmx256m -Dspark.master.rest.enabled=false -cp "$jars/*" org.apache.spark.deploy.master.Master \
+  --host 127.0.0.1 --port "$port" --webui-port "$ui" > "$work/master.log" 2>&1 &
+pids+=($!)
+for w in 1 2; do
+  mkdir -p "$work/w$w-work" "$work/w$w-local"
+  # shellcheck disable=SC2086
+  java $module_opts -Xmx256m -Dspark.local.dir="$work/w$w-local" -cp "$jars/*" org.apache.spark.deploy.worker.Worker \
+    --host 127.0.0.1 --port $((port + 1 + 2 * w)) --webui-port $((port + 2 + 2 * w)) --cores "$cores" --memory 8g \
+    --work-dir "$work/w$w-work" "spark://127.0.0.1:$port" > "$work/worker$w.log" 2>&1 &
+  pids+=($!)
+done
+registered() { grep -q "Successfully registered with master" "$work/worker1.log" && grep -q "Successfully registered with master" "$work/worker2.log"; }
+for _ in $(seq 600); do registered && break; sleep 0.2; done
+registered || { echo "bench-spark: the workers did not register" >&2; cat "$work"/*.log >&2; exit 1; }
+cluster=(-Dspark.executor.memory=3g -Dspark.executorEnv.SPARK_SCALA_VERSION=2.13 "-Dspark.jars=$jar")
+driver "spark 1 executor x $cores cores" "$work/one" "${cluster[@]}" -Dspark.executor.cores="$cores" -Dspark.cores.max="$cores" \
+  -- --master "spark://127.0.0.1:$port"
+driver "spark 2 executors x $((cores / 2)) cores" "$work/two" "${cluster[@]}" -Dspark.executor.cores=$((cores / 2)) \
+  -Dspark.cores.max="$cores" -- --master "spark://127.0.0.1:$port"
+
+echo
+echo "bench-spark: $images images ($(basename "$image")), --weights $weights --method $method --batch $batch, $cores cores in all"
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | xargs), load average at the start: $load_before, at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+printf '%-34s %10s %14s %7s\n' "configuration" "wall" "rate" "vs CLI"
+printf '%s\n' "${rows[@]}"
