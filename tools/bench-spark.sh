@@ -2,15 +2,18 @@
 # Scaling benchmark of the Spark job (docs/SPARK.md) against the single-process CLI on the same images and the same
 # total number of cores: `gradcam4j explain --threads C` in one JVM, then ExplainJob in local mode (local[C]) and on a
 # standalone cluster on this machine (master + 2 workers on 127.0.0.1) with 1 executor of C cores and with 2 executors
-# of C/2 cores. Prints wall time and images/s per configuration and the ratio to the CLI.
+# of C/2 cores. Each configuration runs twice, on N1 and on N2 images (--images N1,N2), end to end (JVM start, model
+# load, Spark's start-up and executor launch, the work, the output). Printed per configuration: both wall times, the
+# fixed cost (the wall time's intercept at 0 images) and the marginal rate (N2 - N1) / (T2 - T1), which is what a
+# large dataset runs at, and its ratio to the CLI's. With one size (--images N) only N / T is given.
 #
-#   tools/bench-spark.sh [--images N] [--weights W] [--method M] [--cores C] [--batch B] [--image FILE]
+#   tools/bench-spark.sh [--images N1[,N2]] [--weights W] [--method M] [--cores C] [--batch B] [--image FILE]
+#       [--configs cli,local,one,two]
 #
-# Wall times are end to end (JVM start, model load, Spark's executor start-up, the work, the output); the job's own
-# per-executor rate (images over its tasks' time) is printed too. Every process it starts is stopped on exit.
+# Every process it starts is stopped on exit.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-images=32 weights=random:vgg16 method=gradcam cores=2 batch=8
+images=8,32 weights=random:vgg16 method=gradcam cores=2 batch=8 configs=cli,local,one,two heap=4g
 load_before="$(cut -d" " -f1-3 /proc/loadavg)"
 image="$root/java/src/main/resources/org/gradcam4j/data/cat_dog.png"
 while [[ $# -gt 0 ]]; do
@@ -21,6 +24,7 @@ while [[ $# -gt 0 ]]; do
     --cores) cores="$2"; shift 2 ;;
     --batch) batch="$2"; shift 2 ;;
     --image) image="$2"; shift 2 ;;
+    --configs) configs="$2"; shift 2 ;;
     *) echo "bench-spark: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -44,48 +48,75 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-mkdir -p "$work/in" "$work/spark-home"
+mkdir -p "$work/spark-home"
+IFS=, read -r -a sizes <<< "$images"
 ext="${image##*.}"
-for ((i = 0; i < images; i++)); do cp "$image" "$work/in/$(printf 'img%03d' "$i").$ext"; done
+for n in "${sizes[@]}"; do
+  mkdir -p "$work/in$n"
+  for ((i = 0; i < n; i++)); do cp "$image" "$work/in$n/$(printf 'img%03d' "$i").$ext"; done
+done
 ln -s "$jars" "$work/spark-home/jars"
+want() { [[ ",$configs," == *",$1,"* ]]; }
 
 now() { date +%s.%N; }
 calc() { awk "BEGIN { print $1 }"; }
 declare -a rows
 cli_rate=""
-record() {  # name seconds
-  local rate ratio
-  rate="$(calc "$images / $2")"
+declare -a times
+record() {  # name: the wall times of this configuration are in times[], one per size
+  local rate ratio fixed="-" walls=""
+  for t in "${times[@]}"; do walls+="$(printf '%7.1f s' "$t")"; done
+  if (( ${#sizes[@]} >= 2 )); then
+    rate="$(calc "(${sizes[1]} - ${sizes[0]}) / (${times[1]} - ${times[0]})")"
+    fixed="$(calc "${times[0]} - ${sizes[0]} / $rate")"
+    fixed="$(printf '%.1f s' "$fixed")"
+  else
+    rate="$(calc "${sizes[0]} / ${times[0]}")"
+  fi
   [[ -z "$cli_rate" ]] && cli_rate="$rate"
   ratio="$(calc "$rate / $cli_rate")"
-  rows+=("$(printf '%-34s %8.1f s %8.3f img/s %6.2fx' "$1" "$2" "$rate" "$ratio")")
+  rows+=("$(printf '%-30s %s %10s %8.3f img/s %6.2fx' "$1" "$walls" "$fixed" "$rate" "$ratio")")
   echo "${rows[-1]}" >&2
 }
 
 common=(--weights "$weights" --method "$method" --batch "$batch" --save json)
 
-echo "== CLI: gradcam4j explain --threads $cores" >&2
-t0="$(now)"
-java -Xmx4g -jar "$root/java/target/gradcam4j.jar" explain "$work/in" "${common[@]}" --threads "$cores" -q --out "$work/cli" >/dev/null
-record "cli --threads $cores" "$(calc "$(now) - $t0")"
+if want cli; then
+  echo "== CLI: gradcam4j explain --threads $cores" >&2
+  times=()
+  for n in "${sizes[@]}"; do
+    t0="$(now)"
+    java -Xmx"$heap" -jar "$root/java/target/gradcam4j.jar" explain "$work/in$n" "${common[@]}" --threads "$cores" -q \
+      --out "$work/cli$n" >/dev/null 2>&1
+    times+=("$(calc "$(now) - $t0")")
+  done
+  record "cli --threads $cores"
+fi
 
 export SPARK_HOME="$work/spark-home" SPARK_SCALA_VERSION=2.13 SPARK_LOCAL_IP=127.0.0.1
-driver() {  # name out [-Dconf...] -- [job args]
-  local name="$1" out="$2"; shift 2
+driver() {  # name [-Dconf...] -- [job args]
+  local name="$1"; shift
   local props=()
   while [[ "$1" != "--" ]]; do props+=("$1"); shift; done
   shift
-  t0="$(now)"
-  # shellcheck disable=SC2086
-  java $module_opts -Xmx3g -Dspark.driver.host=127.0.0.1 -Dspark.driver.bindAddress=127.0.0.1 -Dspark.ui.enabled=false \
-    "${props[@]}" -cp "$cp" org.gradcam4j.spark.ExplainJob --input "$work/in" "${common[@]}" --progress-seconds 0 \
-    --out "$out" "$@" > "$work/$name.log" 2>&1 || { cat "$work/$name.log" >&2; exit 1; }
-  record "$name" "$(calc "$(now) - $t0")"
-  grep -E "executor .*images/s" "$work/$name.log" | sed 's/^/    /' >&2
+  times=()
+  for n in "${sizes[@]}"; do
+    t0="$(now)"
+    # shellcheck disable=SC2086
+    java $module_opts -Xmx"$heap" -Dspark.driver.host=127.0.0.1 -Dspark.driver.bindAddress=127.0.0.1 -Dspark.ui.enabled=false \
+      "${props[@]}" -cp "$cp" org.gradcam4j.spark.ExplainJob --input "$work/in$n" "${common[@]}" --progress-seconds 0 \
+      --out "$work/out-$n-${name//[^a-z0-9]/_}" "$@" > "$work/log" 2>&1 || { cat "$work/log" >&2; exit 1; }
+    times+=("$(calc "$(now) - $t0")")
+    grep -E "executor .*images/s" "$work/log" | sed "s/^/    $n images: /" >&2
+  done
+  record "$name"
 }
 
-echo "== Spark local[$cores]" >&2
-driver "spark local[$cores]" "$work/local" -- --master "local[$cores]"
+if want local; then
+  echo "== Spark local[$cores]" >&2
+  driver "spark local[$cores]" -- --master "local[$cores]"
+fi
+if want one || want two; then
 
 echo "== Spark standalone: master + 2 workers on 127.0.0.1" >&2
 port=$((20000 + RANDOM % 20000)); ui=$((port + 1))
@@ -104,14 +135,19 @@ done
 registered() { grep -q "Successfully registered with master" "$work/worker1.log" && grep -q "Successfully registered with master" "$work/worker2.log"; }
 for _ in $(seq 600); do registered && break; sleep 0.2; done
 registered || { echo "bench-spark: the workers did not register" >&2; cat "$work"/*.log >&2; exit 1; }
-cluster=(-Dspark.executor.memory=3g -Dspark.executorEnv.SPARK_SCALA_VERSION=2.13 "-Dspark.jars=$jar")
-driver "spark 1 executor x $cores cores" "$work/one" "${cluster[@]}" -Dspark.executor.cores="$cores" -Dspark.cores.max="$cores" \
-  -- --master "spark://127.0.0.1:$port"
-driver "spark 2 executors x $((cores / 2)) cores" "$work/two" "${cluster[@]}" -Dspark.executor.cores=$((cores / 2)) \
-  -Dspark.cores.max="$cores" -- --master "spark://127.0.0.1:$port"
+cluster=(-Dspark.executor.memory="$heap" -Dspark.executorEnv.SPARK_SCALA_VERSION=2.13 "-Dspark.jars=$jar")
+if want one; then
+  driver "spark 1 executor x $cores cores" "${cluster[@]}" -Dspark.executor.cores="$cores" -Dspark.cores.max="$cores" \
+    -- --master "spark://127.0.0.1:$port"
+fi
+if want two; then
+  driver "spark 2 executors x $((cores / 2)) cores" "${cluster[@]}" -Dspark.executor.cores=$((cores / 2)) \
+    -Dspark.cores.max="$cores" -- --master "spark://127.0.0.1:$port"
+fi
+fi
 
 echo
-echo "bench-spark: $images images ($(basename "$image")), --weights $weights --method $method --batch $batch, $cores cores in all"
+echo "bench-spark: $images images ($(basename "$image")), --weights $weights --method $method --batch $batch, $cores cores in all, -Xmx$heap per JVM"
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | xargs), load average at the start: $load_before, at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
-printf '%-34s %10s %14s %7s\n' "configuration" "wall" "rate" "vs CLI"
+printf '%-30s %s %10s %14s %7s\n' "configuration" "wall at ${images//,/ and } images" "fixed" "rate" "vs CLI"
 printf '%s\n' "${rows[@]}"
