@@ -62,7 +62,9 @@ now() { date +%s.%N; }
 calc() { awk "BEGIN { print $1 }"; }
 declare -a rows
 cli_rate=""
-declare -a times
+declare -a times cpus
+cpu_line=""
+cpu_of() { awk '{ print $1 + $2 }' "$work/cpu"; }   # user + sys seconds of the last timed command and its children
 record() {  # name: the wall times of this configuration are in times[], one per size
   local rate ratio fixed="-" walls=""
   for t in "${times[@]}"; do walls+="$(printf '%7.1f s' "$t")"; done
@@ -77,6 +79,11 @@ record() {  # name: the wall times of this configuration are in times[], one per
   ratio="$(calc "$rate / $cli_rate")"
   rows+=("$(printf '%-30s %s %10s %8.3f img/s %6.2fx' "$1" "$walls" "$fixed" "$rate" "$ratio")")
   echo "${rows[-1]}" >&2
+  if (( ${#cpus[@]} >= 2 )); then   # CPU seconds per image at the margin: the work, whatever else loads the machine
+    cpu_line+="$(printf '%-30s CPU %7.1f s %7.1f s, marginal %6.2f CPU s per image' "$1" "${cpus[0]}" "${cpus[1]}" \
+      "$(calc "(${cpus[1]} - ${cpus[0]}) / (${sizes[1]} - ${sizes[0]})")")"$'\n'
+  fi
+  cpus=()
 }
 
 common=(--weights "$weights" --method "$method" --batch "$batch" --save json)
@@ -86,9 +93,11 @@ if want cli; then
   times=()
   for n in "${sizes[@]}"; do
     t0="$(now)"
-    java -Xmx"$heap" -jar "$root/java/target/gradcam4j.jar" explain "$work/in$n" "${common[@]}" --threads "$cores" -q \
-      --out "$work/cli$n" >/dev/null 2>&1
+    TIMEFORMAT='%U %S'
+    { time java -Xmx"$heap" -jar "$root/java/target/gradcam4j.jar" explain "$work/in$n" "${common[@]}" --threads "$cores" -q \
+      --out "$work/cli$n" >/dev/null 2>&1; } 2> "$work/cpu"
     times+=("$(calc "$(now) - $t0")")
+    cpus+=("$(cpu_of)")
   done
   record "cli --threads $cores"
 fi
@@ -102,11 +111,13 @@ driver() {  # name [-Dconf...] -- [job args]
   times=()
   for n in "${sizes[@]}"; do
     t0="$(now)"
+    TIMEFORMAT='%U %S'
     # shellcheck disable=SC2086
-    java $module_opts -Xmx"$heap" -Dspark.driver.host=127.0.0.1 -Dspark.driver.bindAddress=127.0.0.1 -Dspark.ui.enabled=false \
+    { time java $module_opts -Xmx"$heap" -Dspark.driver.host=127.0.0.1 -Dspark.driver.bindAddress=127.0.0.1 -Dspark.ui.enabled=false \
       "${props[@]}" -cp "$cp" org.gradcam4j.spark.ExplainJob --input "$work/in$n" "${common[@]}" --progress-seconds 0 \
-      --out "$work/out-$n-${name//[^a-z0-9]/_}" "$@" > "$work/log" 2>&1 || { cat "$work/log" >&2; exit 1; }
+      --out "$work/out-$n-${name//[^a-z0-9]/_}" "$@" > "$work/log" 2>&1 || { cat "$work/log" >&2; exit 1; }; } 2> "$work/cpu"
     times+=("$(calc "$(now) - $t0")")
+    [[ "$name" == *local* ]] && cpus+=("$(cpu_of)")   # on a cluster the work is in the executors' JVMs, not counted here
     grep -E "executor .*images/s" "$work/log" | sed "s/^/    $n images: /" >&2
   done
   record "$name"
@@ -151,3 +162,4 @@ echo "bench-spark: $images images ($(basename "$image")), --weights $weights --m
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | xargs), load average at the start: $load_before, at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 printf '%-30s %s %10s %14s %7s\n' "configuration" "wall at ${images//,/ and } images" "fixed" "rate" "vs CLI"
 printf '%s\n' "${rows[@]}"
+[[ -n "$cpu_line" ]] && printf '\nCPU time of the process (CLI, local mode: all the work is in it):\n%s' "$cpu_line"
