@@ -6,7 +6,6 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.gradcam4j.explain.ClassExplanation;
 import org.gradcam4j.explain.ExplainRequest;
@@ -18,11 +17,9 @@ import org.gradcam4j.explain.Targets;
 import org.gradcam4j.image.ImageException;
 import org.gradcam4j.image.ImageLoader;
 import org.gradcam4j.image.LoadedImage;
-import org.gradcam4j.localize.CompetitionIds;
 import org.gradcam4j.localize.HeatmapBoxes;
 import org.gradcam4j.localize.ResumableLineFiles;
 import org.gradcam4j.localize.Submission;
-import org.gradcam4j.model.ClassLabels;
 import org.gradcam4j.model.Model;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -60,13 +57,7 @@ final class LocalizeCommand implements Callable<Integer> {
     @Option(names = "--layer", paramLabel = "L", description = "target layer (default: the last convolution)")
     String layer;
 
-    @Option(names = "--ids", defaultValue = "competition", paramLabel = "KIND",
-            description = "class ids written: competition (ILSVRC2015 numbering via map_clsloc.txt; the model's classes must be "
-                    + "ImageNet wnids) or index (the model's class index + 1) (default: ${DEFAULT-VALUE})")
-    String ids;
-
-    @Option(names = "--map-clsloc", paramLabel = "FILE", description = "wnid to competition id table (default: the bundled data/map_clsloc.txt)")
-    Path mapClsloc;
+    @Mixin SubmissionIds submissionIds;
 
     @Option(names = "--overwrite", description = "start the file(s) afresh instead of resuming")
     boolean overwrite;
@@ -86,11 +77,7 @@ final class LocalizeCommand implements Callable<Integer> {
             throw new InvalidInputException("--method: gradient methods give no heat map to cut a box from: " + gradients);
         }
         List<String> tokens = parsed.stream().map(org.gradcam4j.method.Method::token).toList();
-        boolean competition = switch (ids.trim().toLowerCase(Locale.ROOT)) {
-            case "competition" -> true;
-            case "index" -> false;
-            default -> throw new InvalidInputException("unknown --ids '" + ids + "' (expected competition or index)");
-        };
+        submissionIds.competition();   // checks --ids before any work
         HeatmapBoxes.Settings boxes = boxOptions.settings();
         if (boxes.allComponents()) throw new InvalidInputException("--box-components all: a submission takes one box per guess");
         Explainer.Options options = modelOptions.explainerOptions();
@@ -102,7 +89,7 @@ final class LocalizeCommand implements Callable<Integer> {
         List<String> paths = in.files().stream().map(p -> p.toAbsolutePath().normalize().toString()).toList();
 
         Model model = modelOptions.loadModel();
-        int[] classIds = classIds(model.labels(), competition);
+        int[] classIds = submissionIds.classIds(model.labels());
         List<Path> files = new ArrayList<>();
         for (String t : tokens) files.add(tokens.size() == 1 ? out : withSuffix(out, t));
         files.add(out.resolveSibling(out.getFileName() + ".inputs"));
@@ -145,13 +132,8 @@ final class LocalizeCommand implements Callable<Integer> {
                             for (ClassExplanation ce : results.get(b).classes()) {
                                 MapResult m = ce.maps().get(t);
                                 List<HeatmapBoxes.PixelBox> found = HeatmapBoxes.find(m.mapInOriginal(), boxes);
-                                int id = classIds[ce.classIndex()];
-                                if (found.isEmpty()) {
-                                    emptyGuesses++;
-                                    guesses.add(Submission.Guess.wholeImage(id, batch.get(b).width(), batch.get(b).height()));
-                                } else {
-                                    guesses.add(Submission.Guess.of(id, found.get(0)));
-                                }
+                                if (found.isEmpty()) emptyGuesses++;
+                                guesses.add(Submission.Guess.of(classIds[ce.classIndex()], found, batch.get(b).width(), batch.get(b).height()));
                             }
                             row.add(Submission.format(guesses));
                         }
@@ -188,23 +170,5 @@ final class LocalizeCommand implements Callable<Integer> {
         int dot = name.lastIndexOf('.');
         String n = dot > 0 ? name.substring(0, dot) + "." + method + name.substring(dot) : name + "." + method;
         return file.resolveSibling(n);
-    }
-
-    /** Model class index to the id written: competition id, or index + 1. */
-    private int[] classIds(ClassLabels labels, boolean competition) throws IOException {
-        int[] out = new int[labels.size()];
-        if (!competition) {
-            for (int i = 0; i < out.length; i++) out[i] = i + 1;
-            return out;
-        }
-        CompetitionIds table = mapClsloc == null ? CompetitionIds.bundled() : CompetitionIds.read(mapClsloc);
-        for (int i = 0; i < out.length; i++) {
-            out[i] = table.idOf(labels.id(i));
-            if (out[i] < 0) {
-                throw new InvalidInputException("class " + i + " of the model ('" + labels.id(i) + "') is not an ILSVRC wnid of "
-                        + (mapClsloc == null ? "map_clsloc.txt" : mapClsloc) + ": competition ids need an ImageNet model (or use --ids index)");
-            }
-        }
-        return out;
     }
 }

@@ -31,6 +31,11 @@ public final class Submission {
             return new Guess(classId, b.xmin() + 1, b.ymin() + 1, b.xmax() + 1, b.ymax() + 1);
         }
 
+        /** The first box found, or the whole image when the map had none (an all-zero map). */
+        public static Guess of(int classId, List<HeatmapBoxes.PixelBox> found, int width, int height) {
+            return found.isEmpty() ? wholeImage(classId, width, height) : of(classId, found.get(0));
+        }
+
         /** The whole image: the guess written for a class whose map is empty (the format has no "no box"). */
         public static Guess wholeImage(int classId, int width, int height) {
             return new Guess(classId, 1, 1, width, height);

@@ -90,7 +90,7 @@ final class ExecutorModels {
         try {
             return Integer.parseInt(address.trim());
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("GPU address '" + address + "' from Spark's resource discovery is not a CUDA "
+            throw new org.gradcam4j.InvalidInputException("GPU address '" + address + "' from Spark's resource discovery is not a CUDA "
                     + "device index (the discovery script must announce addresses 0, 1, ...)");
         }
     }

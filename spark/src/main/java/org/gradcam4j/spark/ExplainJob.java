@@ -33,8 +33,10 @@ import org.apache.spark.util.SerializableConfiguration;
 import org.gradcam4j.cli.ExplainOptions;
 import org.gradcam4j.cli.InputFiles;
 import org.gradcam4j.cli.Main;
+import org.gradcam4j.cli.SubmissionIds;
 import org.gradcam4j.explain.Device;
 import org.gradcam4j.explain.Explainer;
+import org.gradcam4j.localize.Submission;
 import org.gradcam4j.model.Model;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -79,8 +81,13 @@ public final class ExplainJob implements Callable<Integer> {
     @Option(names = "--resume", description = "skip images that already have rows in OUT/explanations.parquet (explained or failed)")
     boolean resume;
 
-    @Option(names = "--localize", description = "weak localisation: the box of every map in the boxes column (as --boxes)")
+    @Option(names = "--localize", description = "weak localisation: the box of every map in the boxes column (as --boxes), and "
+            + "OUT/submission.txt (OUT/submission.<method>.txt with several map methods): the ILSVRC submission file of "
+            + "`gradcam4j localize`, one line per image (sorted by path) of its classes' guesses in rank order (use --top-k 5)")
     boolean localize;
+
+    /** --ids and --map-clsloc of `gradcam4j localize`, for the submission file. */
+    @Mixin SubmissionIds submissionIds;
 
     @Option(names = "--master", paramLabel = "URL", description = "Spark master when not run by spark-submit (default: local[*])")
     String master;
@@ -153,10 +160,15 @@ public final class ExplainJob implements Callable<Integer> {
     public Integer call() throws IOException {
         PrintWriter stdout = spec.commandLine().getOut(), err = spec.commandLine().getErr();
         long t0 = System.nanoTime();
-        if (chunk < 1) throw new IllegalArgumentException("--chunk must be >= 1, got " + chunk);
-        if (imagesPerTask < 0) throw new IllegalArgumentException("--images-per-task must be >= 0, got " + imagesPerTask);
-        List<String> args = List.of(spec.commandLine().getParseResult().originalArgs().toArray(String[]::new));
+        if (chunk < 1) throw new org.gradcam4j.InvalidInputException("--chunk must be >= 1, got " + chunk);
+        if (imagesPerTask < 0) throw new org.gradcam4j.InvalidInputException("--images-per-task must be >= 0, got " + imagesPerTask);
+        if (localize) submissionIds.competition();   // checks --ids
         ExplainOptions.Plan plan = plan();
+        if (localize && plan.request().targets().isTopK() && plan.request().targets().k() > Submission.GUESSES) {
+            throw new org.gradcam4j.InvalidInputException("--localize: a submission line holds at most " + Submission.GUESSES + " guesses; --top-k "
+                    + plan.request().targets().k() + " is more");
+        }
+        List<String> args = List.of(spec.commandLine().getParseResult().originalArgs().toArray(String[]::new));
 
         boolean ownSession = SparkSession.getDefaultSession().isEmpty() && SparkSession.getActiveSession().isEmpty();
         SparkSession.Builder builder = SparkSession.builder().appName("gradcam4j explain");
@@ -181,7 +193,7 @@ public final class ExplainJob implements Callable<Integer> {
         boolean localOut = "file".equals(outFs.getScheme());
         boolean saveGiven = spec.commandLine().getParseResult().hasMatchedOption("--save");
         if (!localOut && saveGiven && !plan.save().isEmpty()) {
-            throw new IllegalArgumentException("--save " + String.join(",", plan.save()) + ": the png / npz / json files need --out on "
+            throw new org.gradcam4j.InvalidInputException("--save " + String.join(",", plan.save()) + ": the png / npz / json files need --out on "
                     + "a local or shared file system (file:), not " + outPath + "; use --save none for the Parquet output only");
         }
         String sideFiles = localOut && !plan.save().isEmpty() ? outPath.toUri().getPath() : null;
@@ -189,18 +201,19 @@ public final class ExplainJob implements Callable<Integer> {
         // 1. the model, on the driver: a bad weights file, class, layer or method fails here, once
         Model model = ExecutorModels.model(explain, hadoop);
         plan = plan.forModel(model);
+        int[] classIds = localize ? submissionIds.classIds(model.labels()) : null;
         try (Explainer check = Explainer.of(model, org.gradcam4j.explain.Backends.cpu(1), plan.explainer().withDevice(Device.CPU))) {
             check.explain(List.of(), plan.request());
         }
 
         // 2. the images
         List<String> images = list(spark, hadoop, outPath);
-        if (images.isEmpty()) throw new IllegalArgumentException("no images found in " + String.join(", ", inputs));
+        if (images.isEmpty()) throw new org.gradcam4j.InvalidInputException("no images found in " + String.join(", ", inputs));
         Map<String, String> names = outputNames(images);
         org.apache.hadoop.fs.Path parquet = new org.apache.hadoop.fs.Path(outPath, PARQUET);
         Set<String> complete = new HashSet<>();
         if (resume && outFs.exists(parquet)) {
-            for (Row r : spark.read().parquet(parquet.toString()).select("path").distinct().collectAsList()) complete.add(r.getString(0));
+            for (Row r : spark.read().parquet(escapeGlob(parquet.toString())).select("path").distinct().collectAsList()) complete.add(r.getString(0));
         }
         List<String> todo = images.stream().filter(p -> !complete.contains(p)).toList();
         long skipped = images.size() - todo.size();
@@ -239,7 +252,7 @@ public final class ExplainJob implements Callable<Integer> {
         // 4. the summary, from the committed rows of this run
         long failed = 0;
         if (!todo.isEmpty()) {
-            Dataset<Row> ours = spark.read().parquet(parquet.toString()).where("error is not null").select("path").distinct();
+            Dataset<Row> ours = spark.read().parquet(escapeGlob(parquet.toString())).where("error is not null").select("path").distinct();
             Set<String> todoSet = new HashSet<>(todo);
             for (Row r : ours.collectAsList()) if (todoSet.contains(r.getString(0))) failed++;
         }
@@ -259,6 +272,13 @@ public final class ExplainJob implements Callable<Integer> {
                     busy.get(e.getKey()) > 0 ? e.getValue() / busy.get(e.getKey()) : 0);
         }
         stdout.println("output: " + parquet);
+        if (localize) {
+            if (failed > 0) {
+                err.println("no submission file: it needs a line for every image, and " + failed + " failed");
+            } else {
+                for (String f : Submissions.write(spark, parquet, outPath, plan.methodTokens(), classIds)) stdout.println("submission: " + f);
+            }
+        }
         stdout.flush();
         if (failed > 0) {
             err.println(failed + " image" + (failed == 1 ? "" : "s") + " failed: see the error column of " + parquet);
@@ -298,7 +318,7 @@ public final class ExplainJob implements Callable<Integer> {
             boolean folder = false;
             FileStatus[] matches = fs.globStatus(p);
             if (matches == null || matches.length == 0) {
-                throw new IllegalArgumentException("--input " + input + ": no such file or folder");
+                throw new org.gradcam4j.InvalidInputException("--input " + input + ": no such file or folder");
             }
             for (FileStatus st : matches) folder |= st.isDirectory();
             List<Row> rows = spark.read().format("binaryFile").option("recursiveFileLookup", "true").load(input)

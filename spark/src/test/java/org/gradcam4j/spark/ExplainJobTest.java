@@ -195,6 +195,20 @@ class ExplainJobTest {
     }
 
     @Test
+    void localizeWritesTheSubmissionOfGradcam4jLocalize() throws Exception {
+        Path valid = LocalSpark.samples(tmp.resolve("valid"));
+        Path cliSubmission = tmp.resolve("localize.txt");
+        assertEquals(Main.EXIT_OK, Main.run(new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter()), "localize",
+                valid.toString(), "--weights", "demo", "--ids", "index", "--batch", "1", "-q", "--out", cliSubmission.toString()));
+        Path out = tmp.resolve("job-localize");
+        assertEquals(Main.EXIT_OK, ExplainJob.run("--input", valid.toString(), "--weights", "demo", "--localize", "--ids", "index",
+                "--top-k", "5", "--save", "none", "--batch", "1", "--progress-seconds", "0", "--out", out.toString()));
+        List<String> expected = Files.readAllLines(cliSubmission);
+        assertEquals(6, expected.size());
+        assertEquals(expected, Files.readAllLines(out.resolve("submission.txt")));
+    }
+
+    @Test
     void namesAreTheClis() {
         Map<String, String> n = ExplainJob.outputNames(List.of("file:/a/x.png", "file:/a/b/x.png", "file:/a/y.jpg"));
         Map<String, String> expected = new HashMap<>(Map.of("file:/a/x.png", "x", "file:/a/b/x.png", "x_b", "file:/a/y.jpg", "y"));

@@ -1,0 +1,165 @@
+#!/usr/bin/env bash
+# Scaling benchmark of the Spark job (docs/SPARK.md) against the single-process CLI on the same images and the same
+# total number of cores: `gradcam4j explain --threads C` in one JVM, then ExplainJob in local mode (local[C]) and on a
+# standalone cluster on this machine (master + 2 workers on 127.0.0.1) with 1 executor of C cores and with 2 executors
+# of C/2 cores. Each configuration runs twice, on N1 and on N2 images (--images N1,N2), end to end (JVM start, model
+# load, Spark's start-up and executor launch, the work, the output). Printed per configuration: both wall times, the
+# fixed cost (the wall time's intercept at 0 images) and the marginal rate (N2 - N1) / (T2 - T1), which is what a
+# large dataset runs at, and its ratio to the CLI's. With one size (--images N) only N / T is given.
+#
+#   tools/bench-spark.sh [--images N1[,N2]] [--weights W] [--method M] [--cores C] [--batch B] [--image FILE]
+#       [--configs cli,local,one,two]
+#
+# Every process it starts is stopped on exit.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+images=8,32 weights=random:vgg16 method=gradcam cores=2 batch=8 configs=cli,local,one,two heap=4g
+load_before="$(cut -d" " -f1-3 /proc/loadavg)"
+image="$root/java/src/main/resources/org/gradcam4j/data/cat_dog.png"
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --images) images="$2"; shift 2 ;;
+    --weights) weights="$2"; shift 2 ;;
+    --method) method="$2"; shift 2 ;;
+    --cores) cores="$2"; shift 2 ;;
+    --batch) batch="$2"; shift 2 ;;
+    --image) image="$2"; shift 2 ;;
+    --configs) configs="$2"; shift 2 ;;
+    *) echo "bench-spark: unknown option $1" >&2; exit 2 ;;
+  esac
+done
+if (( cores < 2 || cores % 2 )); then echo "bench-spark: --cores must be even and >= 2 (2 executors of C/2 cores)" >&2; exit 2; fi
+
+echo "== building" >&2
+(cd "$root" && mvn -q -B -Dmaven.test.skip=true -pl spark -am package) >&2
+jar="$root/spark/target/gradcam4j-spark.jar"
+jars="$root/spark/target/spark-jars"
+cp="$jar:$jars/*"
+module_opts="$(java -cp "$cp" org.gradcam4j.spark.SparkJavaOptions)"
+
+work="$(mktemp -d)"
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do
+    pkill -KILL -P "$p" 2>/dev/null || true   # the workers' executor JVMs
+    kill -KILL "$p" 2>/dev/null || true
+    wait "$p" 2>/dev/null || true
+  done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+mkdir -p "$work/spark-home"
+IFS=, read -r -a sizes <<< "$images"
+ext="${image##*.}"
+for n in "${sizes[@]}"; do
+  mkdir -p "$work/in$n"
+  for ((i = 0; i < n; i++)); do cp "$image" "$work/in$n/$(printf 'img%03d' "$i").$ext"; done
+done
+ln -s "$jars" "$work/spark-home/jars"
+want() { [[ ",$configs," == *",$1,"* ]]; }
+
+now() { date +%s.%N; }
+calc() { awk "BEGIN { print $1 }"; }
+declare -a rows
+cli_rate=""
+declare -a times cpus
+cpu_line=""
+cpu_of() { awk '{ print $1 + $2 }' "$work/cpu"; }   # user + sys seconds of the last timed command and its children
+record() {  # name: the wall times of this configuration are in times[], one per size
+  local rate ratio fixed="-" walls=""
+  for t in "${times[@]}"; do walls+="$(printf '%7.1f s' "$t")"; done
+  if (( ${#sizes[@]} >= 2 )); then
+    rate="$(calc "(${sizes[1]} - ${sizes[0]}) / (${times[1]} - ${times[0]})")"
+    fixed="$(calc "${times[0]} - ${sizes[0]} / $rate")"
+    fixed="$(printf '%.1f s' "$fixed")"
+  else
+    rate="$(calc "${sizes[0]} / ${times[0]}")"
+  fi
+  [[ -z "$cli_rate" ]] && cli_rate="$rate"
+  ratio="$(calc "$rate / $cli_rate")"
+  rows+=("$(printf '%-30s %s %10s %8.3f img/s %6.2fx' "$1" "$walls" "$fixed" "$rate" "$ratio")")
+  echo "${rows[-1]}" >&2
+  if (( ${#cpus[@]} >= 2 )); then   # CPU seconds per image at the margin: the work, whatever else loads the machine
+    cpu_line+="$(printf '%-30s CPU %7.1f s %7.1f s, marginal %6.2f CPU s per image' "$1" "${cpus[0]}" "${cpus[1]}" \
+      "$(calc "(${cpus[1]} - ${cpus[0]}) / (${sizes[1]} - ${sizes[0]})")")"$'\n'
+  fi
+  cpus=()
+}
+
+common=(--weights "$weights" --method "$method" --batch "$batch" --save json)
+
+if want cli; then
+  echo "== CLI: gradcam4j explain --threads $cores" >&2
+  times=()
+  for n in "${sizes[@]}"; do
+    t0="$(now)"
+    TIMEFORMAT='%U %S'
+    { time java -Xmx"$heap" -jar "$root/java/target/gradcam4j.jar" explain "$work/in$n" "${common[@]}" --threads "$cores" -q \
+      --out "$work/cli$n" >/dev/null 2>&1; } 2> "$work/cpu"
+    times+=("$(calc "$(now) - $t0")")
+    cpus+=("$(cpu_of)")
+  done
+  record "cli --threads $cores"
+fi
+
+export SPARK_HOME="$work/spark-home" SPARK_SCALA_VERSION=2.13 SPARK_LOCAL_IP=127.0.0.1
+driver() {  # name [-Dconf...] -- [job args]
+  local name="$1"; shift
+  local props=()
+  while [[ "$1" != "--" ]]; do props+=("$1"); shift; done
+  shift
+  times=()
+  for n in "${sizes[@]}"; do
+    t0="$(now)"
+    TIMEFORMAT='%U %S'
+    # shellcheck disable=SC2086
+    { time java $module_opts -Xmx"$heap" -Dspark.driver.host=127.0.0.1 -Dspark.driver.bindAddress=127.0.0.1 -Dspark.ui.enabled=false \
+      "${props[@]}" -cp "$cp" org.gradcam4j.spark.ExplainJob --input "$work/in$n" "${common[@]}" --progress-seconds 0 \
+      --out "$work/out-$n-${name//[^a-z0-9]/_}" "$@" > "$work/log" 2>&1 || { cat "$work/log" >&2; exit 1; }; } 2> "$work/cpu"
+    times+=("$(calc "$(now) - $t0")")
+    [[ "$name" == *local* ]] && cpus+=("$(cpu_of)")   # on a cluster the work is in the executors' JVMs, not counted here
+    grep -E "executor .*images/s" "$work/log" | sed "s/^/    $n images: /" >&2
+  done
+  record "$name"
+}
+
+if want local; then
+  echo "== Spark local[$cores]" >&2
+  driver "spark local[$cores]" -- --master "local[$cores]"
+fi
+if want one || want two; then
+
+echo "== Spark standalone: master + 2 workers on 127.0.0.1" >&2
+port=$((20000 + RANDOM % 20000)); ui=$((port + 1))
+# shellcheck disable=SC2086
+java $module_opts -Xmx256m -Dspark.master.rest.enabled=false -cp "$jars/*" org.apache.spark.deploy.master.Master \
+  --host 127.0.0.1 --port "$port" --webui-port "$ui" > "$work/master.log" 2>&1 &
+pids+=($!)
+for w in 1 2; do
+  mkdir -p "$work/w$w-work" "$work/w$w-local"
+  # shellcheck disable=SC2086
+  java $module_opts -Xmx256m -Dspark.local.dir="$work/w$w-local" -cp "$jars/*" org.apache.spark.deploy.worker.Worker \
+    --host 127.0.0.1 --port $((port + 1 + 2 * w)) --webui-port $((port + 2 + 2 * w)) --cores "$cores" --memory 8g \
+    --work-dir "$work/w$w-work" "spark://127.0.0.1:$port" > "$work/worker$w.log" 2>&1 &
+  pids+=($!)
+done
+registered() { grep -q "Successfully registered with master" "$work/worker1.log" && grep -q "Successfully registered with master" "$work/worker2.log"; }
+for _ in $(seq 600); do registered && break; sleep 0.2; done
+registered || { echo "bench-spark: the workers did not register" >&2; cat "$work"/*.log >&2; exit 1; }
+cluster=(-Dspark.executor.memory="$heap" -Dspark.executorEnv.SPARK_SCALA_VERSION=2.13 "-Dspark.jars=$jar")
+if want one; then
+  driver "spark 1 executor x $cores cores" "${cluster[@]}" -Dspark.executor.cores="$cores" -Dspark.cores.max="$cores" \
+    -- --master "spark://127.0.0.1:$port"
+fi
+if want two; then
+  driver "spark 2 executors x $((cores / 2)) cores" "${cluster[@]}" -Dspark.executor.cores=$((cores / 2)) \
+    -Dspark.cores.max="$cores" -- --master "spark://127.0.0.1:$port"
+fi
+fi
+
+echo
+echo "bench-spark: $images images ($(basename "$image")), --weights $weights --method $method --batch $batch, $cores cores in all, -Xmx$heap per JVM"
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | xargs), load average at the start: $load_before, at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+printf '%-30s %s %10s %14s %7s\n' "configuration" "wall at ${images//,/ and } images" "fixed" "rate" "vs CLI"
+printf '%s\n' "${rows[@]}"
+[[ -n "$cpu_line" ]] && printf '\nCPU time of the process (CLI, local mode: all the work is in it):\n%s' "$cpu_line"
