@@ -30,6 +30,10 @@ public enum Method {
     LAYERCAM("layercam", "LayerCAM", Family.CAM, ReluRule.GRADIENT, Weights.PER_POSITION_POSITIVE_GRADIENT),
     /** Grad-CAM with the gradients negated: regions whose removal would raise the score. */
     COUNTERFACTUAL("counterfactual", "counterfactual Grad-CAM", Family.CAM, ReluRule.GRADIENT, Weights.NEGATIVE_GRADIENT_MEAN),
+    /** The activations' first principal component over positions (no class score: one map per image). */
+    EIGENCAM("eigencam", "Eigen-CAM", Family.CAM, null, Weights.EIGEN),
+    /** The first principal component of gradient x activation. */
+    EIGENGRADCAM("eigengradcam", "EigenGrad-CAM", Family.CAM, ReluRule.GRADIENT, Weights.EIGEN_GRADIENT),
 
     // ---- augmented Grad-CAM: Grad-CAM of warped copies, aggregated (docs/ALGORITHMS.md section 5) ----
     AUGMENTED_SINGLE("augmented-single", "Augmented Grad-CAM (single)", Family.AUGMENTED, ReluRule.GRADIENT, Weights.GRADIENT_MEAN),
@@ -74,6 +78,10 @@ public enum Method {
         PER_POSITION_GRADIENT,
         /** No channel weights: {@code L = sum_k ReLU(g^k) * A^k} (LayerCAM). */
         PER_POSITION_POSITIVE_GRADIENT,
+        /** No channel weights: {@code L = ReLU(p)}, {@code p} the sign-fixed projection of {@code A} on its first principal axis. */
+        EIGEN,
+        /** As {@link #EIGEN}, of {@code g * A}. */
+        EIGEN_GRADIENT,
         /** Not a CAM-family method. */
         NONE
     }
@@ -129,7 +137,10 @@ public enum Method {
 
     /** Whether the method produces one weight per channel (HiResCAM and LayerCAM weight per position instead). */
     public boolean hasChannelWeights() {
-        return weights != Weights.PER_POSITION_GRADIENT && weights != Weights.PER_POSITION_POSITIVE_GRADIENT && weights != Weights.NONE;
+        return switch (weights) {
+            case PER_POSITION_GRADIENT, PER_POSITION_POSITIVE_GRADIENT, EIGEN, EIGEN_GRADIENT, NONE -> false;
+            default -> true;
+        };
     }
 
     /** Whether the layer map is passed through ReLU; CAM keeps its signed map. */

@@ -44,7 +44,8 @@ class CamMathTorchReferenceTest {
         for (Method m : Method.all(true)) {
             if (!m.isCam()) continue;
             String t = m.token();
-            CamLayerMaps mine = m == Method.CAM ? CamMath.cam(a, lin, classes, imageOf) : CamMath.compute(m, a, g, imageOf);
+            CamLayerMaps mine = m == Method.CAM ? CamMath.cam(a, lin, classes, imageOf)
+                    : m == Method.EIGENCAM ? CamMath.eigenCam(a, imageOf) : CamMath.compute(m, a, g, imageOf);
             assertEquals(ref.has(t + ".weights"), mine.hasChannelWeights(), t + " weights present");
             if (mine.hasChannelWeights()) check(report, t + ".weights", mine.channelWeights(), ref.tensor(t + ".weights"));
             check(report, t + ".maps", mine.layerMaps(), ref.tensor(t + ".maps"));

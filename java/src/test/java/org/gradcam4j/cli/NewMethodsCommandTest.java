@@ -1,0 +1,98 @@
+package org.gradcam4j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import org.gradcam4j.io.Npz;
+import org.gradcam4j.method.Method;
+import org.gradcam4j.tensor.Tensor;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The methods of docs/ALGORITHMS.md section 8 through {@code explain} on the 32 x 32 random network: a folder of
+ * images with top-k classes, given classes, and the npz contract (map-type: {@code layer_map}, {@code map}, and
+ * {@code weights} where the method has channel weights; gradient-type: {@code grad}).
+ */
+class NewMethodsCommandTest {
+    @TempDir Path root;
+
+    private Path images() throws IOException {
+        Path in = root.resolve("in");
+        CliRun.image(in.resolve("a.png"), 40, 30, "png");
+        CliRun.image(in.resolve("b.png"), 32, 32, "png");
+        return in;
+    }
+
+    private CliRun explain(Path in, Path out, String... extra) {
+        List<String> args = new ArrayList<>(List.of("explain", in.toString(), "--weights", "random:narrow", "--out", out.toString(), "-q",
+                "--save", "png,npz,json", "--batch", "2"));
+        args.addAll(List.of(extra));
+        return CliRun.of(args.toArray(String[]::new));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"eigencam", "eigengradcam"})
+    void folderTopK(String token) throws IOException {
+        Path in = images(), out = root.resolve("out");
+        CliRun r = explain(in, out, "--method", token, "--top-k", "2");
+        assertEquals(0, r.exit(), r.toString());
+        assertTrue(r.out().contains("2 images: 2 explained"), r.toString());
+        checkImage(out.resolve("a"), Method.parse(token), 40, 30, 2);
+        checkImage(out.resolve("b"), Method.parse(token), 32, 32, 2);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"eigencam", "eigengradcam"})
+    void givenClassesTogetherWithGradCam(String token) throws IOException {
+        Path in = images(), out = root.resolve("out");
+        CliRun r = explain(in, out, "--method", token + ",gradcam", "--class", "3,7");
+        assertEquals(0, r.exit(), r.toString());
+        for (String img : List.of("a", "b")) {
+            for (int k : new int[] {3, 7}) {
+                assertTrue(Files.isRegularFile(out.resolve(img).resolve(token + "-c" + k + ".npz")), img + " class " + k);
+                assertTrue(Files.isRegularFile(out.resolve(img).resolve("gradcam-c" + k + ".npz")), img + " class " + k);
+            }
+        }
+    }
+
+    /** The files of one method for each class of summary.json, and their arrays. */
+    static void checkImage(Path dir, Method m, int width, int height, int classes) throws IOException {
+        JsonNode s = Json.MAPPER.readTree(dir.resolve("summary.json").toFile());
+        assertEquals(classes, s.get("classes").size());
+        Set<String> listed = new TreeSet<>();
+        s.get("files").forEach(f -> listed.add(f.asText()));
+        for (JsonNode c : s.get("classes")) {
+            int k = c.get("index").asInt();
+            String base = m.token() + "-c" + k;
+            assertTrue(listed.contains(base + ".png") && listed.contains(base + ".npz"), listed.toString());
+            Npz.Contents z = Npz.read(dir.resolve(base + ".npz"));
+            if (m.isGradient()) {
+                assertTrue(z.names().contains("grad"), z.names().toString());
+                assertArrayEquals(new int[] {32, 32, 3}, z.get("grad").shape());
+                assertFinite(z.tensor("grad"));
+            } else {
+                Set<String> want = new TreeSet<>(Set.of("layer_map", "map"));
+                if (m.hasChannelWeights()) want.add("weights");
+                assertEquals(want, new TreeSet<>(z.names()));
+                assertArrayEquals(new int[] {height, width}, z.get("map").shape());
+                assertFinite(z.tensor("map"));
+                assertTrue(c.get("maps").get(m.token()).has("empty"));
+            }
+        }
+    }
+
+    static void assertFinite(Tensor t) {
+        for (float v : t.data()) assertTrue(Float.isFinite(v), "non-finite value " + v);
+    }
+}
