@@ -96,6 +96,8 @@ final class ExplainCommand implements Callable<Integer> {
 
     @Mixin AugmentOptions augmentOptions;
 
+    @Mixin MethodOptions methodOptions;
+
     @Mixin ModelOptions modelOptions;
 
     @Override
@@ -127,7 +129,8 @@ final class ExplainCommand implements Callable<Integer> {
         Explainer.Options options = modelOptions.explainerOptions();
         Targets targets = classes != null ? Targets.classes(classes.stream().map(String::trim).filter(s -> !s.isEmpty()).toList())
                 : Targets.topK(topK == null ? 1 : topK);
-        ExplainRequest requested = new ExplainRequest(methodTokens, targets, layer, sc, 5, augmentOptions.settings());
+        var methodSettings = methodOptions.settings();
+        ExplainRequest requested = new ExplainRequest(methodTokens, targets, layer, sc, 5, augmentOptions.settings(), methodSettings);
         var boxSettings = boxes || boxOptions.given() ? boxOptions.settings() : null;
 
         InputFiles.Expanded in = InputFiles.expand(inputs, out);
@@ -140,7 +143,7 @@ final class ExplainCommand implements Callable<Integer> {
         Model model = modelOptions.loadModel();
         if (classes != null) for (String ref : classes) if (!ref.isBlank()) model.labels().resolve(ref);
         if (all) methodTokens = tokens(Method.all(model.architecture().head() == org.gradcam4j.model.Head.GAP));
-        ExplainRequest request = all ? new ExplainRequest(methodTokens, targets, layer, sc, 5, augmentOptions.settings()) : requested;
+        ExplainRequest request = all ? new ExplainRequest(methodTokens, targets, layer, sc, 5, augmentOptions.settings(), methodSettings) : requested;
         ImageLoader loader = new ImageLoader();
         int explained = 0, skipped = 0, failed = 0;
         List<String> failures = new ArrayList<>();

@@ -377,6 +377,10 @@ public final class Explainer implements AutoCloseable {
                 if (toInput) inputGrads.put(ReluRule.GRADIENT, g.at(Architecture.INPUT));
             }
             if (plan.camsComputed().contains(Method.EIGENCAM)) layerMaps.put(Method.EIGENCAM, CamMath.eigenCam(act, imageOf));
+            if (plan.camsComputed().contains(Method.SCORECAM)) {
+                layerMaps.put(Method.SCORECAM, ScoreCam.compute(network, batch.input(), act, imageOf, classOf,
+                        req.score() == Score.PROBABILITY, req.methodSettings().scoreCamForm(), options.maxBatch()));
+            }
             if (plan.camsComputed().contains(Method.CAM)) {
                 Tensor w = model.weights().kernel("predictions");
                 layerMaps.put(Method.CAM, CamMath.cam(act, w, classOf, imageOf));

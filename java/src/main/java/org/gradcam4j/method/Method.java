@@ -34,6 +34,8 @@ public enum Method {
     EIGENCAM("eigencam", "Eigen-CAM", Family.CAM, null, Weights.EIGEN),
     /** The first principal component of gradient x activation. */
     EIGENGRADCAM("eigengradcam", "EigenGrad-CAM", Family.CAM, ReluRule.GRADIENT, Weights.EIGEN_GRADIENT),
+    /** Channel weights from the scores of the input masked by each upsampled channel (one forward pass per channel). */
+    SCORECAM("scorecam", "Score-CAM", Family.CAM, null, Weights.SCORE),
 
     // ---- augmented Grad-CAM: Grad-CAM of warped copies, aggregated (docs/ALGORITHMS.md section 5) ----
     AUGMENTED_SINGLE("augmented-single", "Augmented Grad-CAM (single)", Family.AUGMENTED, ReluRule.GRADIENT, Weights.GRADIENT_MEAN),
@@ -82,6 +84,8 @@ public enum Method {
         EIGEN,
         /** As {@link #EIGEN}, of {@code g * A}. */
         EIGEN_GRADIENT,
+        /** {@code w = softmax_k S(X * mask_k)} (or the paper's probability increase). */
+        SCORE,
         /** Not a CAM-family method. */
         NONE
     }
@@ -131,6 +135,12 @@ public enum Method {
     public boolean isAugmented() { return family == Family.AUGMENTED; }
 
     public boolean isGradient() { return family == Family.GRADIENT; }
+
+    /**
+     * Whether the method runs the network again on inputs or activations it makes (masked, ablated, noisy,
+     * interpolated, occluded copies): the forward-heavy methods of docs/ALGORITHMS.md section 8.
+     */
+    public boolean runsExtraPasses() { return weights == Weights.SCORE; }
 
     /** Whether a CAM-family method reads {@code dScore/dA} at the target layer. */
     public boolean needsLayerGradients() { return family != Family.GRADIENT && reluRule != null; }

@@ -42,7 +42,7 @@ class NewMethodsCommandTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"eigencam", "eigengradcam"})
+    @ValueSource(strings = {"eigencam", "eigengradcam", "scorecam"})
     void folderTopK(String token) throws IOException {
         Path in = images(), out = root.resolve("out");
         CliRun r = explain(in, out, "--method", token, "--top-k", "2");
@@ -53,7 +53,7 @@ class NewMethodsCommandTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"eigencam", "eigengradcam"})
+    @ValueSource(strings = {"eigencam", "eigengradcam", "scorecam"})
     void givenClassesTogetherWithGradCam(String token) throws IOException {
         Path in = images(), out = root.resolve("out");
         CliRun r = explain(in, out, "--method", token + ",gradcam", "--class", "3,7");
@@ -94,5 +94,17 @@ class NewMethodsCommandTest {
 
     static void assertFinite(Tensor t) {
         for (float v : t.data()) assertTrue(Float.isFinite(v), "non-finite value " + v);
+    }
+
+    @org.junit.jupiter.api.Test
+    void scoreCamPaperFormAndABadForm() throws IOException {
+        Path in = images(), out = root.resolve("out");
+        CliRun r = explain(in, out, "--method", "scorecam", "--scorecam-form", "paper");
+        assertEquals(0, r.exit(), r.toString());
+        checkImage(out.resolve("b"), Method.SCORECAM, 32, 32, 1);
+        CliRun bad = explain(in, root.resolve("out2"), "--method", "scorecam", "--scorecam-form", "papr");
+        assertEquals(2, bad.exit(), bad.toString());
+        assertTrue(bad.err().contains("papr") && bad.err().contains("pytorch-grad-cam or paper"), bad.toString());
+        assertTrue(!Files.exists(root.resolve("out2")), "nothing written before the options are checked");
     }
 }

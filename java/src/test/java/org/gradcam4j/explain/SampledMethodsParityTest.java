@@ -1,0 +1,95 @@
+package org.gradcam4j.explain;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.gradcam4j.image.InputGeometry;
+import org.gradcam4j.image.Preprocessor;
+import org.gradcam4j.image.ResizeMode;
+import org.gradcam4j.model.Model;
+import org.gradcam4j.tensor.Errors;
+import org.gradcam4j.tensor.Tensor;
+import org.gradcam4j.testing.Reference;
+import org.gradcam4j.testing.Tolerances;
+import org.gradcam4j.weights.ModelLoader;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The forward-heavy and sampling methods through the facade against tools/ref_methods.py (PyTorch float64, the
+ * formulas of docs/ALGORITHMS.md section 8 written independently) on the narrow VGG16: Score-CAM in both forms.
+ * Tolerance {@link Tolerances#NETWORK}: every value is a function of float32 network outputs.
+ */
+class SampledMethodsParityTest {
+    static Path dir;
+    static Map<String, Tensor> ref;
+    static Model model;
+
+    @BeforeAll
+    static void reference() {
+        dir = Reference.generate("methods-narrow16", "ref_methods.py", "--arch", "narrow16");
+        ref = Reference.readAll(dir.resolve("ref.h5"));
+        model = ModelLoader.load(dir.resolve("keras.h5"), null);
+    }
+
+    /** Runs the facade on the reference batch, its seeds as per-image classes; returns rows in seed order. */
+    static List<ClassExplanation> explain(List<String> methods, MethodSettings settings, int maxBatch) {
+        int[] imageOf = Reference.ints(ref.get("image_of")), classes = Reference.ints(ref.get("classes"));
+        Tensor input = ref.get("input");
+        int n = input.dim(0), size = input.dim(2);
+        List<List<String>> perImage = new ArrayList<>();
+        List<InputGeometry> geoms = new ArrayList<>();
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            perImage.add(new ArrayList<>());
+            geoms.add(InputGeometry.of(size, size, size, ResizeMode.NONE));
+            names.add("image" + i);
+        }
+        for (int r = 0; r < imageOf.length; r++) perImage.get(imageOf[r]).add(String.valueOf(classes[r]));
+        try (Explainer ex = Explainer.of(model, Explainer.Options.defaults().withMaxBatch(maxBatch))) {
+            List<ImageExplanation> out = ex.explainPrepared(new Preprocessor.Batch(input, geoms, names),
+                    ExplainRequest.of(methods, Targets.perImage(perImage)).withMethodSettings(settings));
+            List<ClassExplanation> rows = new ArrayList<>();
+            for (int r = 0; r < imageOf.length; r++) {
+                ClassExplanation found = null;
+                for (ClassExplanation c : out.get(imageOf[r]).classes()) if (c.classIndex() == classes[r]) found = c;
+                rows.add(found);
+            }
+            return rows;
+        }
+    }
+
+    static void close(String what, Tensor got, Tensor want, double tol) {
+        assertEquals(java.util.Arrays.toString(want.shape()), java.util.Arrays.toString(got.shape()), what + " shape");
+        double err = Errors.relativeL2(got, want);
+        System.out.printf("  %-40s rel L2 %.2e (bound %.0e)%n", what, err, tol);
+        assertTrue(err <= tol, what + ": relative L2 " + err + " > " + tol);
+    }
+
+    private static void checkCam(String token, String refToken, MethodSettings settings, int maxBatch) {
+        List<ClassExplanation> rows = explain(List.of(token), settings, maxBatch);
+        for (int r = 0; r < rows.size(); r++) {
+            MapResult m = rows.get(r).maps().get(token);
+            close(refToken + " weights seed " + r, m.weights(), ref.get("methods/" + refToken + "/weights").slice(r), Tolerances.NETWORK);
+            close(refToken + " layer_map seed " + r, m.layerMap(), ref.get("methods/" + refToken + "/layer_map").slice(r), Tolerances.NETWORK);
+        }
+    }
+
+    @Test
+    void scoreCamAsPytorchGradCam() {
+        // batch 3 does not divide the 16 channels: the last masked batch is short
+        checkCam("scorecam", "scorecam", MethodSettings.defaults(), 3);
+    }
+
+    @Test
+    void scoreCamAsThePaper() {
+        MethodSettings d = MethodSettings.defaults();
+        MethodSettings paper = new MethodSettings(MethodSettings.ScoreCamForm.PAPER, d.smoothSamples(), d.smoothNoise(), d.smoothVariant(),
+                d.noiseSeed(), d.igSteps(), d.igRule(), d.igBaseline(), d.occlusionPatch(), d.occlusionStride());
+        checkCam("scorecam", "scorecam-paper", paper, 16);
+    }
+}

@@ -1,0 +1,100 @@
+#!/usr/bin/env python3
+"""Reference outputs for gradcam4j's forward-heavy and sampling methods (docs/ALGORITHMS.md section 8), computed
+with PyTorch autograd in float64 on a seeded random VGG of tools/ref_vgg.py.
+
+Usage:  /usr/bin/python3 tools/ref_methods.py --arch narrow16 --out DIR
+
+Writes DIR/keras.h5 (the network, as ref_vgg.py writes it) and DIR/ref.h5 with the batch `input` (N x 3 x S x S,
+BGR, preprocessed), `image_of` and `classes` (one seed row per (image, class)) and, per method token:
+  methods/<token>/weights   (M x C)      channel weights, where the method has them
+  methods/<token>/layer_map (M x h x w)  the layer map before upsampling
+The formulas are written here from docs/ALGORITHMS.md (and, for Score-CAM's default form, from pytorch-grad-cam's
+ScoreCAM: masks upsampled with UpsamplingBilinear2d, i.e. align_corners=True), independently of the Java code.
+"""
+import argparse
+import os
+
+import h5py
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+import ref_vgg as RV
+import vgg_layouts as V
+
+SCORECAM_MASK_EPS = 1e-8
+
+
+def score_of(logits, cls, probability):
+    return torch.softmax(logits, dim=1)[:, cls] if probability else logits[:, cls]
+
+
+def score_cam(fwd, x, act, image_of, classes, form):
+    """(M x C) weights and (M x h x w) layer maps. form: 'pytorch-grad-cam' or 'paper'."""
+    size = x.shape[-1]
+    weights, maps = [], []
+    base = None
+    if form == "paper":
+        base = torch.softmax(fwd(torch.zeros_like(x[:1])), dim=1)[0]
+    for r, (i, c) in enumerate(zip(image_of, classes)):
+        a = act[i]
+        up = F.interpolate(a[None], size=(size, size), mode="bilinear", align_corners=(form == "pytorch-grad-cam"))[0]
+        mn = up.amin(dim=(1, 2), keepdim=True)
+        mx = up.amax(dim=(1, 2), keepdim=True)
+        masks = (up - mn) / (mx - mn + SCORECAM_MASK_EPS)
+        logits = fwd(x[i][None] * masks[:, None])
+        if form == "pytorch-grad-cam":
+            w = torch.softmax(logits[:, c], dim=0)
+        else:
+            w = torch.softmax(logits, dim=1)[:, c] - base[c]
+        weights.append(w)
+        maps.append(torch.relu((w[:, None, None] * a).sum(dim=0)))
+    return torch.stack(weights), torch.stack(maps)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--arch", choices=sorted(V.SPECS), required=True)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--batch", type=int, default=2)
+    ap.add_argument("--seed", type=int, default=77)
+    args = ap.parse_args()
+    torch.set_num_threads(os.cpu_count() or 1)
+    arch = args.arch
+    size, ncls = V.spec(arch).input_size, V.spec(arch).num_classes
+    convs = [l["name"] for l in RV.layer_table(arch) if l["kind"] == "conv"]
+    target = convs[-1]
+    params = RV.make_weights(arch, args.seed)
+    os.makedirs(args.out, exist_ok=True)
+    RV.write_weight_files(arch, args.seed, args.out)
+
+    g = torch.Generator().manual_seed(args.seed + 1)
+    n = args.batch
+    x = (torch.rand(n, 3, size, size, generator=g, dtype=torch.float64) * 4 - 2).float().double()
+    image_of = list(range(n)) + [0]
+    classes = [(37 * i + 5) % ncls for i in range(n)] + [(ncls // 2 + 3) % ncls]
+
+    def fwd(inp):
+        return RV.forward(arch, params, inp, "gradient", set())[0]
+
+    out = {"input": x, "image_of": np.array(image_of, np.int32), "classes": np.array(classes, np.int32)}
+    with torch.no_grad():
+        logits, acts = RV.forward(arch, params, x, "gradient", {target})
+        act = acts[target]
+        out["logits"] = logits
+        for token, form in (("scorecam", "pytorch-grad-cam"), ("scorecam-paper", "paper")):
+            w, m = score_cam(fwd, x, act, image_of, classes, form)
+            out[f"methods/{token}/weights"] = w
+            out[f"methods/{token}/layer_map"] = m
+
+    with h5py.File(os.path.join(args.out, "ref.h5"), "w") as f:
+        f.attrs["arch"] = arch
+        f.attrs["target"] = target
+        for k, v in out.items():
+            a = v.detach().numpy() if torch.is_tensor(v) else v
+            f.create_dataset(k, data=a.astype(np.float32) if a.dtype == np.float64 else a)
+    print("wrote %d arrays to %s (torch %s)" % (len(out), args.out, torch.__version__))
+
+
+if __name__ == "__main__":
+    main()
