@@ -52,6 +52,41 @@ def score_cam(fwd, x, act, image_of, classes, form):
     return torch.stack(weights), torch.stack(maps)
 
 
+def forward_from(arch, params, h, start):
+    """The layers above `start` run on its output h (n x C x h x w): the logits."""
+    table = RV.layer_table(arch)
+    names = [l["name"] for l in table]
+    for l in table[names.index(start) + 1:]:
+        if l["kind"] == "conv":
+            k, b = params[l["name"]]
+            h = torch.relu(F.conv2d(h, k, b, padding=1))
+        elif l["kind"] == "pool":
+            h = F.max_pool2d(h, 2, 2)
+        else:
+            if h.dim() == 4:
+                h = h.reshape(h.shape[0], -1)
+            k, b = params[l["name"]]
+            h = F.linear(h, k, b)
+            if l["relu"]:
+                h = torch.relu(h)
+    return h
+
+
+def ablation_cam(fwd_from, act, logits, image_of, classes):
+    """(M x C) weights w_k = (y - y_k) / y and (M x h x w) layer maps; channel k of the activation zeroed."""
+    weights, maps = [], []
+    for i, c in zip(image_of, classes):
+        a = act[i]
+        ablated = a[None].repeat(a.shape[0], 1, 1, 1)
+        for k in range(a.shape[0]):
+            ablated[k, k] = 0
+        y = logits[i, c]
+        w = (y - fwd_from(ablated)[:, c]) / y
+        weights.append(w)
+        maps.append(torch.relu((w[:, None, None] * a).sum(dim=0)))
+    return torch.stack(weights), torch.stack(maps)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--arch", choices=sorted(V.SPECS), required=True)
@@ -77,6 +112,9 @@ def main():
     def fwd(inp):
         return RV.forward(arch, params, inp, "gradient", set())[0]
 
+    def fwd_from(h):
+        return forward_from(arch, params, h, target)
+
     out = {"input": x, "image_of": np.array(image_of, np.int32), "classes": np.array(classes, np.int32)}
     with torch.no_grad():
         logits, acts = RV.forward(arch, params, x, "gradient", {target})
@@ -86,6 +124,9 @@ def main():
             w, m = score_cam(fwd, x, act, image_of, classes, form)
             out[f"methods/{token}/weights"] = w
             out[f"methods/{token}/layer_map"] = m
+        w, m = ablation_cam(fwd_from, act, logits, image_of, classes)
+        out["methods/ablationcam/weights"] = w
+        out["methods/ablationcam/layer_map"] = m
 
     with h5py.File(os.path.join(args.out, "ref.h5"), "w") as f:
         f.attrs["arch"] = arch

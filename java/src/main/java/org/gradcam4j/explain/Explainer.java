@@ -94,6 +94,9 @@ public final class Explainer implements AutoCloseable {
     private final Options options;
     private final ReentrantLock lock = new ReentrantLock();
     private volatile boolean closed;
+    /** The CPU network that runs {@link Network#forwardFrom} for a backend without it; null until needed. */
+    private Network forwardFromFallback;
+    private Backend fallbackBackend;
 
     private Explainer(Model model, Options options, Prepared prepared) {
         this.model = model;
@@ -377,6 +380,10 @@ public final class Explainer implements AutoCloseable {
                 if (toInput) inputGrads.put(ReluRule.GRADIENT, g.at(Architecture.INPUT));
             }
             if (plan.camsComputed().contains(Method.EIGENCAM)) layerMaps.put(Method.EIGENCAM, CamMath.eigenCam(act, imageOf));
+            if (plan.camsComputed().contains(Method.ABLATIONCAM)) {
+                layerMaps.put(Method.ABLATIONCAM, AblationCam.compute(a -> forwardFrom(plan.layer(), a), act, logits, imageOf, classOf,
+                        req.score() == Score.PROBABILITY, options.maxBatch()));
+            }
             if (plan.camsComputed().contains(Method.SCORECAM)) {
                 layerMaps.put(Method.SCORECAM, ScoreCam.compute(network, batch.input(), act, imageOf, classOf,
                         req.score() == Score.PROBABILITY, req.methodSettings().scoreCamForm(), options.maxBatch()));
@@ -433,6 +440,22 @@ public final class Explainer implements AutoCloseable {
             }
             return out;
         }
+    }
+
+    /**
+     * A network that can forward from a layer: this explainer's own, or, where its backend has no such path (the
+     * CUDA backend today), the same model on the CPU, loaded on first use and closed with the explainer.
+     */
+    private Tensor forwardFrom(String layer, Tensor activations) {
+        if (forwardFromFallback == null) {
+            java.util.Optional<Tensor> own = network.forwardFrom(layer, activations);
+            if (own.isPresent()) return own.get();
+            LOG.warning(() -> "the " + backend.name() + " backend cannot forward from a layer (Ablation-CAM's ablated passes); "
+                    + "running those passes on the CPU backend instead");
+            fallbackBackend = Backends.cpu(options.threads());
+            forwardFromFallback = fallbackBackend.load(model);
+        }
+        return forwardFromFallback.forwardFrom(layer, activations).orElseThrow();
     }
 
     /** dScore/dLogits per seed row: one-hot for logits; p_c (e_c - p) for probabilities. */
@@ -496,6 +519,8 @@ public final class Explainer implements AutoCloseable {
             closed = true;
             network.close();
             backend.close();
+            if (forwardFromFallback != null) forwardFromFallback.close();
+            if (fallbackBackend != null) fallbackBackend.close();
         } finally {
             lock.unlock();
         }

@@ -36,6 +36,8 @@ public enum Method {
     EIGENGRADCAM("eigengradcam", "EigenGrad-CAM", Family.CAM, ReluRule.GRADIENT, Weights.EIGEN_GRADIENT),
     /** Channel weights from the scores of the input masked by each upsampled channel (one forward pass per channel). */
     SCORECAM("scorecam", "Score-CAM", Family.CAM, null, Weights.SCORE),
+    /** Channel weights from the score drop when each channel is zeroed and forwarded from the target layer on. */
+    ABLATIONCAM("ablationcam", "Ablation-CAM", Family.CAM, null, Weights.ABLATION),
 
     // ---- augmented Grad-CAM: Grad-CAM of warped copies, aggregated (docs/ALGORITHMS.md section 5) ----
     AUGMENTED_SINGLE("augmented-single", "Augmented Grad-CAM (single)", Family.AUGMENTED, ReluRule.GRADIENT, Weights.GRADIENT_MEAN),
@@ -86,6 +88,8 @@ public enum Method {
         EIGEN_GRADIENT,
         /** {@code w = softmax_k S(X * mask_k)} (or the paper's probability increase). */
         SCORE,
+        /** {@code w_k = (y - y_k) / y}, {@code y_k} the score with channel {@code k} zeroed. */
+        ABLATION,
         /** Not a CAM-family method. */
         NONE
     }
@@ -140,7 +144,7 @@ public enum Method {
      * Whether the method runs the network again on inputs or activations it makes (masked, ablated, noisy,
      * interpolated, occluded copies): the forward-heavy methods of docs/ALGORITHMS.md section 8.
      */
-    public boolean runsExtraPasses() { return weights == Weights.SCORE; }
+    public boolean runsExtraPasses() { return weights == Weights.SCORE || weights == Weights.ABLATION; }
 
     /** Whether a CAM-family method reads {@code dScore/dA} at the target layer. */
     public boolean needsLayerGradients() { return family != Family.GRADIENT && reluRule != null; }

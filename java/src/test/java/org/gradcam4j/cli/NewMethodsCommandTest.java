@@ -42,7 +42,7 @@ class NewMethodsCommandTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"eigencam", "eigengradcam", "scorecam"})
+    @ValueSource(strings = {"eigencam", "eigengradcam", "scorecam", "ablationcam"})
     void folderTopK(String token) throws IOException {
         Path in = images(), out = root.resolve("out");
         CliRun r = explain(in, out, "--method", token, "--top-k", "2");
@@ -53,7 +53,7 @@ class NewMethodsCommandTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"eigencam", "eigengradcam", "scorecam"})
+    @ValueSource(strings = {"eigencam", "eigengradcam", "scorecam", "ablationcam"})
     void givenClassesTogetherWithGradCam(String token) throws IOException {
         Path in = images(), out = root.resolve("out");
         CliRun r = explain(in, out, "--method", token + ",gradcam", "--class", "3,7");

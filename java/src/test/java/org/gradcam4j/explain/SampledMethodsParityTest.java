@@ -21,7 +21,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The forward-heavy and sampling methods through the facade against tools/ref_methods.py (PyTorch float64, the
- * formulas of docs/ALGORITHMS.md section 8 written independently) on the narrow VGG16: Score-CAM in both forms.
+ * formulas of docs/ALGORITHMS.md section 8 written independently) on the narrow VGG16: Score-CAM in both forms,
+ * Ablation-CAM (also on a backend without forward-from-layer, where the facade falls back to the CPU).
  * Tolerance {@link Tolerances#NETWORK}: every value is a function of float32 network outputs.
  */
 class SampledMethodsParityTest {
@@ -38,6 +39,11 @@ class SampledMethodsParityTest {
 
     /** Runs the facade on the reference batch, its seeds as per-image classes; returns rows in seed order. */
     static List<ClassExplanation> explain(List<String> methods, MethodSettings settings, int maxBatch) {
+        return explain(methods, settings, maxBatch, null);
+    }
+
+    /** As {@link #explain(List, MethodSettings, int)}, on the given backend (null: the default). */
+    static List<ClassExplanation> explain(List<String> methods, MethodSettings settings, int maxBatch, org.gradcam4j.backend.Backend backend) {
         int[] imageOf = Reference.ints(ref.get("image_of")), classes = Reference.ints(ref.get("classes"));
         Tensor input = ref.get("input");
         int n = input.dim(0), size = input.dim(2);
@@ -50,7 +56,8 @@ class SampledMethodsParityTest {
             names.add("image" + i);
         }
         for (int r = 0; r < imageOf.length; r++) perImage.get(imageOf[r]).add(String.valueOf(classes[r]));
-        try (Explainer ex = Explainer.of(model, Explainer.Options.defaults().withMaxBatch(maxBatch))) {
+        Explainer.Options options = Explainer.Options.defaults().withMaxBatch(maxBatch);
+        try (Explainer ex = backend == null ? Explainer.of(model, options) : Explainer.of(model, backend, options)) {
             List<ImageExplanation> out = ex.explainPrepared(new Preprocessor.Batch(input, geoms, names),
                     ExplainRequest.of(methods, Targets.perImage(perImage)).withMethodSettings(settings));
             List<ClassExplanation> rows = new ArrayList<>();
@@ -71,7 +78,11 @@ class SampledMethodsParityTest {
     }
 
     private static void checkCam(String token, String refToken, MethodSettings settings, int maxBatch) {
-        List<ClassExplanation> rows = explain(List.of(token), settings, maxBatch);
+        checkCam(token, refToken, settings, maxBatch, null);
+    }
+
+    private static void checkCam(String token, String refToken, MethodSettings settings, int maxBatch, org.gradcam4j.backend.Backend backend) {
+        List<ClassExplanation> rows = explain(List.of(token), settings, maxBatch, backend);
         for (int r = 0; r < rows.size(); r++) {
             MapResult m = rows.get(r).maps().get(token);
             close(refToken + " weights seed " + r, m.weights(), ref.get("methods/" + refToken + "/weights").slice(r), Tolerances.NETWORK);
@@ -91,5 +102,43 @@ class SampledMethodsParityTest {
         MethodSettings paper = new MethodSettings(MethodSettings.ScoreCamForm.PAPER, d.smoothSamples(), d.smoothNoise(), d.smoothVariant(),
                 d.noiseSeed(), d.igSteps(), d.igRule(), d.igBaseline(), d.occlusionPatch(), d.occlusionStride());
         checkCam("scorecam", "scorecam-paper", paper, 16);
+    }
+
+    @Test
+    void ablationCam() {
+        checkCam("ablationcam", "ablationcam", MethodSettings.defaults(), 5);
+    }
+
+    /** A CPU backend whose networks lack forward-from-layer, as the CUDA backend's do: the facade falls back. */
+    @Test
+    void ablationCamOnABackendWithoutForwardFrom() {
+        org.gradcam4j.backend.Backend cpu = new org.gradcam4j.backend.cpu.CpuBackend();
+        org.gradcam4j.backend.Backend without = new org.gradcam4j.backend.Backend() {
+            @Override public String name() { return "test-without-forward-from"; }
+            @Override public String description() { return name(); }
+            @Override public org.gradcam4j.backend.Network load(Model m) {
+                org.gradcam4j.backend.Network n = cpu.load(m);
+                return new org.gradcam4j.backend.Network() {
+                    @Override public org.gradcam4j.model.Architecture architecture() { return n.architecture(); }
+                    @Override public org.gradcam4j.backend.ForwardPass forward(Tensor input, String keepFrom) { return n.forward(input, keepFrom); }
+                    @Override public void close() { n.close(); }
+                };
+            }
+            @Override public void close() { cpu.close(); }
+        };
+        java.util.List<String> warnings = new java.util.ArrayList<>();
+        java.util.logging.Logger log = java.util.logging.Logger.getLogger(Explainer.class.getName());
+        java.util.logging.Handler h = new java.util.logging.Handler() {
+            @Override public void publish(java.util.logging.LogRecord r) { warnings.add(r.getMessage()); }
+            @Override public void flush() {}
+            @Override public void close() {}
+        };
+        log.addHandler(h);
+        try {
+            checkCam("ablationcam", "ablationcam", MethodSettings.defaults(), 16, without);
+        } finally {
+            log.removeHandler(h);
+        }
+        assertTrue(warnings.stream().anyMatch(w -> w.contains("cannot forward from a layer") && w.contains("CPU")), warnings.toString());
     }
 }
