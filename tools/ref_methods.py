@@ -8,10 +8,14 @@ Writes DIR/keras.h5 (the network, as ref_vgg.py writes it) and DIR/ref.h5 with t
 BGR, preprocessed), `image_of` and `classes` (one seed row per (image, class)) and, per method token:
   methods/<token>/weights   (M x C)      channel weights, where the method has them
   methods/<token>/layer_map (M x h x w)  the layer map before upsampling
+  methods/<token>/grad      (M x 3 x S x S) gradient-type attributions, RGB order
+  methods/integrated-gradients-{gl,trapezoid}/gap (M) completeness gaps (zero baseline)
+SmoothGrad draws its noise with java.util.Random as specified in its documentation (the same noise as gradcam4j).
 The formulas are written here from docs/ALGORITHMS.md (and, for Score-CAM's default form, from pytorch-grad-cam's
 ScoreCAM: masks upsampled with UpsamplingBilinear2d, i.e. align_corners=True), independently of the Java code.
 """
 import argparse
+import math
 import os
 
 import h5py
@@ -23,6 +27,8 @@ import ref_vgg as RV
 import vgg_layouts as V
 
 SCORECAM_MASK_EPS = 1e-8
+SMOOTH_SAMPLES, SMOOTH_SEED = 6, 11
+IG_STEPS = 7
 
 
 def score_of(logits, cls, probability):
@@ -87,6 +93,80 @@ def ablation_cam(fwd_from, act, logits, image_of, classes):
     return torch.stack(weights), torch.stack(maps)
 
 
+class JavaRandom:
+    """java.util.Random as its API documentation specifies it (48-bit LCG; nextGaussian by the polar method), so that
+    SmoothGrad's noise here is the noise gradcam4j draws."""
+
+    def __init__(self, seed):
+        self.seed = (seed ^ 0x5DEECE66D) & ((1 << 48) - 1)
+        self.spare = None
+
+    def next(self, bits):
+        self.seed = (self.seed * 0x5DEECE66D + 0xB) & ((1 << 48) - 1)
+        return self.seed >> (48 - bits)
+
+    def next_double(self):
+        return ((self.next(26) << 27) + self.next(27)) * 2.0 ** -53
+
+    def next_gaussian(self):
+        if self.spare is not None:
+            v, self.spare = self.spare, None
+            return v
+        while True:
+            v1, v2 = 2 * self.next_double() - 1, 2 * self.next_double() - 1
+            s = v1 * v1 + v2 * v2
+            if 0 < s < 1:
+                break
+        m = math.sqrt(-2 * math.log(s) / s)
+        self.spare = v2 * m
+        return v1 * m
+
+
+def input_grads(arch, params, xs, rule, cls, probability=False):
+    """dS/dX of each row of xs (n x 3 x S x S) for class cls, under a ReLU rule."""
+    xi = xs.clone().requires_grad_(True)
+    lo, _ = RV.forward(arch, params, xi, rule, set())
+    s = torch.softmax(lo, dim=1)[:, cls] if probability else lo[:, cls]
+    s.sum().backward()
+    return xi.grad
+
+
+def smooth_grad(arch, params, x, image_of, classes, rule, samples, noise, seed):
+    """(M x 3 x S x S) x3: mean, mean of squares, vargrad of the gradients at x + sigma z_n."""
+    per = x[0].numel()
+    rnd = JavaRandom(seed)
+    z = torch.tensor(np.float32([rnd.next_gaussian() for _ in range(samples * per)])).double().reshape(samples, *x.shape[1:])
+    mean, sq = [], []
+    for i, c in zip(image_of, classes):
+        sigma = noise * float(x[i].max() - x[i].min())
+        g = input_grads(arch, params, x[i][None] + sigma * z, rule, c)
+        mean.append(g.mean(dim=0))
+        sq.append((g * g).mean(dim=0))
+    mean, sq = torch.stack(mean), torch.stack(sq)
+    return mean, sq, sq - mean * mean
+
+
+def integrated_gradients(arch, params, fwd, x, image_of, classes, baseline, steps, rule_name):
+    """(M x 3 x S x S) attributions and (M) completeness gaps; baseline: (3) values per channel."""
+    if rule_name == "gauss-legendre":
+        nodes, w = np.polynomial.legendre.leggauss(steps)
+        alphas, weights = 0.5 * (nodes + 1), 0.5 * w
+    else:   # Captum's riemann_trapezoid
+        alphas = np.linspace(0, 1, steps)
+        weights = np.full(steps, 1.0 / steps)
+        weights[0] /= 2
+        weights[-1] /= 2
+    b = torch.tensor(baseline, dtype=x.dtype)[:, None, None].expand_as(x[0])
+    attr, gaps = [], []
+    for i, c in zip(image_of, classes):
+        pts = torch.stack([b + a * (x[i] - b) for a in alphas])
+        g = input_grads(arch, params, pts, "gradient", c)
+        ig = (x[i] - b) * (torch.tensor(weights, dtype=x.dtype)[:, None, None, None] * g).sum(dim=0)
+        attr.append(ig)
+        gaps.append(ig.sum() - (fwd(x[i][None])[0, c] - fwd(b[None])[0, c]))
+    return torch.stack(attr), torch.stack(gaps)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--arch", choices=sorted(V.SPECS), required=True)
@@ -127,6 +207,21 @@ def main():
         w, m = ablation_cam(fwd_from, act, logits, image_of, classes)
         out["methods/ablationcam/weights"] = w
         out["methods/ablationcam/layer_map"] = m
+
+    # gradient methods: delivered in RGB order; the reference networks take BGR (Keras convention)
+    for token, rule in (("smoothgrad", "gradient"), ("smoothgrad-guided", "guided")):
+        mean, sq, var = smooth_grad(arch, params, x, image_of, classes, rule, SMOOTH_SAMPLES, 0.15, SMOOTH_SEED)
+        out[f"methods/{token}/grad"] = mean.flip(1)
+        if token == "smoothgrad":
+            out["methods/smoothgrad-squared/grad"] = sq.flip(1)
+            out["methods/smoothgrad-vargrad/grad"] = var.flip(1)
+    # zero baseline: a black pixel under Keras preprocessing (-mean, ~-110) lies far off these random weights' input
+    # scale, where float32 paths cross ReLU / max-pool near-ties (PyTorch's own float32 IG differs from float64 by
+    # ~4e-3 there); the black baseline's value is checked by the Java test instead
+    for tag, baseline, rule_name in (("gl", [0.0, 0.0, 0.0], "gauss-legendre"), ("trapezoid", [0.0, 0.0, 0.0], "riemann-trapezoid")):
+        attr, gaps = integrated_gradients(arch, params, fwd, x, image_of, classes, baseline, IG_STEPS, rule_name)
+        out[f"methods/integrated-gradients-{tag}/grad"] = attr.flip(1)
+        out[f"methods/integrated-gradients-{tag}/gap"] = gaps.detach()
 
     with h5py.File(os.path.join(args.out, "ref.h5"), "w") as f:
         f.attrs["arch"] = arch

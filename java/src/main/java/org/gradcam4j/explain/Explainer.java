@@ -278,7 +278,7 @@ public final class Explainer implements AutoCloseable {
         }
         boolean camGradients = computed.stream().anyMatch(Method::needsLayerGradients);
         Set<ReluRule> rules = new java.util.LinkedHashSet<>();
-        for (Method g : grads) rules.add(g.reluRule());
+        for (Method g : grads) if (g.sampling() == Method.Sampling.NONE) rules.add(g.reluRule());
         String keepFrom = rules.isEmpty() ? layer : Architecture.INPUT;
         return new Plan(cams, grads, layer, computed, rules, camGradients, keepFrom, augmented);
     }
@@ -398,6 +398,24 @@ public final class Explainer implements AutoCloseable {
                         .at(Architecture.INPUT));
             }
 
+            // gradients at generated inputs (noisy copies, path points): their own batched passes
+            Map<Method, Tensor> sampled = new LinkedHashMap<>();
+            Map<Method, double[]> gaps = new LinkedHashMap<>();
+            boolean probability = req.score() == Score.PROBABILITY;
+            for (Method gm : plan.grads()) {
+                switch (gm.sampling()) {
+                    case NOISE -> sampled.put(gm, SmoothGrad.compute(network, batch.input(), imageOf, classOf, probability, gm.reluRule(),
+                            req.methodSettings(), options.maxBatch()));
+                    case PATH -> {
+                        IntegratedGradients.Result res = IntegratedGradients.compute(network, batch.input(), igBaseline(req.methodSettings()),
+                                logits, imageOf, classOf, probability, req.methodSettings(), options.maxBatch());
+                        sampled.put(gm, res.values());
+                        gaps.put(gm, res.gaps());
+                    }
+                    case NONE -> { }
+                }
+            }
+
             // upsample + normalise each computed CAM
             int size = model.architecture().inputSize();
             Map<Method, NormalisedMaps> normalised = new LinkedHashMap<>();
@@ -424,12 +442,12 @@ public final class Explainer implements AutoCloseable {
                     }
                     Map<String, GradientResult> grads = new LinkedHashMap<>();
                     for (Method gm : plan.grads()) {
-                        Tensor grad = toRgb(inputGrads.get(gm.reluRule()).slice(r), order);
+                        Tensor grad = toRgb((sampled.containsKey(gm) ? sampled.get(gm) : inputGrads.get(gm.reluRule())).slice(r), order);
                         if (gm.guidingCam().isPresent()) {
                             Tensor cam = normalised.get(gm.guidingCam().get()).maps().slice(r);
                             grad = MapOps.guidedProduct(grad.reshape(1, 3, size, size), cam.reshape(1, size, size)).reshape(3, size, size);
                         }
-                        grads.put(gm.token(), new GradientResult(gm.token(), grad));
+                        grads.put(gm.token(), new GradientResult(gm.token(), grad, gaps.containsKey(gm) ? gaps.get(gm)[r] : Double.NaN));
                     }
                     int c = classOf[r];
                     ce.add(new ClassExplanation(c, labels.id(c), labels.name(c), logits.data()[i * classes + c],
@@ -456,6 +474,13 @@ public final class Explainer implements AutoCloseable {
             forwardFromFallback = fallbackBackend.load(model);
         }
         return forwardFromFallback.forwardFrom(layer, activations).orElseThrow();
+    }
+
+    /** Integrated Gradients' baseline value per input channel: a black pixel in pixel space, or zero. */
+    private float[] igBaseline(MethodSettings s) {
+        float[] b = new float[model.architecture().inputChannels()];
+        if (s.igBaseline() == MethodSettings.IgBaseline.BLACK) for (int c = 0; c < b.length; c++) b[c] = model.preprocessing().apply(0f, c);
+        return b;
     }
 
     /** dScore/dLogits per seed row: one-hot for logits; p_c (e_c - p) for probabilities. */

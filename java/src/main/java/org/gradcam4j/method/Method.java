@@ -52,7 +52,13 @@ public enum Method {
     /** Guided backpropagation times the upsampled, max-normalised Grad-CAM of the same class. */
     GUIDED_GRADCAM("guided-gradcam", "guided Grad-CAM", Family.GRADIENT, ReluRule.GUIDED, Weights.NONE, GRADCAM),
     /** Guided backpropagation times the upsampled, max-normalised Grad-CAM++ of the same class. */
-    GUIDED_GRADCAMPP("guided-gradcampp", "guided Grad-CAM++", Family.GRADIENT, ReluRule.GUIDED, Weights.NONE, GRADCAM_PP);
+    GUIDED_GRADCAMPP("guided-gradcampp", "guided Grad-CAM++", Family.GRADIENT, ReluRule.GUIDED, Weights.NONE, GRADCAM_PP),
+    /** The vanilla gradient averaged over noisy copies of the input (or its squared / VarGrad variant). */
+    SMOOTHGRAD("smoothgrad", "SmoothGrad", Family.GRADIENT, ReluRule.GRADIENT, Sampling.NOISE),
+    /** Guided backpropagation averaged over noisy copies of the input. */
+    SMOOTHGRAD_GUIDED("smoothgrad-guided", "SmoothGrad (guided backprop)", Family.GRADIENT, ReluRule.GUIDED, Sampling.NOISE),
+    /** The gradient integrated along the straight path from a baseline, times the input's difference from it. */
+    INTEGRATED_GRADIENTS("integrated-gradients", "Integrated Gradients", Family.GRADIENT, ReluRule.GRADIENT, Sampling.PATH);
 
     /** What a method computes and which outputs it has (npz: CAM-type {@code layer_map} and {@code map}; gradient-type {@code grad}). */
     public enum Family {
@@ -63,6 +69,9 @@ public enum Method {
         /** An image-shaped attribution (3 x S x S). */
         GRADIENT
     }
+
+    /** Where a gradient-family method takes its input gradients: at the input itself, at noisy copies, along a path. */
+    public enum Sampling { NONE, NOISE, PATH }
 
     /** How a CAM-family method turns the target layer's activations {@code A} (and gradients {@code g}) into its map. */
     public enum Weights {
@@ -100,19 +109,32 @@ public enum Method {
     private final ReluRule reluRule;
     private final Weights weights;
     private final Method guidingCam;
+    private final Sampling sampling;
 
     Method(String token, String displayName, Family family, ReluRule reluRule, Weights weights) {
-        this(token, displayName, family, reluRule, weights, null);
+        this(token, displayName, family, reluRule, weights, null, Sampling.NONE);
     }
 
     Method(String token, String displayName, Family family, ReluRule reluRule, Weights weights, Method guidingCam) {
+        this(token, displayName, family, reluRule, weights, guidingCam, Sampling.NONE);
+    }
+
+    Method(String token, String displayName, Family family, ReluRule reluRule, Sampling sampling) {
+        this(token, displayName, family, reluRule, Weights.NONE, null, sampling);
+    }
+
+    Method(String token, String displayName, Family family, ReluRule reluRule, Weights weights, Method guidingCam, Sampling sampling) {
         this.token = token;
         this.displayName = displayName;
         this.family = family;
         this.reluRule = reluRule;
         this.weights = weights;
         this.guidingCam = guidingCam;
+        this.sampling = sampling;
     }
+
+    /** Where a gradient-family method takes its gradients ({@link Sampling#NONE} for every other method). */
+    public Sampling sampling() { return sampling; }
 
     /** The file-name and command-line token, e.g. {@code gradcampp-official}. */
     public String token() { return token; }
@@ -144,7 +166,7 @@ public enum Method {
      * Whether the method runs the network again on inputs or activations it makes (masked, ablated, noisy,
      * interpolated, occluded copies): the forward-heavy methods of docs/ALGORITHMS.md section 8.
      */
-    public boolean runsExtraPasses() { return weights == Weights.SCORE || weights == Weights.ABLATION; }
+    public boolean runsExtraPasses() { return weights == Weights.SCORE || weights == Weights.ABLATION || sampling != Sampling.NONE; }
 
     /** Whether a CAM-family method reads {@code dScore/dA} at the target layer. */
     public boolean needsLayerGradients() { return family != Family.GRADIENT && reluRule != null; }

@@ -42,10 +42,10 @@ class NewMethodsCommandTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"eigencam", "eigengradcam", "scorecam", "ablationcam"})
+    @ValueSource(strings = {"eigencam", "eigengradcam", "scorecam", "ablationcam", "smoothgrad", "smoothgrad-guided", "integrated-gradients"})
     void folderTopK(String token) throws IOException {
         Path in = images(), out = root.resolve("out");
-        CliRun r = explain(in, out, "--method", token, "--top-k", "2");
+        CliRun r = explain(in, out, "--method", token, "--top-k", "2", "--smooth-samples", "3", "--ig-steps", "4");
         assertEquals(0, r.exit(), r.toString());
         assertTrue(r.out().contains("2 images: 2 explained"), r.toString());
         checkImage(out.resolve("a"), Method.parse(token), 40, 30, 2);
@@ -78,7 +78,12 @@ class NewMethodsCommandTest {
             assertTrue(listed.contains(base + ".png") && listed.contains(base + ".npz"), listed.toString());
             Npz.Contents z = Npz.read(dir.resolve(base + ".npz"));
             if (m.isGradient()) {
-                assertTrue(z.names().contains("grad"), z.names().toString());
+                Set<String> want = new TreeSet<>(Set.of("grad"));
+                if (m == Method.INTEGRATED_GRADIENTS) {
+                    want.add("completeness_gap");
+                    assertTrue(c.get("gradients").get(m.token()).get("completenessGap").isNumber(), c.toString());
+                }
+                assertEquals(want, new TreeSet<>(z.names()));
                 assertArrayEquals(new int[] {32, 32, 3}, z.get("grad").shape());
                 assertFinite(z.tensor("grad"));
             } else {
@@ -106,5 +111,16 @@ class NewMethodsCommandTest {
         assertEquals(2, bad.exit(), bad.toString());
         assertTrue(bad.err().contains("papr") && bad.err().contains("pytorch-grad-cam or paper"), bad.toString());
         assertTrue(!Files.exists(root.resolve("out2")), "nothing written before the options are checked");
+    }
+
+    @org.junit.jupiter.api.Test
+    void badSamplingOptionsAreUsageErrors() throws IOException {
+        Path in = images();
+        for (String[] bad : new String[][] {{"--smooth-variant", "median"}, {"--smooth-samples", "0"}, {"--ig-steps", "1"},
+                {"--ig-method", "simpson"}, {"--ig-baseline", "grey"}}) {
+            CliRun r = explain(in, root.resolve("bad"), "--method", "smoothgrad", bad[0], bad[1]);
+            assertEquals(2, r.exit(), String.join(" ", bad) + ": " + r);
+            assertTrue(r.err().contains("method options"), r.toString());
+        }
     }
 }
