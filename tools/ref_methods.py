@@ -167,6 +167,31 @@ def integrated_gradients(arch, params, fwd, x, image_of, classes, baseline, step
     return torch.stack(attr), torch.stack(gaps)
 
 
+def occlusion(fwd, x, logits, image_of, classes, fill, patch, stride):
+    """(M x n x n) drops per patch position and (M x S x S) per-pixel mean drops of the covering patches."""
+    size = x.shape[-1]
+    n1 = (size - patch) // stride + 1
+    grids, maps = [], []
+    for i, c in zip(image_of, classes):
+        occluded, where = [], []
+        for py in range(n1):
+            for px in range(n1):
+                o = x[i].clone()
+                for q in range(x.shape[1]):
+                    o[q, py * stride:py * stride + patch, px * stride:px * stride + patch] = fill[q]
+                occluded.append(o)
+                where.append((py * stride, px * stride))
+        drops = logits[i, c] - fwd(torch.stack(occluded))[:, c]
+        total = torch.zeros(size, size, dtype=x.dtype)
+        count = torch.zeros(size, size, dtype=x.dtype)
+        for d, (y0, x0) in zip(drops, where):
+            total[y0:y0 + patch, x0:x0 + patch] += d
+            count[y0:y0 + patch, x0:x0 + patch] += 1
+        grids.append(drops.reshape(n1, n1))
+        maps.append(torch.where(count > 0, total / count.clamp(min=1), torch.zeros_like(total)))
+    return torch.stack(grids), torch.stack(maps)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--arch", choices=sorted(V.SPECS), required=True)
@@ -204,6 +229,11 @@ def main():
             w, m = score_cam(fwd, x, act, image_of, classes, form)
             out[f"methods/{token}/weights"] = w
             out[f"methods/{token}/layer_map"] = m
+        # a black pixel under Keras preprocessing (-mean, BGR); patch 16, stride 14: 4 x 4 positions (0, 14, 28, 42),
+        # the last 6 columns and rows of pixels uncovered
+        grid, omap = occlusion(fwd, x, logits, image_of, classes, [-103.939, -116.779, -123.68], 16, 14)
+        out["methods/occlusion/layer_map"] = grid
+        out["methods/occlusion/map_raw"] = omap
         w, m = ablation_cam(fwd_from, act, logits, image_of, classes)
         out["methods/ablationcam/weights"] = w
         out["methods/ablationcam/layer_map"] = m

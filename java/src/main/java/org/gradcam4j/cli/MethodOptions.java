@@ -35,13 +35,20 @@ final class MethodOptions {
             description = "integrated-gradients: black (a black image, preprocessed) or zero (zero network input) (default: ${DEFAULT-VALUE})")
     String igBaseline;
 
+    @Option(names = "--occlusion-patch", defaultValue = "32", paramLabel = "P",
+            description = "occlusion: side of the black patch, in network-input pixels (default: ${DEFAULT-VALUE})")
+    int occlusionPatch;
+
+    @Option(names = "--occlusion-stride", defaultValue = "16", paramLabel = "S",
+            description = "occlusion: step between patch positions, in network-input pixels (default: ${DEFAULT-VALUE})")
+    int occlusionStride;
+
     /** The settings; usage errors are IllegalArgumentException (exit 2). */
     MethodSettings settings() {
-        MethodSettings d = MethodSettings.defaults();
         try {
             return new MethodSettings(MethodSettings.ScoreCamForm.parse(scoreCamForm), smoothSamples, smoothNoise,
                     MethodSettings.SmoothVariant.parse(smoothVariant), noiseSeed, igSteps, MethodSettings.IgRule.parse(igMethod),
-                    MethodSettings.IgBaseline.parse(igBaseline), d.occlusionPatch(), d.occlusionStride());
+                    MethodSettings.IgBaseline.parse(igBaseline), occlusionPatch, occlusionStride);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("method options: " + e.getMessage(), e);
         }

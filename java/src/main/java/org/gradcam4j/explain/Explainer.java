@@ -276,6 +276,9 @@ public final class Explainer implements AutoCloseable {
         if (spec.kind() != LayerKind.CONV3X3 && spec.kind() != LayerKind.MAXPOOL2) {
             throw new IllegalArgumentException("layer '" + layer + "' cannot be a target layer");
         }
+        if (computed.contains(Method.OCCLUSION)) {
+            Occlusion.positions(arch.inputSize(), req.methodSettings().occlusionPatch(), req.methodSettings().occlusionStride());
+        }
         boolean camGradients = computed.stream().anyMatch(Method::needsLayerGradients);
         Set<ReluRule> rules = new java.util.LinkedHashSet<>();
         for (Method g : grads) if (g.sampling() == Method.Sampling.NONE) rules.add(g.reluRule());
@@ -384,6 +387,14 @@ public final class Explainer implements AutoCloseable {
                 layerMaps.put(Method.ABLATIONCAM, AblationCam.compute(a -> forwardFrom(plan.layer(), a), act, logits, imageOf, classOf,
                         req.score() == Score.PROBABILITY, options.maxBatch()));
             }
+            Map<Method, Tensor> inputSizeMaps = new LinkedHashMap<>();
+            if (plan.camsComputed().contains(Method.OCCLUSION)) {
+                MethodSettings ms = req.methodSettings();
+                Occlusion.Result occ = Occlusion.compute(network, batch.input(), blackPixel(), logits, imageOf, classOf,
+                        req.score() == Score.PROBABILITY, ms.occlusionPatch(), ms.occlusionStride(), options.maxBatch());
+                layerMaps.put(Method.OCCLUSION, new CamLayerMaps(Method.OCCLUSION, null, occ.grid()));
+                inputSizeMaps.put(Method.OCCLUSION, occ.map());
+            }
             if (plan.camsComputed().contains(Method.SCORECAM)) {
                 layerMaps.put(Method.SCORECAM, ScoreCam.compute(network, batch.input(), act, imageOf, classOf,
                         req.score() == Score.PROBABILITY, req.methodSettings().scoreCamForm(), options.maxBatch()));
@@ -421,7 +432,7 @@ public final class Explainer implements AutoCloseable {
             Map<Method, NormalisedMaps> normalised = new LinkedHashMap<>();
             for (Map.Entry<Method, CamLayerMaps> e : layerMaps.entrySet()) {
                 Tensor raw = e.getValue().layerMaps();
-                Tensor up = MapOps.upsampleBilinear(raw, size, size);
+                Tensor up = inputSizeMaps.containsKey(e.getKey()) ? inputSizeMaps.get(e.getKey()) : MapOps.upsampleBilinear(raw, size, size);
                 normalised.put(e.getKey(), MapOps.normaliseByMax(up));
             }
 
@@ -478,8 +489,13 @@ public final class Explainer implements AutoCloseable {
 
     /** Integrated Gradients' baseline value per input channel: a black pixel in pixel space, or zero. */
     private float[] igBaseline(MethodSettings s) {
+        return s.igBaseline() == MethodSettings.IgBaseline.BLACK ? blackPixel() : new float[model.architecture().inputChannels()];
+    }
+
+    /** The network input value of a black pixel, per input channel. */
+    private float[] blackPixel() {
         float[] b = new float[model.architecture().inputChannels()];
-        if (s.igBaseline() == MethodSettings.IgBaseline.BLACK) for (int c = 0; c < b.length; c++) b[c] = model.preprocessing().apply(0f, c);
+        for (int c = 0; c < b.length; c++) b[c] = model.preprocessing().apply(0f, c);
         return b;
     }
 

@@ -40,7 +40,7 @@ public final class CamMath {
             case LINEAR_HEAD -> throw new IllegalArgumentException(
                     "CAM weights the activations with the linear head, not with gradients: call CamMath.cam(...)");
             case EIGEN -> throw new IllegalArgumentException("Eigen-CAM reads no gradients: call CamMath.eigenCam(...)");
-            case SCORE, ABLATION -> throw new IllegalArgumentException(method + " runs the network on masked inputs: the facade computes it");
+            case SCORE, ABLATION, OCCLUSION -> throw new IllegalArgumentException(method + " runs the network on masked inputs: the facade computes it");
             case NONE -> throw new IllegalArgumentException(method + " is not a CAM-family method");
         };
     }

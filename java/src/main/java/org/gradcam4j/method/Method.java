@@ -38,6 +38,8 @@ public enum Method {
     SCORECAM("scorecam", "Score-CAM", Family.CAM, null, Weights.SCORE),
     /** Channel weights from the score drop when each channel is zeroed and forwarded from the target layer on. */
     ABLATIONCAM("ablationcam", "Ablation-CAM", Family.CAM, null, Weights.ABLATION),
+    /** The score drop under a sliding black patch; its layer map is the grid of patch positions, its map per pixel. */
+    OCCLUSION("occlusion", "Occlusion", Family.CAM, null, Weights.OCCLUSION),
 
     // ---- augmented Grad-CAM: Grad-CAM of warped copies, aggregated (docs/ALGORITHMS.md section 5) ----
     AUGMENTED_SINGLE("augmented-single", "Augmented Grad-CAM (single)", Family.AUGMENTED, ReluRule.GRADIENT, Weights.GRADIENT_MEAN),
@@ -62,7 +64,10 @@ public enum Method {
 
     /** What a method computes and which outputs it has (npz: CAM-type {@code layer_map} and {@code map}; gradient-type {@code grad}). */
     public enum Family {
-        /** A map at the target layer, upsampled to the input and divided by its maximum. */
+        /**
+         * A heat map: a layer map (at the target layer; Occlusion's is its grid of patch positions) and the map at the
+         * input's size, divided by its maximum.
+         */
         CAM,
         /** Grad-CAM over augmented copies of the input, aggregated at the input's size. */
         AUGMENTED,
@@ -99,6 +104,8 @@ public enum Method {
         SCORE,
         /** {@code w_k = (y - y_k) / y}, {@code y_k} the score with channel {@code k} zeroed. */
         ABLATION,
+        /** No channel weights: the score drop per patch position (not a target-layer map). */
+        OCCLUSION,
         /** Not a CAM-family method. */
         NONE
     }
@@ -166,7 +173,7 @@ public enum Method {
      * Whether the method runs the network again on inputs or activations it makes (masked, ablated, noisy,
      * interpolated, occluded copies): the forward-heavy methods of docs/ALGORITHMS.md section 8.
      */
-    public boolean runsExtraPasses() { return weights == Weights.SCORE || weights == Weights.ABLATION || sampling != Sampling.NONE; }
+    public boolean runsExtraPasses() { return weights == Weights.SCORE || weights == Weights.ABLATION || weights == Weights.OCCLUSION || sampling != Sampling.NONE; }
 
     /** Whether a CAM-family method reads {@code dScore/dA} at the target layer. */
     public boolean needsLayerGradients() { return family != Family.GRADIENT && reluRule != null; }
@@ -174,13 +181,13 @@ public enum Method {
     /** Whether the method produces one weight per channel (HiResCAM and LayerCAM weight per position instead). */
     public boolean hasChannelWeights() {
         return switch (weights) {
-            case PER_POSITION_GRADIENT, PER_POSITION_POSITIVE_GRADIENT, EIGEN, EIGEN_GRADIENT, NONE -> false;
+            case PER_POSITION_GRADIENT, PER_POSITION_POSITIVE_GRADIENT, EIGEN, EIGEN_GRADIENT, OCCLUSION, NONE -> false;
             default -> true;
         };
     }
 
-    /** Whether the layer map is passed through ReLU; CAM keeps its signed map. */
-    public boolean appliesRelu() { return weights != Weights.LINEAR_HEAD; }
+    /** Whether the layer map is passed through ReLU; CAM and Occlusion keep their signed maps. */
+    public boolean appliesRelu() { return weights != Weights.LINEAR_HEAD && weights != Weights.OCCLUSION; }
 
     /** Whether the method needs a global-average-pooling head (CAM). */
     public boolean needsGapHead() { return weights == Weights.LINEAR_HEAD; }

@@ -42,10 +42,11 @@ class NewMethodsCommandTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"eigencam", "eigengradcam", "scorecam", "ablationcam", "smoothgrad", "smoothgrad-guided", "integrated-gradients"})
+    @ValueSource(strings = {"eigencam", "eigengradcam", "scorecam", "ablationcam", "occlusion", "smoothgrad", "smoothgrad-guided", "integrated-gradients"})
     void folderTopK(String token) throws IOException {
         Path in = images(), out = root.resolve("out");
-        CliRun r = explain(in, out, "--method", token, "--top-k", "2", "--smooth-samples", "3", "--ig-steps", "4");
+        CliRun r = explain(in, out, "--method", token, "--top-k", "2", "--smooth-samples", "3", "--ig-steps", "4",
+                "--occlusion-patch", "8", "--occlusion-stride", "8");
         assertEquals(0, r.exit(), r.toString());
         assertTrue(r.out().contains("2 images: 2 explained"), r.toString());
         checkImage(out.resolve("a"), Method.parse(token), 40, 30, 2);
@@ -117,10 +118,18 @@ class NewMethodsCommandTest {
     void badSamplingOptionsAreUsageErrors() throws IOException {
         Path in = images();
         for (String[] bad : new String[][] {{"--smooth-variant", "median"}, {"--smooth-samples", "0"}, {"--ig-steps", "1"},
-                {"--ig-method", "simpson"}, {"--ig-baseline", "grey"}}) {
+                {"--ig-method", "simpson"}, {"--ig-baseline", "grey"}, {"--occlusion-stride", "0"}}) {
             CliRun r = explain(in, root.resolve("bad"), "--method", "smoothgrad", bad[0], bad[1]);
             assertEquals(2, r.exit(), String.join(" ", bad) + ": " + r);
             assertTrue(r.err().contains("method options"), r.toString());
         }
+    }
+
+    @org.junit.jupiter.api.Test
+    void occlusionPatchLargerThanTheInputIsAUsageError() throws IOException {
+        CliRun r = explain(images(), root.resolve("big"), "--method", "occlusion", "--occlusion-patch", "40");
+        assertEquals(2, r.exit(), r.toString());
+        assertTrue(r.err().contains("patch 40 is larger than the network input (32)"), r.toString());
+        assertTrue(!Files.exists(root.resolve("big").resolve("a")), "no image explained");
     }
 }

@@ -248,4 +248,20 @@ class SampledMethodsParityTest {
                 settings(6, MethodSettings.SmoothVariant.MEAN, MethodSettings.IgRule.GAUSS_LEGENDRE, MethodSettings.IgBaseline.BLACK), 8);
         assertTrue(Errors.relativeL2(keras.get(0).gradients().get("integrated-gradients").values(), ref.get("methods/integrated-gradients-gl/grad").slice(0)) > 0.1);
     }
+
+    /** Occlusion with a 16-pixel patch every 14 pixels on the 64-pixel input: a 6-pixel strip along two edges stays uncovered. */
+    @Test
+    void occlusion() {
+        MethodSettings d = MethodSettings.defaults();
+        MethodSettings s = new MethodSettings(d.scoreCamForm(), d.smoothSamples(), d.smoothNoise(), d.smoothVariant(), d.noiseSeed(),
+                d.igSteps(), d.igRule(), d.igBaseline(), 16, 14);
+        List<ClassExplanation> rows = explain(List.of("occlusion"), s, 5);
+        for (int r = 0; r < rows.size(); r++) {
+            MapResult m = rows.get(r).maps().get("occlusion");
+            close("occlusion layer_map seed " + r, m.layerMap(), ref.get("methods/occlusion/layer_map").slice(r), Tolerances.NETWORK);
+            Tensor want = org.gradcam4j.method.MapOps.normaliseByMax(ref.get("methods/occlusion/map_raw").slice(r).reshape(1, 64, 64)).maps().reshape(64, 64);
+            close("occlusion map seed " + r, m.map(), want, Tolerances.NETWORK);
+            assertEquals(0f, m.map().data()[64 * 64 - 1], 0f, "the uncovered corner");
+        }
+    }
 }
