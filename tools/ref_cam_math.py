@@ -142,6 +142,11 @@ def main():
         arrays[token + ".norm"] = normalise_by_max(up).numpy()
         arrays[token + ".up_odd"] = resize(maps32, SIZES["up_odd"]).numpy()
         arrays[token + ".down"] = resize(maps32, SIZES["down"]).numpy()
+    # Eigen-CAM with more channels than positions (64 > 5 x 5), the shape of real target layers (512 > 14 x 14)
+    gen = torch.Generator().manual_seed(SEED + 1)
+    wide = torch.relu(torch.randn(2, 64, 5, 5, generator=gen)).float()
+    arrays["wide.activations"] = wide.numpy()
+    arrays["wide.eigencam"] = torch.relu(eigen_projection(wide.double())).float().numpy()
     for k, v in arrays.items():
         assert np.all(np.isfinite(v)), k
     np.savez(sys.argv[1], **arrays)

@@ -61,6 +61,8 @@ class CamMathTorchReferenceTest {
             check(report, t + ".up_odd", MapOps.upsampleBilinear(refMaps, 23, 31), ref.tensor(t + ".up_odd"));
             check(report, t + ".down", MapOps.upsampleBilinear(refMaps, 5, 3), ref.tensor(t + ".down"));
         }
+        Tensor wide = ref.tensor("wide.activations");
+        check(report, "eigencam, 64 channels > 25 positions", CamMath.eigenCam(wide, new int[] {0, 1}).layerMaps(), ref.tensor("wide.eigencam"));
         System.out.println("CAM math vs torch, relative L2:\n  " + String.join("\n  ", report));
     }
 
