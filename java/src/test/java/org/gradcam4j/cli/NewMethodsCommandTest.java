@@ -132,4 +132,17 @@ class NewMethodsCommandTest {
         assertTrue(r.err().contains("patch 40 is larger than the network input (32)"), r.toString());
         assertTrue(!Files.exists(root.resolve("big").resolve("a")), "no image explained");
     }
+
+    /** A single image file as the input, every new method in one run. */
+    @org.junit.jupiter.api.Test
+    void singleImageEveryNewMethod() throws IOException {
+        Path in = images(), out = root.resolve("single");
+        List<Method> added = List.of(Method.EIGENCAM, Method.EIGENGRADCAM, Method.SCORECAM, Method.ABLATIONCAM, Method.OCCLUSION,
+                Method.SMOOTHGRAD, Method.SMOOTHGRAD_GUIDED, Method.INTEGRATED_GRADIENTS);
+        CliRun r = explain(in.resolve("a.png"), out, "--method", String.join(",", added.stream().map(Method::token).toList()),
+                "--smooth-samples", "2", "--ig-steps", "3", "--occlusion-patch", "8", "--occlusion-stride", "8");
+        assertEquals(0, r.exit(), r.toString());
+        assertTrue(r.out().contains("1 image: 1 explained"), r.toString());
+        for (Method m : added) checkImage(out.resolve("a"), m, 40, 30, 1);
+    }
 }
