@@ -382,23 +382,11 @@ public final class Explainer implements AutoCloseable {
                 }
                 if (toInput) inputGrads.put(ReluRule.GRADIENT, g.at(Architecture.INPUT));
             }
-            if (plan.camsComputed().contains(Method.EIGENCAM)) layerMaps.put(Method.EIGENCAM, CamMath.eigenCam(act, imageOf));
-            if (plan.camsComputed().contains(Method.ABLATIONCAM)) {
-                layerMaps.put(Method.ABLATIONCAM, AblationCam.compute(a -> forwardFrom(plan.layer(), a), act, logits, imageOf, classOf,
-                        req.score() == Score.PROBABILITY, options.maxBatch()));
-            }
+            // Eigen-CAM and the methods that run the network again (docs/ALGORITHMS.md section 8)
+            ExtraMethods extra = new ExtraMethods(network, batch.input(), act, logits, imageOf, classOf, req.score() == Score.PROBABILITY,
+                    req.methodSettings(), options.maxBatch(), blackPixel(), a -> forwardFrom(plan.layer(), a));
             Map<Method, Tensor> inputSizeMaps = new LinkedHashMap<>();
-            if (plan.camsComputed().contains(Method.OCCLUSION)) {
-                MethodSettings ms = req.methodSettings();
-                Occlusion.Result occ = Occlusion.compute(network, batch.input(), blackPixel(), logits, imageOf, classOf,
-                        req.score() == Score.PROBABILITY, ms.occlusionPatch(), ms.occlusionStride(), options.maxBatch());
-                layerMaps.put(Method.OCCLUSION, new CamLayerMaps(Method.OCCLUSION, null, occ.grid()));
-                inputSizeMaps.put(Method.OCCLUSION, occ.map());
-            }
-            if (plan.camsComputed().contains(Method.SCORECAM)) {
-                layerMaps.put(Method.SCORECAM, ScoreCam.compute(network, batch.input(), act, imageOf, classOf,
-                        req.score() == Score.PROBABILITY, req.methodSettings().scoreCamForm(), options.maxBatch()));
-            }
+            extra.camMaps(plan.camsComputed(), layerMaps, inputSizeMaps);
             if (plan.camsComputed().contains(Method.CAM)) {
                 Tensor w = model.weights().kernel("predictions");
                 layerMaps.put(Method.CAM, CamMath.cam(act, w, classOf, imageOf));
@@ -412,20 +400,7 @@ public final class Explainer implements AutoCloseable {
             // gradients at generated inputs (noisy copies, path points): their own batched passes
             Map<Method, Tensor> sampled = new LinkedHashMap<>();
             Map<Method, double[]> gaps = new LinkedHashMap<>();
-            boolean probability = req.score() == Score.PROBABILITY;
-            for (Method gm : plan.grads()) {
-                switch (gm.sampling()) {
-                    case NOISE -> sampled.put(gm, SmoothGrad.compute(network, batch.input(), imageOf, classOf, probability, gm.reluRule(),
-                            req.methodSettings(), options.maxBatch()));
-                    case PATH -> {
-                        IntegratedGradients.Result res = IntegratedGradients.compute(network, batch.input(), igBaseline(req.methodSettings()),
-                                logits, imageOf, classOf, probability, req.methodSettings(), options.maxBatch());
-                        sampled.put(gm, res.values());
-                        gaps.put(gm, res.gaps());
-                    }
-                    case NONE -> { }
-                }
-            }
+            extra.gradients(plan.grads(), sampled, gaps);
 
             // upsample + normalise each computed CAM
             int size = model.architecture().inputSize();
@@ -485,11 +460,6 @@ public final class Explainer implements AutoCloseable {
             forwardFromFallback = fallbackBackend.load(model);
         }
         return forwardFromFallback.forwardFrom(layer, activations).orElseThrow();
-    }
-
-    /** Integrated Gradients' baseline value per input channel: a black pixel in pixel space, or zero. */
-    private float[] igBaseline(MethodSettings s) {
-        return s.igBaseline() == MethodSettings.IgBaseline.BLACK ? blackPixel() : new float[model.architecture().inputChannels()];
     }
 
     /** The network input value of a black pixel, per input channel. */
