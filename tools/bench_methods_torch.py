@@ -14,14 +14,13 @@ Prints `torch ...` once and `row <name> <median seconds> <all seconds comma sepa
 import argparse
 import os
 import sys
-import time
 import types
 
 import numpy as np
 import torch
 import torch.nn as nn
 
-from bench_torch import Vgg
+from bench_torch import Vgg, timeit
 
 
 class Plain(nn.Module):
@@ -85,15 +84,6 @@ def load_score_cam(path):
     return ScoreCAM, ClassifierOutputTarget
 
 
-def timeit(fn, reps):
-    ts = []
-    for _ in range(reps):
-        t0 = time.perf_counter()
-        fn()
-        ts.append(time.perf_counter() - t0)
-    return ts
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--arch", default="vgg16", choices=["vgg16", "vgg19"])
@@ -121,7 +111,7 @@ def main():
         for b in batches:
             cam = ScoreCAM(net, [net.hooked])
             cam.batch_size = b
-            ts = timeit(lambda: cam(x, targets=[Target(cls)]), args.reps)
+            ts = timeit(lambda: cam(x, targets=[Target(cls)]), args.reps, 0)
             print("row scorecam-%d %.6f %s" % (b, float(np.median(ts)), ",".join("%.6f" % t for t in ts)), flush=True)
     else:
         print("no pytorch-grad-cam checkout (--pytorch-grad-cam or GRADCAM4J_PYTORCH_GRAD_CAM): ScoreCAM rows skipped", flush=True)
@@ -141,7 +131,7 @@ def main():
         return (x - baseline) * total
 
     for b in batches:
-        ts = timeit(lambda: ig(b), args.reps)
+        ts = timeit(lambda: ig(b), args.reps, 0)
         print("row ig-%d %.6f %s" % (b, float(np.median(ts)), ",".join("%.6f" % t for t in ts)), flush=True)
 
 
