@@ -91,6 +91,7 @@ def main():
     ap.add_argument("--reps", type=int, default=1)
     ap.add_argument("--batches", default="16,64", help="ScoreCAM batch sizes and IG points per pass")
     ap.add_argument("--ig-steps", type=int, default=50)
+    ap.add_argument("--rows", default="scorecam,ig")
     ap.add_argument("--pytorch-grad-cam", default=os.environ.get("GRADCAM4J_PYTORCH_GRAD_CAM"))
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
@@ -106,7 +107,10 @@ def main():
         cls = int(net(x)[0].argmax())
     batches = [int(b) for b in args.batches.split(",")]
 
-    if args.pytorch_grad_cam and os.path.isdir(os.path.join(args.pytorch_grad_cam, "pytorch_grad_cam")):
+    rows = args.rows.split(",")
+    if "scorecam" not in rows:
+        pass
+    elif args.pytorch_grad_cam and os.path.isdir(os.path.join(args.pytorch_grad_cam, "pytorch_grad_cam")):
         ScoreCAM, Target = load_score_cam(args.pytorch_grad_cam)
         for b in batches:
             cam = ScoreCAM(net, [net.hooked])
@@ -130,7 +134,7 @@ def main():
             total += (weights[s:s + b, None, None, None] * g).sum(dim=0, keepdim=True)
         return (x - baseline) * total
 
-    for b in batches:
+    for b in batches if "ig" in rows else []:
         ts = timeit(lambda: ig(b), args.reps, 0)
         print("row ig-%d %.6f %s" % (b, float(np.median(ts)), ",".join("%.6f" % t for t in ts)), flush=True)
 

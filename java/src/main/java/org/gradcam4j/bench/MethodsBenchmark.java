@@ -25,9 +25,10 @@ public final class MethodsBenchmark {
     /**
      * @param batches masked inputs (Score-CAM) and path points (IG) per pass, on both sides
      * @param pytorchGradCam a pytorch-grad-cam checkout for the peer's ScoreCAM rows, or null
+     * @param rows    which rows: {@code scorecam}, {@code ig} or both
      */
     public record Options(String arch, int threads, int reps, List<Integer> batches, int igSteps, String python, boolean peer,
-                          Path toolsDir, String pytorchGradCam) {}
+                          Path toolsDir, String pytorchGradCam, List<String> rows) {}
 
     private final Options o;
     private final PrintStream out;
@@ -51,6 +52,7 @@ public final class MethodsBenchmark {
             try (Explainer ex = Explainer.of(RandomWeights.model(arch, 1),
                     Explainer.Options.defaults().withDevice(Device.CPU).withThreads(o.threads()).withMaxBatch(b))) {
                 for (String m : List.of("scorecam", "integrated-gradients")) {
+                    if (!o.rows().contains(m.equals("scorecam") ? "scorecam" : "ig")) continue;
                     ExplainRequest req = ExplainRequest.of(List.of(m), Targets.topK(1)).withMethodSettings(settings);
                     String row = (m.equals("scorecam") ? "scorecam-" : "ig-") + b;
                     ours.put(row, Timing.median(Timing.measure(() -> ex.explainPrepared(image, req), 0, o.reps())));
@@ -94,12 +96,12 @@ public final class MethodsBenchmark {
         }
         List<String> cmd = new ArrayList<>(List.of(o.python(), script.toString(), "--arch", o.arch(), "--threads", String.valueOf(o.threads()),
                 "--reps", String.valueOf(o.reps()), "--ig-steps", String.valueOf(o.igSteps()),
-                "--batches", String.join(",", o.batches().stream().map(String::valueOf).toList())));
+                "--batches", String.join(",", o.batches().stream().map(String::valueOf).toList()), "--rows", String.join(",", o.rows())));
         if (o.pytorchGradCam() != null) cmd.addAll(List.of("--pytorch-grad-cam", o.pytorchGradCam()));
         TorchPeer.Result r = TorchPeer.run(cmd);
         if (r.header() != null) out.println("peer: PyTorch " + r.header());
         if (r.problem() != null) out.println("peer: " + r.problem());
-        if (r.seconds().keySet().stream().noneMatch(k -> k.startsWith("scorecam-"))) {
+        if (o.rows().contains("scorecam") && r.seconds().keySet().stream().noneMatch(k -> k.startsWith("scorecam-"))) {
             out.println("peer: no pytorch-grad-cam checkout given (--pytorch-grad-cam or GRADCAM4J_PYTORCH_GRAD_CAM): no ScoreCAM rows");
         }
         return r.seconds();

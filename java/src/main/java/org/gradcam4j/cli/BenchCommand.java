@@ -178,18 +178,21 @@ final class BenchCommand {
         @Option(names = "--no-peer", description = "skip the PyTorch rows") boolean noPeer;
         @Option(names = "--tools", defaultValue = "tools", description = "folder holding bench_methods_torch.py (default: ${DEFAULT-VALUE})")
         Path tools;
+        @Option(names = "--rows", defaultValue = "scorecam,ig", split = ",", description = "scorecam and/or ig (default: ${DEFAULT-VALUE})")
+        List<String> rows;
         @Option(names = "--pytorch-grad-cam", paramLabel = "DIR",
                 description = "a pytorch-grad-cam checkout for the ScoreCAM peer rows (default: $GRADCAM4J_PYTORCH_GRAD_CAM)")
         String pytorchGradCam;
 
         @Override
         public Integer call() throws Exception {
+            if (rows.isEmpty() || !List.of("scorecam", "ig").containsAll(rows)) throw new IllegalArgumentException("--rows: scorecam and/or ig, got " + rows);
             if (reps < 1 || igSteps < 2 || batches.stream().anyMatch(b -> b < 1)) {
                 throw new IllegalArgumentException("--reps and --batches must be >= 1, --ig-steps >= 2");
             }
             int t = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
             String pgc = pytorchGradCam != null ? pytorchGradCam : System.getenv("GRADCAM4J_PYTORCH_GRAD_CAM");
-            new MethodsBenchmark(new MethodsBenchmark.Options(arch, t, reps, batches, igSteps, python, !noPeer, tools, pgc), System.out).run();
+            new MethodsBenchmark(new MethodsBenchmark.Options(arch, t, reps, batches, igSteps, python, !noPeer, tools, pgc, rows), System.out).run();
             return Main.EXIT_OK;
         }
     }
