@@ -5,7 +5,7 @@ Usage:  /usr/bin/python3 tools/ref_cam_math.py OUT.npz
 
 Writes seeded random target-layer activations A (N x C x h x w, after ReLU) and gradients g (M x C x h x w),
 the seed-to-image map, a linear head for CAM, and for every CAM method <token>:
-  <token>.weights  (M x C)  channel weights (absent for hirescam and layercam)
+  <token>.weights  (M x C)  channel weights (absent for hirescam, layercam, eigencam and eigengradcam)
   <token>.maps     (M x h x w) layer maps
   <token>.up       (M x 224 x 224) the maps upsampled with F.interpolate(bilinear, align_corners=False)
   <token>.norm     (M x 224 x 224) the upsampled maps divided by their maximum (negatives to 0, empty maps 0)
@@ -30,7 +30,7 @@ GRADCAM_PP_EPS = 1e-6
 XGRADCAM_EPS = 1e-7
 SIZES = {"up": (224, 224), "up_odd": (23, 31), "down": (5, 3)}
 METHODS = ["gradcam", "gradcampp", "gradcampp-official", "cam", "hirescam", "xgradcam", "layercam",
-           "counterfactual"]
+           "counterfactual", "eigencam", "eigengradcam"]
 
 
 def make_inputs():
@@ -49,6 +49,21 @@ def make_inputs():
 def channel_weighted(a_m, w, relu=True):
     L = (w[:, :, None, None] * a_m).sum(dim=1)
     return torch.relu(L) if relu else L
+
+
+def eigen_projection(x):
+    """(M, C, h, w) float64 -> (M, h, w): each row as an (h w) x C matrix, centred per channel over positions,
+    projected on its first right singular vector (torch.linalg.svd), sign flipped when |min| > |max|."""
+    out = []
+    for m in x:
+        X = m.reshape(m.shape[0], -1).T
+        X = X - X.mean(dim=0)
+        _, _, vh = torch.linalg.svd(X, full_matrices=False)
+        p = X @ vh[0]
+        if p.min().abs() > p.max().abs():
+            p = -p
+        out.append(p.reshape(m.shape[1:]))
+    return torch.stack(out)
 
 
 def cam_family(a, g, lin, image_of=None, classes=None):
@@ -85,6 +100,8 @@ def cam_family(a, g, lin, image_of=None, classes=None):
 
     out["hirescam"] = (None, torch.relu((g * a_m).sum(dim=1)))
     out["layercam"] = (None, torch.relu((torch.relu(g) * a_m).sum(dim=1)))
+    out["eigencam"] = (None, torch.relu(eigen_projection(a_m)))
+    out["eigengradcam"] = (None, torch.relu(eigen_projection(g * a_m)))
 
     if lin is not None:
         w = lin.double()[torch.tensor(classes)]
@@ -125,6 +142,11 @@ def main():
         arrays[token + ".norm"] = normalise_by_max(up).numpy()
         arrays[token + ".up_odd"] = resize(maps32, SIZES["up_odd"]).numpy()
         arrays[token + ".down"] = resize(maps32, SIZES["down"]).numpy()
+    # Eigen-CAM with more channels than positions (64 > 5 x 5), the shape of real target layers (512 > 14 x 14)
+    gen = torch.Generator().manual_seed(SEED + 1)
+    wide = torch.relu(torch.randn(2, 64, 5, 5, generator=gen)).float()
+    arrays["wide.activations"] = wide.numpy()
+    arrays["wide.eigencam"] = torch.relu(eigen_projection(wide.double())).float().numpy()
     for k, v in arrays.items():
         assert np.all(np.isfinite(v)), k
     np.savez(sys.argv[1], **arrays)

@@ -53,6 +53,19 @@ public interface Network extends AutoCloseable {
     }
 
     /**
+     * The logits of a batch whose {@code layer} output is given instead of computed: the layers above {@code layer}
+     * run on {@code activations} (after the layer's ReLU, as {@link ForwardPass#activation} returns them), the layers
+     * below do not run at all. Ablation-CAM forwards its ablated activations this way. Empty where the backend has
+     * no such path (the caller then runs it elsewhere); nothing is kept for a backward pass.
+     *
+     * @param activations (n x C x h x w) for a spatial layer, (n x C) for an fc layer
+     * @return (n x classes) logits
+     */
+    default java.util.Optional<Tensor> forwardFrom(String layer, Tensor activations) {
+        return java.util.Optional.empty();
+    }
+
+    /**
      * Replaces one layer's parameters (canonical layout, as in {@link org.gradcam4j.model.ModelWeights}) in place,
      * so that a training loop need not prepare the whole network again after every step. Forward passes already
      * open keep what they computed. Returns false where a backend cannot; the caller then loads the model afresh.

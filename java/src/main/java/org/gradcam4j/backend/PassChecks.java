@@ -60,6 +60,19 @@ public final class PassChecks {
         return stop;
     }
 
+    /** Checks the activations of {@link Network#forwardFrom} and returns the layer's index. */
+    public static int forwardFrom(Architecture arch, String layer, Tensor activations) {
+        int i = arch.indexOf(layer);
+        if (arch.numClasses() == 0) throw new IllegalStateException(arch.name() + " has no classifier head: no logits to forward to");
+        if (activations.rank() == 0 || activations.dim(0) == 0) throw new IllegalArgumentException("empty batch");
+        int[] want = shape(arch, i, activations.dim(0));
+        if (!java.util.Arrays.equals(want, activations.shape())) {
+            throw new IllegalArgumentException("activations of '" + layer + "' must be " + java.util.Arrays.toString(want)
+                    + ", got " + activations);
+        }
+        return i;
+    }
+
     /** Checks new parameters for {@link Network#updateParameters} and returns the layer's index. */
     public static int parameters(Architecture arch, String layer, Tensor kernel, Tensor bias) {
         int i = arch.indexOf(layer);

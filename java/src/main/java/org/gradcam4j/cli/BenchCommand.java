@@ -16,6 +16,7 @@ import org.gradcam4j.backend.cuda.CudaRuntime;
 import org.gradcam4j.bench.AugmentedBenchmark;
 import org.gradcam4j.backend.cpu.ConvBenchmark;
 import org.gradcam4j.bench.CpuBenchmark;
+import org.gradcam4j.bench.MethodsBenchmark;
 import org.gradcam4j.bench.GpuBenchmark;
 import org.gradcam4j.bench.LoadBenchmark;
 import org.gradcam4j.bench.MachineInfo;
@@ -28,7 +29,7 @@ import picocli.CommandLine.Spec;
 /** {@code gradcam4j bench ...}: benchmarks that print a table and compare with a peer in the same run. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks (tables with img/s, GFLOP/s and ratios against a peer).",
         subcommands = {BenchCommand.Cpu.class, BenchCommand.Cuda.class, BenchCommand.Conv.class, BenchCommand.Kernels.class, BenchCommand.Augmented.class,
-                BenchCommand.Load.class})
+                BenchCommand.Load.class, BenchCommand.Methods.class})
 final class BenchCommand {
 
     @Command(name = "cpu", mixinStandardHelpOptions = true,
@@ -157,6 +158,45 @@ final class BenchCommand {
             }
             if (rc != 0) out.println("bench kernels: the harness exited with " + rc);
             return rc == 0 ? Main.EXIT_OK : Main.EXIT_INTERNAL;
+        }
+    }
+
+    @Command(name = "methods", mixinStandardHelpOptions = true,
+            description = {"Score-CAM and Integrated Gradients of one image on the CPU backend vs pytorch-grad-cam's ScoreCAM and an",
+                    "autograd IG loop in PyTorch, same threads and batch sizes (PyTorch rows need tools/bench_methods_torch.py)."})
+    static final class Methods implements Callable<Integer> {
+        @Option(names = "--arch", defaultValue = "vgg16", description = "vgg16 or vgg19 (default: ${DEFAULT-VALUE})")
+        String arch;
+        @Option(names = "--threads", description = "threads for both engines (default: all cores)")
+        Integer threads;
+        @Option(names = "--reps", defaultValue = "1", description = "timed runs per row; the median is reported (default: ${DEFAULT-VALUE})")
+        int reps;
+        @Option(names = "--batches", defaultValue = "16,64", split = ",",
+                description = "masked inputs / path points per pass, both sides; 16 is pytorch-grad-cam's default (default: ${DEFAULT-VALUE})")
+        List<Integer> batches;
+        @Option(names = "--ig-steps", defaultValue = "50", description = "Integrated Gradients points (default: ${DEFAULT-VALUE})")
+        int igSteps;
+        @Option(names = "--python", defaultValue = "/usr/bin/python3", description = "Python with PyTorch for the peer rows (default: ${DEFAULT-VALUE})")
+        String python;
+        @Option(names = "--no-peer", description = "skip the PyTorch rows") boolean noPeer;
+        @Option(names = "--tools", defaultValue = "tools", description = "folder holding bench_methods_torch.py (default: ${DEFAULT-VALUE})")
+        Path tools;
+        @Option(names = "--rows", defaultValue = "scorecam,ig", split = ",", description = "scorecam and/or ig (default: ${DEFAULT-VALUE})")
+        List<String> rows;
+        @Option(names = "--pytorch-grad-cam", paramLabel = "DIR",
+                description = "a pytorch-grad-cam checkout for the ScoreCAM peer rows (default: $GRADCAM4J_PYTORCH_GRAD_CAM)")
+        String pytorchGradCam;
+
+        @Override
+        public Integer call() throws Exception {
+            if (rows.isEmpty() || !List.of("scorecam", "ig").containsAll(rows)) throw new IllegalArgumentException("--rows: scorecam and/or ig, got " + rows);
+            if (reps < 1 || igSteps < 2 || batches.stream().anyMatch(b -> b < 1)) {
+                throw new IllegalArgumentException("--reps and --batches must be >= 1, --ig-steps >= 2");
+            }
+            int t = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
+            String pgc = pytorchGradCam != null ? pytorchGradCam : System.getenv("GRADCAM4J_PYTORCH_GRAD_CAM");
+            new MethodsBenchmark(new MethodsBenchmark.Options(arch, t, reps, batches, igSteps, python, !noPeer, tools, pgc, rows), System.out).run();
+            return Main.EXIT_OK;
         }
     }
 

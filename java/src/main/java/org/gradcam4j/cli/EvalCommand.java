@@ -84,6 +84,8 @@ final class EvalCommand implements Callable<Integer> {
 
     @Mixin AugmentOptions augmentOptions;
 
+    @Mixin MethodOptions methodOptions;
+
     /** Per-method sums. */
     static final class Score {
         int images, locHits, top1LocHits, pointingHits, empty, fidelity, increases;
@@ -117,7 +119,7 @@ final class EvalCommand implements Callable<Integer> {
                     targets.add(List.of(Integer.toString(it.label())));
                 }
                 List<ImageExplanation> res = ex.explain(images, new ExplainRequest(tokens, Targets.perImage(targets), null,
-                        org.gradcam4j.explain.Score.LOGIT, 1, augmentOptions.settings()));
+                        org.gradcam4j.explain.Score.LOGIT, 1, augmentOptions.settings(), methodOptions.settings()));
                 for (int i = 0; i < chunk.size(); i++) {
                     Item it = chunk.get(i);
                     ImageExplanation e = res.get(i);

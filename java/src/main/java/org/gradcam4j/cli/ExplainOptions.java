@@ -69,6 +69,8 @@ public final class ExplainOptions {
 
     @Mixin AugmentOptions augmentOptions;
 
+    @Mixin MethodOptions methodOptions;
+
     @Mixin ModelOptions modelOptions;
 
     /**
@@ -92,7 +94,7 @@ public final class ExplainOptions {
             if (!all) return this;
             List<String> tokens = tokens(Method.all(model.architecture().head() == Head.GAP));
             ExplainRequest r = new ExplainRequest(tokens, request.targets(), request.layer(), request.score(),
-                    request.predictions(), request.augmentation());
+                    request.predictions(), request.augmentation(), request.methodSettings());
             return new Plan(false, List.copyOf(tokens), save, panel, colormap, opacity, score, classes, r, boxes, explainer);
         }
 
@@ -121,7 +123,7 @@ public final class ExplainOptions {
         Explainer.Options options = modelOptions.explainerOptions();
         List<String> classRefs = classes == null ? null : classes.stream().map(String::trim).filter(s -> !s.isEmpty()).toList();
         Targets targets = classRefs != null ? Targets.classes(classRefs) : Targets.topK(topK == null ? 1 : topK);
-        ExplainRequest request = new ExplainRequest(methodTokens, targets, layer, sc, 5, augmentOptions.settings());
+        ExplainRequest request = new ExplainRequest(methodTokens, targets, layer, sc, 5, augmentOptions.settings(), methodOptions.settings());
         var boxSettings = boxes || boxOptions.given() ? boxOptions.settings() : null;
         return new Plan(all, List.copyOf(methodTokens), Set.copyOf(saveKinds), panel, cmap, opacity, sc, classRefs, request,
                 boxSettings, options);

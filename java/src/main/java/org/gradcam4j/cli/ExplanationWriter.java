@@ -160,7 +160,9 @@ public final class ExplanationWriter {
                 if (png) png(dir, base + ".png", GradientImages.render(g.values(), ChannelOrder.RGB), files);
                 if (npz) {
                     boolean guidedCam = Method.parse(e.getKey()).guidingCam().isPresent();
-                    npz(dir, base + ".npz", Npz.builder().put(guidedCam ? "map" : "grad", toHwc(g.values())), files);
+                    Npz.Builder b = Npz.builder().put(guidedCam ? "map" : "grad", toHwc(g.values()));
+                    if (!Double.isNaN(g.completenessGap())) b.put("completeness_gap", new Tensor(new float[] {(float) g.completenessGap()}, 1));
+                    npz(dir, base + ".npz", b, files);
                 }
             }
             if (settings.panel()) png(dir, "panel" + c + ".png", panel(view, firstMap, firstGradient), files);
@@ -269,6 +271,7 @@ public final class ExplanationWriter {
                 double maxAbs = maxAbs(gr.values());
                 go.put("zero", maxAbs == 0);
                 Json.put(go, "maxAbs", maxAbs);
+                if (!Double.isNaN(gr.completenessGap())) Json.put(go, "completenessGap", gr.completenessGap());
             }
         }
         ArrayNode f = o.putArray("files");

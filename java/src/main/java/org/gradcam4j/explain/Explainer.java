@@ -26,6 +26,7 @@ import org.gradcam4j.image.LoadedImage;
 import org.gradcam4j.image.Preprocessor;
 import org.gradcam4j.image.ResizeMode;
 import org.gradcam4j.method.CamLayerMaps;
+import org.gradcam4j.method.CamMath;
 import org.gradcam4j.method.Method;
 import org.gradcam4j.method.MapOps;
 import org.gradcam4j.method.NormalisedMaps;
@@ -91,6 +92,9 @@ public final class Explainer implements AutoCloseable {
     private final Options options;
     private final ReentrantLock lock = new ReentrantLock();
     private volatile boolean closed;
+    /** The CPU network that runs {@link Network#forwardFrom} for a backend without it; null until needed. */
+    private Network forwardFromFallback;
+    private Backend fallbackBackend;
 
     private Explainer(Model model, Options options, Backends.Loaded prepared) {
         this.model = model;
@@ -223,13 +227,29 @@ public final class Explainer implements AutoCloseable {
     }
 
     /**
+     * The CAM-family methods that the backend's CAM step ({@link ForwardPass#camMaps}) computes, with a hand-written
+     * kernel on the GPU; the others (Eigen-CAM and the methods that run the network again) run in the facade.
+     */
+    private static final Set<Method.Weights> BACKEND_CAM_STEP = java.util.EnumSet.of(Method.Weights.GRADIENT_MEAN,
+            Method.Weights.NEGATIVE_GRADIENT_MEAN, Method.Weights.GRADCAM_PP, Method.Weights.GRADCAM_PP_OFFICIAL,
+            Method.Weights.XGRADCAM, Method.Weights.LINEAR_HEAD, Method.Weights.PER_POSITION_GRADIENT,
+            Method.Weights.PER_POSITION_POSITIVE_GRADIENT);
+
+    /** Whether a method needs the batch's input on the host: the augmented copies, masked, noisy or path inputs. */
+    private static boolean needsHostInput(Method m) {
+        return m.isAugmented() || m.sampling() != Method.Sampling.NONE
+                || (m.isCam() && !BACKEND_CAM_STEP.contains(m.weights()) && m.weights() != Method.Weights.EIGEN
+                    && m.weights() != Method.Weights.EIGEN_GRADIENT);
+    }
+
+    /**
      * Preprocesses a batch for {@link #explainPrepared(PreparedBatch, ExplainRequest)} (the explain pipeline calls
      * this on its reader thread while the previous batch is explained). Requests with {@code augmented-*} methods
      * need the input on the host too, so they always get the plain tensor.
      */
     public PreparedBatch prepare(List<LoadedImage> images, ExplainRequest request) {
         if (images.isEmpty()) throw new IllegalArgumentException("empty batch");
-        if (request.parsedMethods().stream().noneMatch(Method::isAugmented)) {
+        if (request.parsedMethods().stream().noneMatch(Explainer::needsHostInput)) {
             java.util.Optional<StagedInput> staging;
             try {
                 staging = network.stageInput(images.size());
@@ -257,11 +277,11 @@ public final class Explainer implements AutoCloseable {
         try (batch) {
             if (batch.plain != null) return explainPrepared(batch.plain, request);
             Plan plan = plan(request);
-            if (!plan.augmented().isEmpty()) {
-                throw new IllegalArgumentException("a staged batch has no host copy for the augmented-* methods: prepare it with this request");
+            if (request.parsedMethods().stream().anyMatch(Explainer::needsHostInput)) {
+                throw new IllegalArgumentException("a staged batch has no host copy for " + request.methods() + ": prepare it with this request");
             }
             List<ImageExplanation> out = new ArrayList<>();
-            locked(() -> out.addAll(explainBatchDirect(batch.geometries, batch.sources, keep -> {
+            locked(() -> out.addAll(explainBatchDirect(batch.geometries, batch.sources, null, keep -> {
                 try {
                     return network.forward(batch.staged, keep);
                 } finally {
@@ -325,15 +345,18 @@ public final class Explainer implements AutoCloseable {
         if (spec.kind() != LayerKind.CONV3X3 && spec.kind() != LayerKind.MAXPOOL2) {
             throw new InvalidInputException("layer '" + layer + "' cannot be a target layer");
         }
+        if (computed.contains(Method.OCCLUSION)) {
+            Occlusion.positions(arch.inputSize(), req.methodSettings().occlusionPatch(), req.methodSettings().occlusionStride());
+        }
         boolean camGradients = computed.stream().anyMatch(Method::needsLayerGradients);
         Set<ReluRule> rules = new java.util.LinkedHashSet<>();
-        for (Method g : grads) rules.add(g.reluRule());
+        for (Method g : grads) if (g.sampling() == Method.Sampling.NONE) rules.add(g.reluRule());
         String keepFrom = rules.isEmpty() ? layer : Architecture.INPUT;
         return new Plan(cams, grads, layer, computed, rules, camGradients, keepFrom, augmented);
     }
 
     private List<ImageExplanation> explainBatch(Preprocessor.Batch batch, Plan plan, Targets targets, ExplainRequest req) {
-        List<ImageExplanation> out = explainBatchDirect(batch.geometries(), batch.sources(), keep -> network.forward(batch.input(), keep),
+        List<ImageExplanation> out = explainBatchDirect(batch.geometries(), batch.sources(), batch.input(), keep -> network.forward(batch.input(), keep),
                 plan, targets, req);
         return plan.augmented().isEmpty() ? out : addAugmented(batch, plan, req, out);
     }
@@ -378,7 +401,7 @@ public final class Explainer implements AutoCloseable {
      * The maps of one batch of {@code geometries.size()} images, whose forward pass {@code forward} runs (given what to
      * keep: the plan's {@code keepFrom}).
      */
-    private List<ImageExplanation> explainBatchDirect(List<InputGeometry> geometries, List<String> sources,
+    private List<ImageExplanation> explainBatchDirect(List<InputGeometry> geometries, List<String> sources, Tensor input,
                                                       java.util.function.Function<String, ForwardPass> forward, Plan plan, Targets targets,
                                                       ExplainRequest req) {
         ClassLabels labels = model.labels();
@@ -417,14 +440,47 @@ public final class Explainer implements AutoCloseable {
             Set<Method> products = new java.util.LinkedHashSet<>();
             Set<ReluRule> rawGradients = new java.util.LinkedHashSet<>();
             for (Method gm : plan.grads()) {
+                if (gm.sampling() != Method.Sampling.NONE) continue;   // gradients at generated inputs: below
                 if (gm.guidingCam().isPresent()) products.add(gm.guidingCam().get());
                 else rawGradients.add(gm.reluRule());
             }
-            Tensor linear = plan.camsComputed().contains(Method.CAM) ? model.weights().kernel("predictions") : null;
-            CamMaps cams = pass.camMaps(new CamRequest(seeds, imageOf, classOf, plan.layer(), plan.camsComputed(), linear, size,
+            Set<Method> onBackend = new java.util.LinkedHashSet<>(), onHost = new java.util.LinkedHashSet<>();
+            for (Method cm : plan.camsComputed()) (BACKEND_CAM_STEP.contains(cm.weights()) ? onBackend : onHost).add(cm);
+            Tensor linear = onBackend.contains(Method.CAM) ? model.weights().kernel("predictions") : null;
+            CamMaps cams = pass.camMaps(new CamRequest(seeds, imageOf, classOf, plan.layer(), onBackend, linear, size,
                     rawGradients, products));
-            Map<Method, CamLayerMaps> layerMaps = cams.layerMaps();
-            Map<Method, NormalisedMaps> normalised = cams.normalised();
+            Map<Method, CamLayerMaps> layerMaps = new LinkedHashMap<>(cams.layerMaps());
+            Map<Method, NormalisedMaps> normalised = new LinkedHashMap<>(cams.normalised());
+
+            // Eigen-CAM, EigenGrad-CAM and the methods that run the network again (docs/ALGORITHMS.md section 8), on
+            // the host through the generic pass: they need the activations (and the input) here
+            Map<Method, Tensor> sampled = new LinkedHashMap<>();
+            Map<Method, double[]> gaps = new LinkedHashMap<>();
+            boolean sampling = plan.grads().stream().anyMatch(g -> g.sampling() != Method.Sampling.NONE);
+            if (!onHost.isEmpty() || sampling) {
+                if (input == null && (sampling || onHost.stream().anyMatch(Explainer::needsHostInput))) {
+                    throw new IllegalStateException("the batch has no host copy, which " + req.methods() + " need");
+                }
+                Tensor act = pass.activation(plan.layer());
+                Map<Method, CamLayerMaps> hostMaps = new LinkedHashMap<>();
+                List<Method> eigenGrad = onHost.stream().filter(cm -> cm.weights() == Method.Weights.EIGEN_GRADIENT).toList();
+                if (!eigenGrad.isEmpty()) {
+                    Tensor layerGrad = pass.backward(new BackwardRequest(seeds, imageOf, plan.layer(), ReluRule.GRADIENT,
+                            Set.of(plan.layer()), Set.of())).at(plan.layer());
+                    for (Method cm : eigenGrad) hostMaps.put(cm, CamMath.compute(cm, act, layerGrad, imageOf));
+                }
+                ExtraMethods extra = new ExtraMethods(network, input, act, logits, imageOf, classOf, req.score() == Score.PROBABILITY,
+                        req.methodSettings(), options.maxBatch(), blackPixel(), a -> forwardFrom(plan.layer(), a));
+                Map<Method, Tensor> inputSizeMaps = new LinkedHashMap<>();
+                extra.camMaps(onHost, hostMaps, inputSizeMaps);
+                for (Map.Entry<Method, CamLayerMaps> e : hostMaps.entrySet()) {
+                    Tensor up = inputSizeMaps.containsKey(e.getKey()) ? inputSizeMaps.get(e.getKey())
+                            : MapOps.upsampleBilinear(e.getValue().layerMaps(), size, size);
+                    layerMaps.put(e.getKey(), e.getValue());
+                    normalised.put(e.getKey(), MapOps.normaliseByMax(up));
+                }
+                extra.gradients(plan.grads(), sampled, gaps);
+            }
 
             // assemble per image
             ChannelOrder order = model.preprocessing().channelOrder();
@@ -444,9 +500,10 @@ public final class Explainer implements AutoCloseable {
                     Map<String, GradientResult> grads = new LinkedHashMap<>();
                     for (Method gm : plan.grads()) {
                         // the products are per pixel, so channel order and product commute
-                        Tensor grad = gm.guidingCam().isPresent() ? cams.guidedProducts().get(gm.guidingCam().get()).slice(r)
+                        Tensor grad = sampled.containsKey(gm) ? sampled.get(gm).slice(r)
+                                : gm.guidingCam().isPresent() ? cams.guidedProducts().get(gm.guidingCam().get()).slice(r)
                                 : cams.inputGradients().get(gm.reluRule()).slice(r);
-                        grads.put(gm.token(), new GradientResult(gm.token(), toRgb(grad, order)));
+                        grads.put(gm.token(), new GradientResult(gm.token(), toRgb(grad, order), gaps.containsKey(gm) ? gaps.get(gm)[r] : Double.NaN));
                     }
                     int c = classOf[r];
                     ce.add(new ClassExplanation(c, labels.id(c), labels.name(c), logits.data()[i * classes + c],
@@ -457,6 +514,29 @@ public final class Explainer implements AutoCloseable {
             }
             return out;
         }
+    }
+
+    /**
+     * A network that can forward from a layer: this explainer's own, or, where its backend has no such path (the
+     * CUDA backend today), the same model on the CPU, loaded on first use and closed with the explainer.
+     */
+    private Tensor forwardFrom(String layer, Tensor activations) {
+        if (forwardFromFallback == null) {
+            java.util.Optional<Tensor> own = network.forwardFrom(layer, activations);
+            if (own.isPresent()) return own.get();
+            LOG.warning(() -> "the " + backend.name() + " backend cannot forward from a layer (Ablation-CAM's ablated passes); "
+                    + "running those passes on the CPU backend instead");
+            fallbackBackend = Backends.cpu(options.threads());
+            forwardFromFallback = fallbackBackend.load(model);
+        }
+        return forwardFromFallback.forwardFrom(layer, activations).orElseThrow();
+    }
+
+    /** The network input value of a black pixel, per input channel. */
+    private float[] blackPixel() {
+        float[] b = new float[model.architecture().inputChannels()];
+        for (int c = 0; c < b.length; c++) b[c] = model.preprocessing().apply(0f, c);
+        return b;
     }
 
     /** dScore/dLogits per seed row: one-hot for logits; p_c (e_c - p) for probabilities. */
@@ -520,6 +600,8 @@ public final class Explainer implements AutoCloseable {
             closed = true;
             network.close();
             backend.close();
+            if (forwardFromFallback != null) forwardFromFallback.close();
+            if (fallbackBackend != null) fallbackBackend.close();
         } finally {
             lock.unlock();
         }

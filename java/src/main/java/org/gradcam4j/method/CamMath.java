@@ -35,8 +35,12 @@ public final class CamMath {
             case XGRADCAM -> weighted(method, xGradCamWeights(activations, gradients, imageOf), activations, imageOf);
             case PER_POSITION_GRADIENT -> new CamLayerMaps(method, null, hiResCamMaps(activations, gradients, imageOf));
             case PER_POSITION_POSITIVE_GRADIENT -> new CamLayerMaps(method, null, layerCamMaps(activations, gradients, imageOf));
+            case EIGEN_GRADIENT -> new CamLayerMaps(method, null,
+                    EigenCam.layerMaps(EigenCam.gradientTimesActivation(activations, gradients, imageOf)));
             case LINEAR_HEAD -> throw new IllegalArgumentException(
                     "CAM weights the activations with the linear head, not with gradients: call CamMath.cam(...)");
+            case EIGEN -> throw new IllegalArgumentException("Eigen-CAM reads no gradients: call CamMath.eigenCam(...)");
+            case SCORE, ABLATION, OCCLUSION -> throw new IllegalArgumentException(method + " runs the network on masked inputs: the facade computes it");
             case NONE -> throw new IllegalArgumentException(method + " is not a CAM-family method");
         };
     }
@@ -75,6 +79,23 @@ public final class CamMath {
         }
         Tensor weights = new Tensor(out, classes.length, c);
         return new CamLayerMaps(Method.CAM, weights, weightedSum(activations, weights, imageOf, false));
+    }
+
+    /**
+     * Eigen-CAM: {@code L = ReLU(p)} with {@code p} the sign-fixed first principal projection of each image's
+     * activations (docs/ALGORITHMS.md section 8); the map of image {@code imageOf[m]} for every seed row {@code m}.
+     *
+     * @param activations (N x C x h x w)
+     * @param imageOf     (M)
+     */
+    public static CamLayerMaps eigenCam(Tensor activations, int[] imageOf) {
+        requireRank(activations, 4, "activations", "N x C x h x w");
+        checkImageOf(imageOf, activations.dim(0));
+        Tensor perImage = EigenCam.layerMaps(activations);
+        int hw = activations.dim(2) * activations.dim(3);
+        float[] src = perImage.data(), out = new float[imageOf.length * hw];
+        for (int r = 0; r < imageOf.length; r++) System.arraycopy(src, imageOf[r] * hw, out, r * hw, hw);
+        return new CamLayerMaps(Method.EIGENCAM, null, new Tensor(out, imageOf.length, activations.dim(2), activations.dim(3)));
     }
 
     /** Grad-CAM: {@code w_k = mean_ij g^k_ij}. (M x C x h x w) to (M x C). */

@@ -20,4 +20,11 @@ public final class Epsilons {
      * {@code XGradCAM} adds 1e-7); it only matters for channels whose activations sum to nearly zero.
      */
     public static final double XGRADCAM = 1e-7;
+
+    /**
+     * The {@code eps} in Score-CAM's mask scaling {@code (M - min) / (max - min + eps)}. pytorch-grad-cam's value (its
+     * {@code ScoreCAM} adds 1e-8), so that the default form computes exactly what it computes; a constant channel
+     * gives an all-zero mask.
+     */
+    public static final double SCORECAM_MASK = 1e-8;
 }

@@ -30,6 +30,16 @@ public enum Method {
     LAYERCAM("layercam", "LayerCAM", Family.CAM, ReluRule.GRADIENT, Weights.PER_POSITION_POSITIVE_GRADIENT),
     /** Grad-CAM with the gradients negated: regions whose removal would raise the score. */
     COUNTERFACTUAL("counterfactual", "counterfactual Grad-CAM", Family.CAM, ReluRule.GRADIENT, Weights.NEGATIVE_GRADIENT_MEAN),
+    /** The activations' first principal component over positions (no class score: one map per image). */
+    EIGENCAM("eigencam", "Eigen-CAM", Family.CAM, null, Weights.EIGEN),
+    /** The first principal component of gradient x activation. */
+    EIGENGRADCAM("eigengradcam", "EigenGrad-CAM", Family.CAM, ReluRule.GRADIENT, Weights.EIGEN_GRADIENT),
+    /** Channel weights from the scores of the input masked by each upsampled channel (one forward pass per channel). */
+    SCORECAM("scorecam", "Score-CAM", Family.CAM, null, Weights.SCORE),
+    /** Channel weights from the score drop when each channel is zeroed and forwarded from the target layer on. */
+    ABLATIONCAM("ablationcam", "Ablation-CAM", Family.CAM, null, Weights.ABLATION),
+    /** The score drop under a sliding black patch; its layer map is the grid of patch positions, its map per pixel. */
+    OCCLUSION("occlusion", "Occlusion", Family.CAM, null, Weights.OCCLUSION),
 
     // ---- augmented Grad-CAM: Grad-CAM of warped copies, aggregated (docs/ALGORITHMS.md section 5) ----
     AUGMENTED_SINGLE("augmented-single", "Augmented Grad-CAM (single)", Family.AUGMENTED, ReluRule.GRADIENT, Weights.GRADIENT_MEAN),
@@ -44,17 +54,29 @@ public enum Method {
     /** Guided backpropagation times the upsampled, max-normalised Grad-CAM of the same class. */
     GUIDED_GRADCAM("guided-gradcam", "guided Grad-CAM", Family.GRADIENT, ReluRule.GUIDED, Weights.NONE, GRADCAM),
     /** Guided backpropagation times the upsampled, max-normalised Grad-CAM++ of the same class. */
-    GUIDED_GRADCAMPP("guided-gradcampp", "guided Grad-CAM++", Family.GRADIENT, ReluRule.GUIDED, Weights.NONE, GRADCAM_PP);
+    GUIDED_GRADCAMPP("guided-gradcampp", "guided Grad-CAM++", Family.GRADIENT, ReluRule.GUIDED, Weights.NONE, GRADCAM_PP),
+    /** The vanilla gradient averaged over noisy copies of the input (or its squared / VarGrad variant). */
+    SMOOTHGRAD("smoothgrad", "SmoothGrad", Family.GRADIENT, ReluRule.GRADIENT, Sampling.NOISE),
+    /** Guided backpropagation averaged over noisy copies of the input. */
+    SMOOTHGRAD_GUIDED("smoothgrad-guided", "SmoothGrad (guided backprop)", Family.GRADIENT, ReluRule.GUIDED, Sampling.NOISE),
+    /** The gradient integrated along the straight path from a baseline, times the input's difference from it. */
+    INTEGRATED_GRADIENTS("integrated-gradients", "Integrated Gradients", Family.GRADIENT, ReluRule.GRADIENT, Sampling.PATH);
 
     /** What a method computes and which outputs it has (npz: CAM-type {@code layer_map} and {@code map}; gradient-type {@code grad}). */
     public enum Family {
-        /** A map at the target layer, upsampled to the input and divided by its maximum. */
+        /**
+         * A heat map: a layer map (at the target layer; Occlusion's is its grid of patch positions) and the map at the
+         * input's size, divided by its maximum.
+         */
         CAM,
         /** Grad-CAM over augmented copies of the input, aggregated at the input's size. */
         AUGMENTED,
         /** An image-shaped attribution (3 x S x S). */
         GRADIENT
     }
+
+    /** Where a gradient-family method takes its input gradients: at the input itself, at noisy copies, along a path. */
+    public enum Sampling { NONE, NOISE, PATH }
 
     /** How a CAM-family method turns the target layer's activations {@code A} (and gradients {@code g}) into its map. */
     public enum Weights {
@@ -74,6 +96,16 @@ public enum Method {
         PER_POSITION_GRADIENT,
         /** No channel weights: {@code L = sum_k ReLU(g^k) * A^k} (LayerCAM). */
         PER_POSITION_POSITIVE_GRADIENT,
+        /** No channel weights: {@code L = ReLU(p)}, {@code p} the sign-fixed projection of {@code A} on its first principal axis. */
+        EIGEN,
+        /** As {@link #EIGEN}, of {@code g * A}. */
+        EIGEN_GRADIENT,
+        /** {@code w = softmax_k S(X * mask_k)} (or the paper's probability increase). */
+        SCORE,
+        /** {@code w_k = (y - y_k) / y}, {@code y_k} the score with channel {@code k} zeroed. */
+        ABLATION,
+        /** No channel weights: the score drop per patch position (not a target-layer map). */
+        OCCLUSION,
         /** Not a CAM-family method. */
         NONE
     }
@@ -84,19 +116,32 @@ public enum Method {
     private final ReluRule reluRule;
     private final Weights weights;
     private final Method guidingCam;
+    private final Sampling sampling;
 
     Method(String token, String displayName, Family family, ReluRule reluRule, Weights weights) {
-        this(token, displayName, family, reluRule, weights, null);
+        this(token, displayName, family, reluRule, weights, null, Sampling.NONE);
     }
 
     Method(String token, String displayName, Family family, ReluRule reluRule, Weights weights, Method guidingCam) {
+        this(token, displayName, family, reluRule, weights, guidingCam, Sampling.NONE);
+    }
+
+    Method(String token, String displayName, Family family, ReluRule reluRule, Sampling sampling) {
+        this(token, displayName, family, reluRule, Weights.NONE, null, sampling);
+    }
+
+    Method(String token, String displayName, Family family, ReluRule reluRule, Weights weights, Method guidingCam, Sampling sampling) {
         this.token = token;
         this.displayName = displayName;
         this.family = family;
         this.reluRule = reluRule;
         this.weights = weights;
         this.guidingCam = guidingCam;
+        this.sampling = sampling;
     }
+
+    /** Where a gradient-family method takes its gradients ({@link Sampling#NONE} for every other method). */
+    public Sampling sampling() { return sampling; }
 
     /** The file-name and command-line token, e.g. {@code gradcampp-official}. */
     public String token() { return token; }
@@ -124,16 +169,25 @@ public enum Method {
 
     public boolean isGradient() { return family == Family.GRADIENT; }
 
+    /**
+     * Whether the method runs the network again on inputs or activations it makes (masked, ablated, noisy,
+     * interpolated, occluded copies): the forward-heavy methods of docs/ALGORITHMS.md section 8.
+     */
+    public boolean runsExtraPasses() { return weights == Weights.SCORE || weights == Weights.ABLATION || weights == Weights.OCCLUSION || sampling != Sampling.NONE; }
+
     /** Whether a CAM-family method reads {@code dScore/dA} at the target layer. */
     public boolean needsLayerGradients() { return family != Family.GRADIENT && reluRule != null; }
 
     /** Whether the method produces one weight per channel (HiResCAM and LayerCAM weight per position instead). */
     public boolean hasChannelWeights() {
-        return weights != Weights.PER_POSITION_GRADIENT && weights != Weights.PER_POSITION_POSITIVE_GRADIENT && weights != Weights.NONE;
+        return switch (weights) {
+            case PER_POSITION_GRADIENT, PER_POSITION_POSITIVE_GRADIENT, EIGEN, EIGEN_GRADIENT, OCCLUSION, NONE -> false;
+            default -> true;
+        };
     }
 
-    /** Whether the layer map is passed through ReLU; CAM keeps its signed map. */
-    public boolean appliesRelu() { return weights != Weights.LINEAR_HEAD; }
+    /** Whether the layer map is passed through ReLU; CAM and Occlusion keep their signed maps. */
+    public boolean appliesRelu() { return weights != Weights.LINEAR_HEAD && weights != Weights.OCCLUSION; }
 
     /** Whether the method needs a global-average-pooling head (CAM). */
     public boolean needsGapHead() { return weights == Weights.LINEAR_HEAD; }

@@ -8,7 +8,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 class HelpTest {
     @ParameterizedTest
-    @ValueSource(strings = {"", "classify", "explain", "localize", "score", "info", "bench", "bench cpu", "bench cuda", "bench conv", "bench kernels", "bench augmented", "weights", "weights fetch", "weights list", "canvases", "train", "eval"})
+    @ValueSource(strings = {"", "classify", "explain", "localize", "score", "info", "bench", "bench cpu", "bench cuda", "bench conv", "bench kernels", "bench augmented", "bench methods", "weights", "weights fetch", "weights list", "canvases", "train", "eval"})
     void helpWorksForEveryCommand(String command) {
         String[] words = command.isEmpty() ? new String[0] : command.split(" ");
         String[] args = java.util.Arrays.copyOf(words, words.length + 1);

@@ -43,15 +43,37 @@ final class CpuForwardPass implements ForwardPass {
 
     void run(Tensor x) {
         Architecture arch = net.arch;
-        int s = arch.inputSize(), c = arch.inputChannels();
-        Act cur = newAct(c, batch, s, true, "input");
+        Act cur = newAct(arch.inputChannels(), batch, arch.inputSize(), true, "input");
+        copyPadded(x, cur);
+        if (keepIndex == -1) input = cur;
+        runLayers(cur, 0);
+    }
+
+    /** Runs the layers above {@code start} on its given output (keeping nothing for backward). */
+    void runFrom(int start, Tensor activation) {
+        LayerSpec l = net.layers.get(start);
+        int n = activation.dim(0);
+        Act cur;
+        if (l.isSpatial()) {
+            cur = newAct(l.outChannels(), n, l.outSize(), true, l.name() + " given");
+            copyPadded(activation, cur);
+        } else {
+            cur = newAct(l.outChannels(), n, 1, false, l.name() + " given");
+            cur.buf.put(0, activation.data(), 0, n * l.outChannels());
+        }
+        outputs[start] = cur;
+        runLayers(cur, start + 1);
+    }
+
+    /** An NCHW tensor into a spatial Act of the same shape, with the zero border the convolutions read. */
+    private static void copyPadded(Tensor x, Act a) {
+        int s = a.size, w2 = s + 2, c = a.channels;
         float[] d = x.data();
-        FloatBuffer buf = cur.buf;
-        int w2 = s + 2;
+        FloatBuffer buf = a.buf;
         float[] row = new float[w2];
         for (int ch = 0; ch < c; ch++) {
-            for (int b = 0; b < batch; b++) {
-                int plane = cur.at(ch, b, -1, -1);
+            for (int b = 0; b < a.batch; b++) {
+                int plane = a.at(ch, b, -1, -1);
                 java.util.Arrays.fill(row, 0f);
                 buf.put(plane, row, 0, w2);
                 buf.put(plane + (w2 - 1) * w2, row, 0, w2);
@@ -61,9 +83,11 @@ final class CpuForwardPass implements ForwardPass {
                 }
             }
         }
-        if (keepIndex == -1) input = cur;
-        Act prev = cur;
-        for (int i = 0; i < net.layers.size(); i++) {
+    }
+
+    private void runLayers(Act first, int from) {
+        Act prev = first;
+        for (int i = from; i < net.layers.size(); i++) {
             LayerSpec l = net.layers.get(i);
             long t0 = PROFILE ? System.nanoTime() : 0;
             Act out = forwardLayer(i, l, prev);

@@ -93,6 +93,16 @@ final class CpuNetwork implements Network {
         return pass;
     }
 
+    @Override
+    public java.util.Optional<Tensor> forwardFrom(String layer, Tensor activations) {
+        if (closed) throw new IllegalStateException("network is closed");
+        int start = PassChecks.forwardFrom(arch, layer, activations);
+        try (CpuForwardPass pass = new CpuForwardPass(this, activations.dim(0), layers.size())) {
+            pass.runFrom(start, activations);
+            return java.util.Optional.of(pass.logits());
+        }
+    }
+
     void checkOpen() { if (closed) throw new IllegalStateException("network is closed"); }
 
     @Override

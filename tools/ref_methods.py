@@ -1,0 +1,266 @@
+#!/usr/bin/env python3
+"""Reference outputs for gradcam4j's forward-heavy and sampling methods (docs/ALGORITHMS.md section 8), computed
+with PyTorch autograd in float64 on a seeded random VGG of tools/ref_vgg.py.
+
+Usage:  /usr/bin/python3 tools/ref_methods.py --arch narrow16 --out DIR
+
+Writes DIR/keras.h5 (the network, as ref_vgg.py writes it) and DIR/ref.h5 with the batch `input` (N x 3 x S x S,
+BGR, preprocessed), `image_of` and `classes` (one seed row per (image, class)) and, per method token:
+  methods/<token>/weights   (M x C)      channel weights, where the method has them
+  methods/<token>/layer_map (M x h x w)  the layer map before upsampling
+  methods/<token>/grad      (M x 3 x S x S) gradient-type attributions, RGB order
+  methods/integrated-gradients-{gl,trapezoid}/gap (M) completeness gaps (zero baseline)
+SmoothGrad draws its noise with java.util.Random as specified in its documentation (the same noise as gradcam4j).
+The formulas are written here from docs/ALGORITHMS.md (and, for Score-CAM's default form, from pytorch-grad-cam's
+ScoreCAM: masks upsampled with UpsamplingBilinear2d, i.e. align_corners=True), independently of the Java code.
+"""
+import argparse
+import math
+import os
+
+import h5py
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+import ref_vgg as RV
+import vgg_layouts as V
+
+SCORECAM_MASK_EPS = 1e-8
+SMOOTH_SAMPLES, SMOOTH_SEED = 6, 11
+IG_STEPS = 7
+
+
+def score_of(logits, cls, probability):
+    return torch.softmax(logits, dim=1)[:, cls] if probability else logits[:, cls]
+
+
+def score_cam(fwd, x, act, image_of, classes, form):
+    """(M x C) weights and (M x h x w) layer maps. form: 'pytorch-grad-cam' or 'paper'."""
+    size = x.shape[-1]
+    weights, maps = [], []
+    base = None
+    if form == "paper":
+        base = torch.softmax(fwd(torch.zeros_like(x[:1])), dim=1)[0]
+    for r, (i, c) in enumerate(zip(image_of, classes)):
+        a = act[i]
+        up = F.interpolate(a[None], size=(size, size), mode="bilinear", align_corners=(form == "pytorch-grad-cam"))[0]
+        mn = up.amin(dim=(1, 2), keepdim=True)
+        mx = up.amax(dim=(1, 2), keepdim=True)
+        masks = (up - mn) / (mx - mn + SCORECAM_MASK_EPS)
+        logits = fwd(x[i][None] * masks[:, None])
+        if form == "pytorch-grad-cam":
+            w = torch.softmax(logits[:, c], dim=0)
+        else:
+            w = torch.softmax(logits, dim=1)[:, c] - base[c]
+        weights.append(w)
+        maps.append(torch.relu((w[:, None, None] * a).sum(dim=0)))
+    return torch.stack(weights), torch.stack(maps)
+
+
+def forward_from(arch, params, h, start):
+    """The layers above `start` run on its output h (n x C x h x w): the logits."""
+    table = RV.layer_table(arch)
+    names = [l["name"] for l in table]
+    for l in table[names.index(start) + 1:]:
+        if l["kind"] == "conv":
+            k, b = params[l["name"]]
+            h = torch.relu(F.conv2d(h, k, b, padding=1))
+        elif l["kind"] == "pool":
+            h = F.max_pool2d(h, 2, 2)
+        else:
+            if h.dim() == 4:
+                h = h.reshape(h.shape[0], -1)
+            k, b = params[l["name"]]
+            h = F.linear(h, k, b)
+            if l["relu"]:
+                h = torch.relu(h)
+    return h
+
+
+def ablation_cam(fwd_from, act, logits, image_of, classes):
+    """(M x C) weights w_k = (y - y_k) / y and (M x h x w) layer maps; channel k of the activation zeroed."""
+    weights, maps = [], []
+    for i, c in zip(image_of, classes):
+        a = act[i]
+        ablated = a[None].repeat(a.shape[0], 1, 1, 1)
+        for k in range(a.shape[0]):
+            ablated[k, k] = 0
+        y = logits[i, c]
+        w = (y - fwd_from(ablated)[:, c]) / y
+        weights.append(w)
+        maps.append(torch.relu((w[:, None, None] * a).sum(dim=0)))
+    return torch.stack(weights), torch.stack(maps)
+
+
+class JavaRandom:
+    """java.util.Random as its API documentation specifies it (48-bit LCG; nextGaussian by the polar method), so that
+    SmoothGrad's noise here is the noise gradcam4j draws."""
+
+    def __init__(self, seed):
+        self.seed = (seed ^ 0x5DEECE66D) & ((1 << 48) - 1)
+        self.spare = None
+
+    def next(self, bits):
+        self.seed = (self.seed * 0x5DEECE66D + 0xB) & ((1 << 48) - 1)
+        return self.seed >> (48 - bits)
+
+    def next_double(self):
+        return ((self.next(26) << 27) + self.next(27)) * 2.0 ** -53
+
+    def next_gaussian(self):
+        if self.spare is not None:
+            v, self.spare = self.spare, None
+            return v
+        while True:
+            v1, v2 = 2 * self.next_double() - 1, 2 * self.next_double() - 1
+            s = v1 * v1 + v2 * v2
+            if 0 < s < 1:
+                break
+        m = math.sqrt(-2 * math.log(s) / s)
+        self.spare = v2 * m
+        return v1 * m
+
+
+def input_grads(arch, params, xs, rule, cls, probability=False):
+    """dS/dX of each row of xs (n x 3 x S x S) for class cls, under a ReLU rule."""
+    xi = xs.clone().requires_grad_(True)
+    lo, _ = RV.forward(arch, params, xi, rule, set())
+    s = torch.softmax(lo, dim=1)[:, cls] if probability else lo[:, cls]
+    s.sum().backward()
+    return xi.grad
+
+
+def smooth_grad(arch, params, x, image_of, classes, rule, samples, noise, seed):
+    """(M x 3 x S x S) x3: mean, mean of squares, vargrad of the gradients at x + sigma z_n."""
+    per = x[0].numel()
+    rnd = JavaRandom(seed)
+    z = torch.tensor(np.float32([rnd.next_gaussian() for _ in range(samples * per)])).double().reshape(samples, *x.shape[1:])
+    mean, sq = [], []
+    for i, c in zip(image_of, classes):
+        sigma = noise * float(x[i].max() - x[i].min())
+        g = input_grads(arch, params, x[i][None] + sigma * z, rule, c)
+        mean.append(g.mean(dim=0))
+        sq.append((g * g).mean(dim=0))
+    mean, sq = torch.stack(mean), torch.stack(sq)
+    return mean, sq, sq - mean * mean
+
+
+def integrated_gradients(arch, params, fwd, x, image_of, classes, baseline, steps, rule_name):
+    """(M x 3 x S x S) attributions and (M) completeness gaps; baseline: (3) values per channel."""
+    if rule_name == "gauss-legendre":
+        nodes, w = np.polynomial.legendre.leggauss(steps)
+        alphas, weights = 0.5 * (nodes + 1), 0.5 * w
+    else:   # Captum's riemann_trapezoid
+        alphas = np.linspace(0, 1, steps)
+        weights = np.full(steps, 1.0 / steps)
+        weights[0] /= 2
+        weights[-1] /= 2
+    b = torch.tensor(baseline, dtype=x.dtype)[:, None, None].expand_as(x[0])
+    attr, gaps = [], []
+    for i, c in zip(image_of, classes):
+        pts = torch.stack([b + a * (x[i] - b) for a in alphas])
+        g = input_grads(arch, params, pts, "gradient", c)
+        ig = (x[i] - b) * (torch.tensor(weights, dtype=x.dtype)[:, None, None, None] * g).sum(dim=0)
+        attr.append(ig)
+        gaps.append(ig.sum() - (fwd(x[i][None])[0, c] - fwd(b[None])[0, c]))
+    return torch.stack(attr), torch.stack(gaps)
+
+
+def occlusion(fwd, x, logits, image_of, classes, fill, patch, stride):
+    """(M x n x n) drops per patch position and (M x S x S) per-pixel mean drops of the covering patches."""
+    size = x.shape[-1]
+    n1 = (size - patch) // stride + 1
+    grids, maps = [], []
+    for i, c in zip(image_of, classes):
+        occluded, where = [], []
+        for py in range(n1):
+            for px in range(n1):
+                o = x[i].clone()
+                for q in range(x.shape[1]):
+                    o[q, py * stride:py * stride + patch, px * stride:px * stride + patch] = fill[q]
+                occluded.append(o)
+                where.append((py * stride, px * stride))
+        drops = logits[i, c] - fwd(torch.stack(occluded))[:, c]
+        total = torch.zeros(size, size, dtype=x.dtype)
+        count = torch.zeros(size, size, dtype=x.dtype)
+        for d, (y0, x0) in zip(drops, where):
+            total[y0:y0 + patch, x0:x0 + patch] += d
+            count[y0:y0 + patch, x0:x0 + patch] += 1
+        grids.append(drops.reshape(n1, n1))
+        maps.append(torch.where(count > 0, total / count.clamp(min=1), torch.zeros_like(total)))
+    return torch.stack(grids), torch.stack(maps)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--arch", choices=sorted(V.SPECS), required=True)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--batch", type=int, default=2)
+    ap.add_argument("--seed", type=int, default=77)
+    args = ap.parse_args()
+    torch.set_num_threads(os.cpu_count() or 1)
+    arch = args.arch
+    size, ncls = V.spec(arch).input_size, V.spec(arch).num_classes
+    convs = [l["name"] for l in RV.layer_table(arch) if l["kind"] == "conv"]
+    target = convs[-1]
+    params = RV.make_weights(arch, args.seed)
+    os.makedirs(args.out, exist_ok=True)
+    RV.write_weight_files(arch, args.seed, args.out)
+
+    g = torch.Generator().manual_seed(args.seed + 1)
+    n = args.batch
+    x = (torch.rand(n, 3, size, size, generator=g, dtype=torch.float64) * 4 - 2).float().double()
+    image_of = list(range(n)) + [0]
+    classes = [(37 * i + 5) % ncls for i in range(n)] + [(ncls // 2 + 3) % ncls]
+
+    def fwd(inp):
+        return RV.forward(arch, params, inp, "gradient", set())[0]
+
+    def fwd_from(h):
+        return forward_from(arch, params, h, target)
+
+    out = {"input": x, "image_of": np.array(image_of, np.int32), "classes": np.array(classes, np.int32)}
+    with torch.no_grad():
+        logits, acts = RV.forward(arch, params, x, "gradient", {target})
+        act = acts[target]
+        out["logits"] = logits
+        for token, form in (("scorecam", "pytorch-grad-cam"), ("scorecam-paper", "paper")):
+            w, m = score_cam(fwd, x, act, image_of, classes, form)
+            out[f"methods/{token}/weights"] = w
+            out[f"methods/{token}/layer_map"] = m
+        # a black pixel under Keras preprocessing (-mean, BGR); patch 16, stride 14: 4 x 4 positions (0, 14, 28, 42),
+        # the last 6 columns and rows of pixels uncovered
+        grid, omap = occlusion(fwd, x, logits, image_of, classes, [-103.939, -116.779, -123.68], 16, 14)
+        out["methods/occlusion/layer_map"] = grid
+        out["methods/occlusion/map_raw"] = omap
+        w, m = ablation_cam(fwd_from, act, logits, image_of, classes)
+        out["methods/ablationcam/weights"] = w
+        out["methods/ablationcam/layer_map"] = m
+
+    # gradient methods: delivered in RGB order; the reference networks take BGR (Keras convention)
+    for token, rule in (("smoothgrad", "gradient"), ("smoothgrad-guided", "guided")):
+        mean, sq, var = smooth_grad(arch, params, x, image_of, classes, rule, SMOOTH_SAMPLES, 0.15, SMOOTH_SEED)
+        out[f"methods/{token}/grad"] = mean.flip(1)
+        if token == "smoothgrad":
+            out["methods/smoothgrad-squared/grad"] = sq.flip(1)
+            out["methods/smoothgrad-vargrad/grad"] = var.flip(1)
+    # zero baseline: a black pixel under Keras preprocessing (-mean, ~-110) lies far off these random weights' input
+    # scale, where float32 paths cross ReLU / max-pool near-ties (PyTorch's own float32 IG differs from float64 by
+    # ~4e-3 there); the black baseline's value is checked by the Java test instead
+    for tag, baseline, rule_name in (("gl", [0.0, 0.0, 0.0], "gauss-legendre"), ("trapezoid", [0.0, 0.0, 0.0], "riemann-trapezoid")):
+        attr, gaps = integrated_gradients(arch, params, fwd, x, image_of, classes, baseline, IG_STEPS, rule_name)
+        out[f"methods/integrated-gradients-{tag}/grad"] = attr.flip(1)
+        out[f"methods/integrated-gradients-{tag}/gap"] = gaps.detach()
+
+    with h5py.File(os.path.join(args.out, "ref.h5"), "w") as f:
+        f.attrs["arch"] = arch
+        f.attrs["target"] = target
+        for k, v in out.items():
+            a = v.detach().numpy() if torch.is_tensor(v) else v
+            f.create_dataset(k, data=a.astype(np.float32) if a.dtype == np.float64 else a)
+    print("wrote %d arrays to %s (torch %s)" % (len(out), args.out, torch.__version__))
+
+
+if __name__ == "__main__":
+    main()
