@@ -43,14 +43,14 @@ final class MethodOptions {
             description = "occlusion: step between patch positions, in network-input pixels (default: ${DEFAULT-VALUE})")
     int occlusionStride;
 
-    /** The settings; usage errors are IllegalArgumentException (exit 2). */
+    /** The settings; usage errors are InvalidInputException (exit 2). */
     MethodSettings settings() {
         try {
             return new MethodSettings(MethodSettings.ScoreCamForm.parse(scoreCamForm), smoothSamples, smoothNoise,
                     MethodSettings.SmoothVariant.parse(smoothVariant), noiseSeed, igSteps, MethodSettings.IgRule.parse(igMethod),
                     MethodSettings.IgBaseline.parse(igBaseline), occlusionPatch, occlusionStride);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("method options: " + e.getMessage(), e);
+            throw new org.gradcam4j.InvalidInputException("method options: " + e.getMessage(), e);
         }
     }
 }

@@ -31,7 +31,7 @@ public record MethodSettings(ScoreCamForm scoreCamForm, int smoothSamples, doubl
             return switch (s.trim().toLowerCase(Locale.ROOT)) {
                 case "pytorch-grad-cam", "default" -> PYTORCH_GRAD_CAM;
                 case "paper" -> PAPER;
-                default -> throw new IllegalArgumentException("unknown Score-CAM form '" + s + "' (expected pytorch-grad-cam or paper)");
+                default -> throw new org.gradcam4j.InvalidInputException("unknown Score-CAM form '" + s + "' (expected pytorch-grad-cam or paper)");
             };
         }
     }
@@ -45,7 +45,7 @@ public record MethodSettings(ScoreCamForm scoreCamForm, int smoothSamples, doubl
                 case "mean", "smoothgrad" -> MEAN;
                 case "squared", "smoothgrad-sq" -> SQUARED;
                 case "vargrad" -> VARGRAD;
-                default -> throw new IllegalArgumentException("unknown SmoothGrad variant '" + s + "' (expected mean, squared or vargrad)");
+                default -> throw new org.gradcam4j.InvalidInputException("unknown SmoothGrad variant '" + s + "' (expected mean, squared or vargrad)");
             };
         }
     }
@@ -58,7 +58,7 @@ public record MethodSettings(ScoreCamForm scoreCamForm, int smoothSamples, doubl
             return switch (s.trim().toLowerCase(Locale.ROOT)) {
                 case "gauss-legendre", "gausslegendre" -> GAUSS_LEGENDRE;
                 case "riemann-trapezoid", "riemann_trapezoid", "trapezoid" -> RIEMANN_TRAPEZOID;
-                default -> throw new IllegalArgumentException("unknown integration rule '" + s + "' (expected gauss-legendre or riemann-trapezoid)");
+                default -> throw new org.gradcam4j.InvalidInputException("unknown integration rule '" + s + "' (expected gauss-legendre or riemann-trapezoid)");
             };
         }
     }
@@ -74,7 +74,7 @@ public record MethodSettings(ScoreCamForm scoreCamForm, int smoothSamples, doubl
             return switch (s.trim().toLowerCase(Locale.ROOT)) {
                 case "black" -> BLACK;
                 case "zero" -> ZERO;
-                default -> throw new IllegalArgumentException("unknown baseline '" + s + "' (expected black or zero)");
+                default -> throw new org.gradcam4j.InvalidInputException("unknown baseline '" + s + "' (expected black or zero)");
             };
         }
     }
@@ -84,11 +84,11 @@ public record MethodSettings(ScoreCamForm scoreCamForm, int smoothSamples, doubl
         java.util.Objects.requireNonNull(smoothVariant, "smoothVariant");
         java.util.Objects.requireNonNull(igRule, "igRule");
         java.util.Objects.requireNonNull(igBaseline, "igBaseline");
-        if (smoothSamples < 1) throw new IllegalArgumentException("SmoothGrad samples must be >= 1, got " + smoothSamples);
-        if (!(smoothNoise >= 0 && Double.isFinite(smoothNoise))) throw new IllegalArgumentException("SmoothGrad noise must be >= 0, got " + smoothNoise);
-        if (igSteps < 2) throw new IllegalArgumentException("Integrated Gradients steps must be >= 2, got " + igSteps);
+        if (smoothSamples < 1) throw new org.gradcam4j.InvalidInputException("SmoothGrad samples must be >= 1, got " + smoothSamples);
+        if (!(smoothNoise >= 0 && Double.isFinite(smoothNoise))) throw new org.gradcam4j.InvalidInputException("SmoothGrad noise must be >= 0, got " + smoothNoise);
+        if (igSteps < 2) throw new org.gradcam4j.InvalidInputException("Integrated Gradients steps must be >= 2, got " + igSteps);
         if (occlusionPatch < 1 || occlusionStride < 1) {
-            throw new IllegalArgumentException("occlusion patch and stride must be >= 1, got " + occlusionPatch + " and " + occlusionStride);
+            throw new org.gradcam4j.InvalidInputException("occlusion patch and stride must be >= 1, got " + occlusionPatch + " and " + occlusionStride);
         }
     }
 

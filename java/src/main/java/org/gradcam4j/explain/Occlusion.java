@@ -20,7 +20,7 @@ final class Occlusion {
 
     /** The patch's top-left corners along one side: {@code 0, stride, ...} while the patch fits. */
     static int positions(int size, int patch, int stride) {
-        if (patch > size) throw new IllegalArgumentException("occlusion patch " + patch + " is larger than the network input (" + size + ")");
+        if (patch > size) throw new org.gradcam4j.InvalidInputException("occlusion patch " + patch + " is larger than the network input (" + size + ")");
         return (size - patch) / stride + 1;
     }
 
