@@ -84,7 +84,7 @@ public final class HeatmapImages {
     }
 
     /** The pixels of a TYPE_INT_RGB image that owns its whole buffer (not a sub-image), row after row; else null. */
-    private static int[] plainIntRgb(BufferedImage image) {
+    static int[] plainIntRgb(BufferedImage image) {
         if (image.getType() != BufferedImage.TYPE_INT_RGB) return null;
         var raster = image.getRaster();
         if (!(raster.getDataBuffer() instanceof DataBufferInt db) || db.getNumBanks() != 1 || db.getOffset() != 0
