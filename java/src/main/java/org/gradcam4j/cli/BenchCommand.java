@@ -18,6 +18,7 @@ import org.gradcam4j.bench.CpuBenchmark;
 import org.gradcam4j.bench.E2eBenchmark;
 import org.gradcam4j.bench.GpuBenchmark;
 import org.gradcam4j.bench.LoadBenchmark;
+import org.gradcam4j.bench.PngBenchmark;
 import org.gradcam4j.bench.MachineInfo;
 import org.gradcam4j.model.Architecture;
 import picocli.CommandLine.Command;
@@ -28,7 +29,8 @@ import picocli.CommandLine.Spec;
 /** {@code gradcam4j bench ...}: benchmarks that print a table and compare with a peer in the same run. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks (tables with img/s, GFLOP/s and ratios against a peer).",
         subcommands = {BenchCommand.Cpu.class, BenchCommand.Cuda.class, BenchCommand.Conv.class, BenchCommand.Kernels.class, BenchCommand.Augmented.class,
-                BenchCommand.Load.class, BenchCommand.E2e.class})
+                BenchCommand.Load.class, BenchCommand.E2e.class,
+                BenchCommand.Png.class})
 final class BenchCommand {
 
     @Command(name = "cpu", mixinStandardHelpOptions = true,
@@ -267,6 +269,27 @@ final class BenchCommand {
             if (!weights.equals("keras") && !weights.equals("canonical")) throw new IllegalArgumentException("--weights-file: keras or canonical");
             int t = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
             new E2eBenchmark(new E2eBenchmark.Options(images, pgc, python, tools, reps, t, weights, sequential), System.out).run();
+            return Main.EXIT_OK;
+        }
+    }
+
+    @Command(name = "png", mixinStandardHelpOptions = true,
+            description = {"PNG encoding of a folder of photos in memory: ImageIO and gradcam4j's PngEncoder against libpng (OpenCV",
+                    "default and zlib level 6) and Pillow; medians."})
+    static final class Png implements Callable<Integer> {
+        @Option(names = "--images", required = true, paramLabel = "DIR", description = "the folder of photos")
+        Path images;
+        @Option(names = "--reps", defaultValue = "3", description = "timed runs (default: ${DEFAULT-VALUE})")
+        int reps;
+        @Option(names = "--python", defaultValue = "/usr/bin/python3", description = "Python with OpenCV for the peer rows (default: ${DEFAULT-VALUE})")
+        String python;
+        @Option(names = "--tools", defaultValue = "tools", description = "folder holding bench_png.py (default: ${DEFAULT-VALUE})")
+        Path tools;
+
+        @Override
+        public Integer call() throws Exception {
+            if (reps < 1) throw new IllegalArgumentException("--reps must be >= 1");
+            new PngBenchmark(new PngBenchmark.Options(images, reps, python, tools), System.out).run();
             return Main.EXIT_OK;
         }
     }
