@@ -2,16 +2,16 @@ package org.gradcam4j.cli;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
  * The loop of a command that runs the network over many images in batches ({@code explain}, {@code classify}),
  * as three overlapping stages: a reader thread decodes the next images and prepares their batch ahead, the calling
  * thread runs the network on one batch at a time, and a writer thread renders and writes the previous batch's
- * outputs. The hand-offs are bounded (one step waiting on each side), so memory does not grow with the number of
- * images.
+ * outputs. The hand-offs are synchronous (a stage that is ahead waits for the next one to take its step), so at most
+ * three batches of decoded images are alive, however many images there are.
  *
  * <p>Outputs are the sequential loop's, in its order: the reader walks the inputs in order and cuts batches where
  * the sequential loop did (when {@code maxBatch} images are loaded, or at the last input); every visible effect
@@ -61,10 +61,11 @@ final class BatchPipeline<L, P, R> {
     }
 
     /**
-     * How many steps wait between two stages. One is enough for the overlap: the reader fills batch k+2 while k+1
-     * waits and the network runs k, and the writer writes k-1.
+     * How many steps wait between two stages besides the one being handed over: none. A stage that is ahead blocks
+     * in its hand-off until the next stage takes the step, which keeps the overlap (the reader holds batch k+1 ready
+     * while the network runs k and the writer writes k-1) with at most three batches of decoded images alive.
      */
-    static final int QUEUE = 1;
+    static final int QUEUE = 0;
 
     private final int inputs, maxBatch;
     private final Reader<L> reader;
@@ -132,7 +133,7 @@ final class BatchPipeline<L, P, R> {
     private volatile boolean cancelled;
 
     private void runPipelined() {
-        BlockingQueue<Step<L, P, R>> toNetwork = new ArrayBlockingQueue<>(QUEUE), toWriter = new ArrayBlockingQueue<>(QUEUE);
+        BlockingQueue<Step<L, P, R>> toNetwork = new SynchronousQueue<>(), toWriter = new SynchronousQueue<>();
         Throwable[] writerError = new Throwable[1];
         Thread read = new Thread(() -> readAll(toNetwork), "gradcam4j-reader");
         Thread write = new Thread(() -> {

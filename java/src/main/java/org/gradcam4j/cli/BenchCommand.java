@@ -17,8 +17,10 @@ import org.gradcam4j.bench.AugmentedBenchmark;
 import org.gradcam4j.backend.cpu.ConvBenchmark;
 import org.gradcam4j.bench.CpuBenchmark;
 import org.gradcam4j.bench.MethodsBenchmark;
+import org.gradcam4j.bench.E2eBenchmark;
 import org.gradcam4j.bench.GpuBenchmark;
 import org.gradcam4j.bench.LoadBenchmark;
+import org.gradcam4j.bench.PngBenchmark;
 import org.gradcam4j.bench.MachineInfo;
 import org.gradcam4j.model.Architecture;
 import picocli.CommandLine.Command;
@@ -29,7 +31,7 @@ import picocli.CommandLine.Spec;
 /** {@code gradcam4j bench ...}: benchmarks that print a table and compare with a peer in the same run. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks (tables with img/s, GFLOP/s and ratios against a peer).",
         subcommands = {BenchCommand.Cpu.class, BenchCommand.Cuda.class, BenchCommand.Conv.class, BenchCommand.Kernels.class, BenchCommand.Augmented.class,
-                BenchCommand.Load.class, BenchCommand.Methods.class})
+                BenchCommand.Load.class, BenchCommand.Methods.class, BenchCommand.E2e.class, BenchCommand.Png.class})
 final class BenchCommand {
 
     @Command(name = "cpu", mixinStandardHelpOptions = true,
@@ -275,6 +277,59 @@ final class BenchCommand {
             if (reps < 1 || coldReps < 0) throw new IllegalArgumentException("--reps must be >= 1 and --cold-reps >= 0");
             int t = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
             new LoadBenchmark(new LoadBenchmark.Options(keras, canonical, reps, coldReps, t, baseline), System.out).run();
+            return Main.EXIT_OK;
+        }
+    }
+
+    @Command(name = "e2e", mixinStandardHelpOptions = true,
+            description = {"Whole processes on a folder of photos: `gradcam4j explain --method gradcam --top-k 1 --save png` against a",
+                    "pytorch-grad-cam script doing the same (tools/bench_e2e_pgc.py), same seeded VGG16 weights, taking turns; medians.",
+                    "Photos: tools/make_e2e_photos.py OUT PHOTO... makes 32 of mixed sizes."})
+    static final class E2e implements Callable<Integer> {
+        @Option(names = "--images", required = true, paramLabel = "DIR", description = "the folder of photos")
+        Path images;
+        @Option(names = "--pgc", required = true, paramLabel = "DIR", description = "a checkout of pytorch-grad-cam (kept outside this repository)")
+        Path pgc;
+        @Option(names = "--python", defaultValue = "/usr/bin/python3", description = "Python with PyTorch and OpenCV (default: ${DEFAULT-VALUE})")
+        String python;
+        @Option(names = "--tools", defaultValue = "tools", description = "folder holding bench_e2e_pgc.py (default: ${DEFAULT-VALUE})")
+        Path tools;
+        @Option(names = "--reps", defaultValue = "3", description = "timed rounds (default: ${DEFAULT-VALUE})")
+        int reps;
+        @Option(names = "--threads", description = "threads for both (default: all cores)")
+        Integer threads;
+        @Option(names = "--weights-file", defaultValue = "keras", description = "keras or canonical: the file our process loads (default: ${DEFAULT-VALUE})")
+        String weights;
+        @Option(names = "--sequential", description = "also time our explain with --sequential (no pipeline)")
+        boolean sequential;
+
+        @Override
+        public Integer call() throws Exception {
+            if (reps < 1) throw new IllegalArgumentException("--reps must be >= 1");
+            if (!weights.equals("keras") && !weights.equals("canonical")) throw new IllegalArgumentException("--weights-file: keras or canonical");
+            int t = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
+            new E2eBenchmark(new E2eBenchmark.Options(images, pgc, python, tools, reps, t, weights, sequential), System.out).run();
+            return Main.EXIT_OK;
+        }
+    }
+
+    @Command(name = "png", mixinStandardHelpOptions = true,
+            description = {"PNG encoding of a folder of photos in memory: ImageIO and gradcam4j's PngEncoder against libpng (OpenCV",
+                    "default and zlib level 6) and Pillow; medians."})
+    static final class Png implements Callable<Integer> {
+        @Option(names = "--images", required = true, paramLabel = "DIR", description = "the folder of photos")
+        Path images;
+        @Option(names = "--reps", defaultValue = "3", description = "timed runs (default: ${DEFAULT-VALUE})")
+        int reps;
+        @Option(names = "--python", defaultValue = "/usr/bin/python3", description = "Python with OpenCV for the peer rows (default: ${DEFAULT-VALUE})")
+        String python;
+        @Option(names = "--tools", defaultValue = "tools", description = "folder holding bench_png.py (default: ${DEFAULT-VALUE})")
+        Path tools;
+
+        @Override
+        public Integer call() throws Exception {
+            if (reps < 1) throw new IllegalArgumentException("--reps must be >= 1");
+            new PngBenchmark(new PngBenchmark.Options(images, reps, python, tools), System.out).run();
             return Main.EXIT_OK;
         }
     }

@@ -70,6 +70,8 @@ final class ModelOptions {
     }
 
     Model loadModel() {
+        // the CPU backend's native GEMM loads while the model file is read (the CPU is the fallback of auto, too)
+        if (!"cuda".equalsIgnoreCase(device == null ? "" : device.trim())) org.gradcam4j.backend.cpu.CpuBackend.preload();
         return ModelSource.resolve(weights, arch);
     }
 

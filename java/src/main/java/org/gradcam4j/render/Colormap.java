@@ -38,10 +38,22 @@ public enum Colormap {
         return (int) Math.round(v * (SIZE - 1));
     }
 
+    /**
+     * {@link #index(double)} of a float, without Math.round (this runs once per pixel): {@code x = v * 255} of a float
+     * {@code v} has at most 32 significant bits, so {@code x + 0.5} is exact wherever it could round up to the next
+     * integer, and truncating it is {@code floor(x + 0.5)}, which is Math.round for {@code 0 < x < 255}.
+     */
+    static int index(float v) {
+        if (!(v > 0)) return 0;
+        if (v >= 1) return SIZE - 1;
+        return (int) ((double) v * (SIZE - 1) + 0.5);
+    }
+
     /** A copy of the 256-entry table. */
     public int[] lut() { return table().clone(); }
 
-    private int[] table() {
+    /** The 256-entry table itself (not a copy), for the renderers in this package. */
+    int[] table() {
         int[] t = lut;
         if (t == null) {
             t = new int[SIZE];

@@ -1,6 +1,8 @@
 package org.gradcam4j.render;
 
 import java.awt.image.BufferedImage;
+import java.awt.image.DataBufferInt;
+import java.awt.image.SinglePixelPackedSampleModel;
 import org.gradcam4j.tensor.Tensor;
 
 /**
@@ -52,16 +54,46 @@ public final class HeatmapImages {
         }
         float[] v = map.data();
         BufferedImage out = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
-        int[] row = new int[w];
+        // written straight into the output's pixels, and read straight from a plain TYPE_INT_RGB input (what the
+        // image loader gives): getRGB / setRGB convert every pixel through the colour model, which at photo sizes
+        // cost more than the rest of the overlay. The per-channel blend of every (image, colour) byte pair is one
+        // table, computed by the same formula, so the pixels are those of the per-pixel arithmetic.
+        int[] dst = ((DataBufferInt) out.getRaster().getDataBuffer()).getData();
+        int[] src = plainIntRgb(image);
+        int[] lut = colormap.table();
+        byte[] mix = new byte[256 * 256];
+        for (int i = 0; i < 256; i++) for (int c = 0; c < 256; c++) mix[(i << 8) | c] = (byte) blend(i, c, opacity);
+        int[] row = src != null ? null : new int[w];
         for (int y = 0; y < h; y++) {
-            image.getRGB(0, y, w, 1, row, 0, w);
-            for (int x = 0; x < w; x++) {
-                int p = row[x], c = colormap.rgb(v[y * w + x]);
-                row[x] = (blend(p >> 16, c >> 16, opacity) << 16) | (blend(p >> 8, c >> 8, opacity) << 8) | blend(p, c, opacity);
+            int at = y * w;
+            int[] in = src;
+            int from = at;
+            if (in == null) {
+                image.getRGB(0, y, w, 1, row, 0, w);
+                in = row;
+                from = 0;
             }
-            out.setRGB(0, y, w, 1, row, 0, w);
+            for (int x = 0; x < w; x++) {
+                int p = in[from + x], c = lut[Colormap.index(v[at + x])];
+                dst[at + x] = (mix[((p >> 8) & 0xFF00) | ((c >> 16) & 0xFF)] & 0xFF) << 16
+                        | (mix[(p & 0xFF00) | ((c >> 8) & 0xFF)] & 0xFF) << 8
+                        | (mix[((p << 8) & 0xFF00) | (c & 0xFF)] & 0xFF);
+            }
         }
         return out;
+    }
+
+    /** The pixels of a TYPE_INT_RGB image that owns its whole buffer (not a sub-image), row after row; else null. */
+    static int[] plainIntRgb(BufferedImage image) {
+        if (image.getType() != BufferedImage.TYPE_INT_RGB) return null;
+        var raster = image.getRaster();
+        if (!(raster.getDataBuffer() instanceof DataBufferInt db) || db.getNumBanks() != 1 || db.getOffset() != 0
+                || raster.getSampleModelTranslateX() != 0 || raster.getSampleModelTranslateY() != 0
+                || !(raster.getSampleModel() instanceof SinglePixelPackedSampleModel sm) || sm.getScanlineStride() != image.getWidth()
+                || db.getData().length < image.getWidth() * image.getHeight()) {
+            return null;
+        }
+        return db.getData();
     }
 
     private static int blend(int image, int colour, double opacity) {

@@ -14,7 +14,20 @@ import org.gradcam4j.io.AtomicFiles;
 public final class PngFiles {
     private PngFiles() {}
 
+    /**
+     * Writes {@code image}: a TYPE_INT_RGB image (what every renderer here makes) with {@link PngEncoder}, about twice
+     * as fast as ImageIO's writer at photo sizes and smaller files; other types with ImageIO, which keeps their
+     * alpha and grey levels.
+     */
     public static void write(BufferedImage image, Path path) throws IOException {
+        if (image.getType() == BufferedImage.TYPE_INT_RGB) {
+            AtomicFiles.write(path, out -> {
+                java.io.BufferedOutputStream b = new java.io.BufferedOutputStream(out, 1 << 16);
+                PngEncoder.write(image, b);
+                b.flush();
+            });
+            return;
+        }
         AtomicFiles.write(path, out -> {
             Iterator<ImageWriter> writers = ImageIO.getImageWritersByFormatName("png");
             if (!writers.hasNext()) throw new IOException("this Java runtime has no PNG writer");

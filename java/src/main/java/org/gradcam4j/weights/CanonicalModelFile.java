@@ -207,6 +207,15 @@ public final class CanonicalModelFile {
      * leaves a half-written model where a good one was (training checkpoints overwrite in place).
      */
     public static void write(Model model, Path file) {
+        write(model, file, false);
+    }
+
+    /**
+     * As {@link #write(Model, Path)}; with {@code preparedLayouts} the file also carries the CPU backend's Winograd
+     * layouts under {@code prepared/} (weights/FORMAT.md). Off by default: on the project's 2-core machine reading
+     * them (105 MB more for VGG16) cost more than computing them at load (BENCHMARKS.md, "Model loading").
+     */
+    public static void write(Model model, Path file, boolean preparedLayouts) {
         Path target = file.toAbsolutePath();
         Path dir = target.getParent();
         Path tmp;
@@ -219,7 +228,7 @@ public final class CanonicalModelFile {
         }
         boolean done = false;
         try {
-            writeTo(model, tmp);
+            writeTo(model, tmp, preparedLayouts);
             try {
                 Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             } catch (AtomicMoveNotSupportedException e) {
@@ -250,10 +259,10 @@ public final class CanonicalModelFile {
         return t.getMessage() == null ? t.toString() : t.getMessage();
     }
 
-    private static void writeTo(Model model, Path out) {
+    private static void writeTo(Model model, Path out, boolean preparedLayouts) {
         model.weights().validate(model.architecture(), out.toString());
         writeFile(out, model.architecture(), model.preprocessing(), model.labels(), model.weights().all(),
-                model.source(), FORMAT_VERSION, true);
+                model.source(), FORMAT_VERSION, preparedLayouts);
     }
 
     /** As {@link #writeFile(Path, Architecture, Preprocessing, ClassLabels, Map, String, int, boolean)} without prepared layouts. */

@@ -34,7 +34,7 @@ class FastLoadTest {
         Path keras = dir.resolve("k.h5"), canonical = dir.resolve("c.h5"), testWriter = dir.resolve("t.h5");
         KerasWeights.write(src, keras);
         KerasTestFile.of(src).write(testWriter);
-        CanonicalModelFile.write(src, canonical);
+        CanonicalModelFile.write(src, canonical, true);
         for (Path f : List.of(keras, canonical, testWriter)) {
             int n = 0;
             try (HdfFile h = new HdfFile(f)) {
@@ -56,14 +56,18 @@ class FastLoadTest {
     }
 
     @Test
-    void canonicalFileCarriesWinogradLayoutsAndOldFilesStillLoad() {
+    void canonicalFileCanCarryWinogradLayoutsAndFilesWithoutStillLoad() {
         Model src = TestNets.randomModel(TestNets.narrow19(), 6);
         Path withLayouts = dir.resolve("new.h5"), old = dir.resolve("old.h5");
-        CanonicalModelFile.write(src, withLayouts);
+        CanonicalModelFile.write(src, withLayouts, true);
         CanonicalModelFile.writeFile(old, src.architecture(), src.preprocessing(), src.labels(), src.weights().all(), "v1 as first written", 1);
 
         Model m = ModelLoader.load(withLayouts, null);
         Model o = ModelLoader.load(old, null);
+        Path plain = dir.resolve("default.h5");
+        CanonicalModelFile.write(src, plain);   // the default write stores no layouts
+        Model d = ModelLoader.load(plain, null);
+        KerasWeightsTest.assertSameParams(src, d);
         KerasWeightsTest.assertSameParams(src, m);
         KerasWeightsTest.assertSameParams(src, o);
         for (LayerSpec l : src.architecture().layers()) {
@@ -73,6 +77,7 @@ class FastLoadTest {
             assertEquals(PreparedLayout.fingerprint(src.weights().kernel(l.name())), p.sourceFingerprint(), l.name());
             assertArrayEquals(CpuLayouts.winograd(src.weights().kernel(l.name())).data(), p.data().data(), l.name());
             assertNull(o.weights().prepared(CpuLayouts.winogradKey(l.name())), l.name());
+            assertNull(d.weights().prepared(CpuLayouts.winogradKey(l.name())), l.name());
         }
     }
 

@@ -25,6 +25,21 @@ public final class CpuBackend implements Backend {
         this.gemm = gemm;
     }
 
+    private static final java.util.concurrent.atomic.AtomicBoolean PRELOADING = new java.util.concurrent.atomic.AtomicBoolean();
+
+    /**
+     * Starts loading the native GEMM (OpenBLAS through JavaCPP: about half a second, mostly on one thread) on a
+     * background thread, so that it overlaps what the caller does next, typically reading the model file. Once per
+     * JVM; a backend created meanwhile waits for it, as for any class initialisation, and a library that cannot load
+     * gives the pure-Java GEMM as before.
+     */
+    public static void preload() {
+        if (!PRELOADING.compareAndSet(false, true)) return;
+        Thread t = new Thread(Sgemm::best, "gradcam4j-gemm-preload");
+        t.setDaemon(true);
+        t.start();
+    }
+
     /** A backend on the pure-Java GEMM whatever is installed (tests of the fallback). */
     public static CpuBackend pureJava(int threads) { return new CpuBackend(threads, new JavaSgemm()); }
 
