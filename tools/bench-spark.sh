@@ -162,4 +162,6 @@ echo "bench-spark: $images images ($(basename "$image")), --weights $weights --m
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | xargs), load average at the start: $load_before, at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 printf '%-30s %s %10s %14s %7s\n' "configuration" "wall at ${images//,/ and } images" "fixed" "rate" "vs CLI"
 printf '%s\n' "${rows[@]}"
-[[ -n "$cpu_line" ]] && printf '\nCPU time of the process (CLI, local mode: all the work is in it):\n%s' "$cpu_line"
+if [[ -n "$cpu_line" ]]; then
+  printf '\nCPU time of the process (CLI, local mode: all the work is in it):\n%s' "$cpu_line"
+fi
