@@ -160,11 +160,24 @@ final class StandaloneCluster implements AutoCloseable {
 
     @Override
     public void close() {
-        for (Process p : processes) p.toHandle().descendants().forEach(ProcessHandle::destroyForcibly);
+        // the executors are the workers' children: collect them while their parents live, kill them, and wait until
+        // each has exited (a killed process stays visible until it is reaped, which takes a moment after its parent dies)
+        List<ProcessHandle> descendants = new ArrayList<>();
+        for (Process p : processes) descendants.addAll(p.toHandle().descendants().toList());
+        descendants.forEach(ProcessHandle::destroyForcibly);
         for (Process p : processes) p.destroyForcibly();
         for (Process p : processes) {
             try {
                 p.waitFor();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        for (ProcessHandle h : descendants) {
+            try {
+                h.onExit().get(60, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+                // still alive after a minute: the caller's liveness check reports it
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
