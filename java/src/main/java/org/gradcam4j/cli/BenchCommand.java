@@ -35,7 +35,7 @@ import picocli.CommandLine.Spec;
 final class BenchCommand {
 
     @Command(name = "cpu", mixinStandardHelpOptions = true,
-            description = {"CPU backend vs PyTorch on CPU: forward, Grad-CAM (forward + backward to the target layer) and input gradients,",
+            description = {"CPU backend against PyTorch on the CPU (forward, Grad-CAM, input gradients, the explain path).", "CPU backend vs PyTorch on CPU: forward, Grad-CAM (forward + backward to the target layer) and input gradients,",
                     "with PyTorch's forward, truncated backward (autograd.grad) and full loss.backward() on the same thread count."})
     static final class Cpu implements Callable<Integer> {
         @Option(names = "--arch", defaultValue = "vgg16", description = "vgg16 or vgg19 (default: ${DEFAULT-VALUE})")
@@ -67,7 +67,7 @@ final class BenchCommand {
     }
 
     @Command(name = "cuda", mixinStandardHelpOptions = true,
-            description = {"CUDA backend vs PyTorch with cuDNN on the same GPU and precision, per batch size: forward, Grad-CAM",
+            description = {"CUDA backend against PyTorch with cuDNN on the same GPU and precision, per batch size.", "CUDA backend vs PyTorch with cuDNN on the same GPU and precision, per batch size: forward, Grad-CAM",
                     "(vs PyTorch's truncated autograd.grad and full loss.backward()), guided backprop; img/s, ms/image, device",
                     "memory, ratios. --soak N then explains N images and reports device memory along the way."})
     static final class Cuda implements Callable<Integer> {
@@ -107,7 +107,7 @@ final class BenchCommand {
     }
 
     @Command(name = "kernels", mixinStandardHelpOptions = true,
-            description = {"The CUDA kernels: their parity suite against the CPU references, then timings with achieved GB/s.",
+            description = {"The CUDA kernels' parity suite against the CPU references, then their timings.", "The CUDA kernels: their parity suite against the CPU references, then timings with achieved GB/s.",
                     "Runs the native harness (build/native/bin/gradcam4j_kernel_check --bench) when it exists, else the",
                     "self-test through JNI (correctness only). Without a CUDA device it says why and exits 0.",
                     "Exit 4 when a check fails or a CUDA call fails."})
@@ -164,7 +164,7 @@ final class BenchCommand {
     }
 
     @Command(name = "methods", mixinStandardHelpOptions = true,
-            description = {"Score-CAM and Integrated Gradients of one image on the CPU backend vs pytorch-grad-cam's ScoreCAM and an",
+            description = {"Score-CAM and Integrated Gradients against pytorch-grad-cam and an autograd loop.", "Score-CAM and Integrated Gradients of one image on the CPU backend vs pytorch-grad-cam's ScoreCAM and an",
                     "autograd IG loop in PyTorch, same threads and batch sizes (PyTorch rows need tools/bench_methods_torch.py)."})
     static final class Methods implements Callable<Integer> {
         @Option(names = "--arch", defaultValue = "vgg16", description = "vgg16 or vgg19 (default: ${DEFAULT-VALUE})")
@@ -203,7 +203,7 @@ final class BenchCommand {
     }
 
     @Command(name = "augmented", mixinStandardHelpOptions = true,
-            description = {"Augmented Grad-CAM per image on the CPU: the N copies' forward + backward passes and the converged TV solve,",
+            description = {"Augmented Grad-CAM per image on the CPU: the copies' passes and the TV solve.", "Augmented Grad-CAM per image on the CPU: the N copies' forward + backward passes and the converged TV solve,",
                     "with the seed-mode solver (200 Adam steps) on the same observations for comparison."})
     static final class Augmented implements Callable<Integer> {
         @Option(names = "--arch", defaultValue = "vgg16", description = "vgg16 or vgg19 (default: ${DEFAULT-VALUE})")
@@ -231,7 +231,7 @@ final class BenchCommand {
     }
 
     @Command(name = "conv", mixinStandardHelpOptions = true,
-            description = {"Every 3x3 convolution of the network, direct vs Winograd F(2x2,3x3), forward and backward-data,",
+            description = {"CPU 3x3 convolutions per layer: direct against Winograd (picks the per-layer rule).", "Every 3x3 convolution of the network, direct vs Winograd F(2x2,3x3), forward and backward-data,",
                     "with what -Dgradcam4j.conv=auto picks per layer (the measurements behind that rule)."})
     static final class Conv implements Callable<Integer> {
         @Option(names = "--arch", defaultValue = "vgg16", description = "vgg16 or vgg19 (default: ${DEFAULT-VALUE})")
@@ -256,7 +256,7 @@ final class BenchCommand {
     }
 
     @Command(name = "load", mixinStandardHelpOptions = true,
-            description = {"Model loading: a fresh JVM per run reads a Keras file and a canonical model file and prepares the CPU",
+            description = {"Model loading from Keras and canonical files, warm and cold page cache.", "Model loading: a fresh JVM per run reads a Keras file and a canonical model file and prepares the CPU",
                     "backend, files taking turns, warm page cache and (when allowed to drop it: root) cold; medians."})
     static final class Load implements Callable<Integer> {
         @Option(names = "--keras", paramLabel = "FILE", description = "a Keras VGG weight file (default: a seeded random VGG16 written for the run)")
@@ -282,7 +282,7 @@ final class BenchCommand {
     }
 
     @Command(name = "e2e", mixinStandardHelpOptions = true,
-            description = {"Whole processes on a folder of photos: `gradcam4j explain --method gradcam --top-k 1 --save png` against a",
+            description = {"Whole processes on a folder of photos: gradcam4j explain against a pytorch-grad-cam script.", "Whole processes on a folder of photos: `gradcam4j explain --method gradcam --top-k 1 --save png` against a",
                     "pytorch-grad-cam script doing the same (tools/bench_e2e_pgc.py), same seeded VGG16 weights, taking turns; medians.",
                     "Photos: tools/make_e2e_photos.py OUT PHOTO... makes 32 of mixed sizes."})
     static final class E2e implements Callable<Integer> {
@@ -314,7 +314,7 @@ final class BenchCommand {
     }
 
     @Command(name = "png", mixinStandardHelpOptions = true,
-            description = {"PNG encoding of a folder of photos in memory: ImageIO and gradcam4j's PngEncoder against libpng (OpenCV",
+            description = {"PNG encoding of a folder of photos: ImageIO and PngEncoder against libpng.", "PNG encoding of a folder of photos in memory: ImageIO and gradcam4j's PngEncoder against libpng (OpenCV",
                     "default and zlib level 6) and Pillow; medians."})
     static final class Png implements Callable<Integer> {
         @Option(names = "--images", required = true, paramLabel = "DIR", description = "the folder of photos")
