@@ -235,11 +235,13 @@ public final class Explainer implements AutoCloseable {
             Method.Weights.XGRADCAM, Method.Weights.LINEAR_HEAD, Method.Weights.PER_POSITION_GRADIENT,
             Method.Weights.PER_POSITION_POSITIVE_GRADIENT);
 
+    /** The CAM-family methods that run the network again on inputs made from the batch's (or its activations). */
+    private static final Set<Method.Weights> RERUNS_NETWORK = java.util.EnumSet.of(Method.Weights.SCORE,
+            Method.Weights.ABLATION, Method.Weights.OCCLUSION);
+
     /** Whether a method needs the batch's input on the host: the augmented copies, masked, noisy or path inputs. */
     private static boolean needsHostInput(Method m) {
-        return m.isAugmented() || m.sampling() != Method.Sampling.NONE
-                || (m.isCam() && !BACKEND_CAM_STEP.contains(m.weights()) && m.weights() != Method.Weights.EIGEN
-                    && m.weights() != Method.Weights.EIGEN_GRADIENT);
+        return m.isAugmented() || m.sampling() != Method.Sampling.NONE || (m.isCam() && RERUNS_NETWORK.contains(m.weights()));
     }
 
     /**
