@@ -1,6 +1,7 @@
 package org.gradcam4j.cli;
 
 import org.gradcam4j.InvalidInputException;
+import org.gradcam4j.io.AtomicFiles;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -37,30 +38,61 @@ final class ModelSource {
 
     /**
      * The demo model file: weights/demo-fashion-cam.h5 of the checkout the working directory is in (so a freshly
-     * trained one is picked up), else the copy bundled in the jar, extracted once to a temporary file.
+     * trained one is picked up), else the copy bundled in the jar, extracted once into the cache
+     * ({@code CACHE/demo/<sha256 prefix>/}, see {@link WeightsCache#defaultRoot()}) by an atomic rename, so that
+     * every later run (and every Spark executor on the machine) reuses it and a killed process leaves nothing
+     * behind. Where the cache cannot be written, a temporary file deleted at exit.
      */
-    static synchronized Path demoFile() {
-        for (Path d = Path.of("").toAbsolutePath(); d != null; d = d.getParent()) {
+    static Path demoFile() {
+        return demoFile(Path.of(""), WeightsCache.defaultRoot());
+    }
+
+    static synchronized Path demoFile(Path workingDir, Path cacheRoot) {
+        for (Path d = workingDir.toAbsolutePath(); d != null; d = d.getParent()) {
             Path f = d.resolve("weights").resolve(DEMO_FILE);
             if (Files.isRegularFile(f)) return f;
         }
-        if (demoExtracted != null && Files.isRegularFile(demoExtracted)) return demoExtracted;
+        if (demoTemporary != null && Files.isRegularFile(demoTemporary)) return demoTemporary;
+        byte[] bytes;
         try (java.io.InputStream in = ModelSource.class.getResourceAsStream(DEMO_RESOURCE)) {
             if (in == null) {
                 throw new WeightsException(DEMO, "the demo model is neither in weights/ of this checkout nor bundled in the jar ("
                         + DEMO_RESOURCE + ")");
             }
-            Path tmp = Files.createTempFile("gradcam4j-demo-", ".h5");
-            tmp.toFile().deleteOnExit();
-            Files.copy(in, tmp, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-            demoExtracted = tmp;
-            return tmp;
+            bytes = in.readAllBytes();
         } catch (java.io.IOException e) {
-            throw new WeightsException(DEMO, "cannot extract the bundled demo model: " + e.getMessage(), e);
+            throw new WeightsException(DEMO, "cannot read the bundled demo model: " + e.getMessage(), e);
+        }
+        Path cached = cacheRoot.resolve("demo").resolve(sha256Prefix(bytes)).resolve(DEMO_FILE);
+        try {
+            // The folder carries the content hash and the file appears only by an atomic rename: a file of the
+            // right size there is the complete model from an earlier run.
+            if (!Files.isRegularFile(cached) || Files.size(cached) != bytes.length) AtomicFiles.write(cached, bytes);
+            return cached;
+        } catch (java.io.IOException | RuntimeException cacheFailed) {
+            try {
+                Path tmp = Files.createTempFile("gradcam4j-demo-", ".h5");
+                tmp.toFile().deleteOnExit();
+                Files.write(tmp, bytes);
+                demoTemporary = tmp;
+                return tmp;
+            } catch (java.io.IOException e) {
+                e.addSuppressed(cacheFailed);
+                throw new WeightsException(DEMO, "cannot extract the bundled demo model: " + e.getMessage(), e);
+            }
         }
     }
 
-    private static Path demoExtracted;
+    private static String sha256Prefix(byte[] bytes) {
+        try {
+            byte[] d = java.security.MessageDigest.getInstance("SHA-256").digest(bytes);
+            return java.util.HexFormat.of().formatHex(d, 0, 8);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is required of every Java platform", e);
+        }
+    }
+
+    private static Path demoTemporary;
 
     static Architecture narrow() {
         return Architecture.custom("narrow", 32, new int[] {2, 2, 3, 3, 3}, new int[] {8, 16, 16, 32, 32},

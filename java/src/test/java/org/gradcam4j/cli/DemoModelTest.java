@@ -1,5 +1,6 @@
 package org.gradcam4j.cli;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -24,6 +25,24 @@ class DemoModelTest {
         assertEquals(10, m.labels().size());
         assertEquals("Sneaker", m.labels().name(m.labels().resolve("sneaker")));
         assertTrue(ModelSource.class.getResource(ModelSource.DEMO_RESOURCE) != null, "the demo model is bundled as a resource");
+    }
+
+    @Test
+    void outsideACheckoutTheBundledModelIsExtractedOnceIntoTheCache(@TempDir Path dir) throws Exception {
+        Path elsewhere = Files.createDirectories(dir.resolve("elsewhere"));
+        Path cache = dir.resolve("cache");
+        Path first = ModelSource.demoFile(elsewhere, cache);
+        assertTrue(first.startsWith(cache.resolve("demo")), first.toString());
+        byte[] bundled;
+        try (var in = ModelSource.class.getResourceAsStream(ModelSource.DEMO_RESOURCE)) {
+            bundled = in.readAllBytes();
+        }
+        assertArrayEquals(bundled, Files.readAllBytes(first));
+        // a second run reuses the file; nothing else (no temporary) is left in the cache
+        assertEquals(first, ModelSource.demoFile(elsewhere, cache));
+        try (var files = Files.walk(cache)) {
+            assertEquals(1, files.filter(Files::isRegularFile).count());
+        }
     }
 
     @Test
