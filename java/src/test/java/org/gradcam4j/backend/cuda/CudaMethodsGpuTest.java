@@ -4,11 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.awt.image.BufferedImage;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
-import java.util.SplittableRandom;
 import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
@@ -29,8 +26,6 @@ import org.gradcam4j.model.Model;
 import org.gradcam4j.model.RandomWeights;
 import org.gradcam4j.tensor.Tensor;
 import org.gradcam4j.testing.Tolerances;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -46,34 +41,17 @@ import org.junit.jupiter.api.Test;
  *   <li>Ablation-CAM through the facade: the same maps as the CPU backend ({@link Tolerances#NETWORK}), and no fall
  *       back to a CPU copy of the model (the explainer logs one when it falls back).</li>
  * </ul>
- * Every comparison is printed, so a GPU session's log holds the measured errors.
+ * Every comparison is printed (as in {@link CudaParityGpuTest}), so a GPU session's log holds the measured errors.
  */
 @Tag("gpu")
 class CudaMethodsGpuTest {
     private static final CudaRuntime.Status status = CudaRuntime.status();
-    private static CpuBackend cpu;
-
-    @BeforeAll
-    static void cpu() { cpu = new CpuBackend(); }
-
-    @AfterAll
-    static void close() { if (cpu != null) cpu.close(); }
-
     @BeforeEach
     void device() { assumeTrue(status.available(), status::reason); }
 
-    private static Tensor input(int n, int seed) {
-        SplittableRandom r = new SplittableRandom(seed);
-        float[] x = new float[n * 3 * 224 * 224];
-        for (int i = 0; i < x.length; i++) x[i] = (float) (r.nextDouble() * 200 - 100);
-        return new Tensor(x, n, 3, 224, 224);
-    }
+    private static Tensor input(int n, int seed) { return CudaParityGpuTest.input(n, seed); }
 
-    private static void check(String what, Tensor got, Tensor want, double tol) {
-        double e = CudaSelfCheck.relL2(got, want);
-        System.out.printf(Locale.ROOT, "gpu-methods %-56s rel.L2 %.3e (bound %.0e)%n", what, e, tol);
-        assertTrue(e <= tol, what + ": relative L2 " + e + " > " + tol);
-    }
+    private static void check(String what, Tensor got, Tensor want, double tol) { CudaParityGpuTest.check(what, got, want, tol); }
 
     /** Copies of one activation (C x ...) with channel k of copy k zeroed, as Ablation-CAM makes them. */
     private static Tensor ablated(Tensor activation, int copies) {
@@ -92,7 +70,7 @@ class CudaMethodsGpuTest {
     void forwardFromMatchesTheCpuBackend() {
         Model model = RandomWeights.model(Architecture.vgg16(), 5);
         Tensor x = input(1, 3);
-        try (CudaBackend gpu = CudaBackend.open(0, CudaPrecision.FP32);
+        try (CpuBackend cpu = new CpuBackend(); CudaBackend gpu = CudaBackend.open(0, CudaPrecision.FP32);
              Network ref = cpu.load(model); Network dev = gpu.loadUnchecked(model, CudaPrecision.FP32);
              ForwardPass a = ref.forward(x, Architecture.INPUT)) {
             for (String layer : List.of("block5_conv3", "block4_pool", "fc1")) {
@@ -114,8 +92,9 @@ class CudaMethodsGpuTest {
         float[] black = {-103.939f, -116.779f, -123.68f};
         double[] alphas = new double[7];
         for (int k = 0; k < 7; k++) alphas[k] = Math.pow((k + 0.5) / 7, 1.5);
-        try (CudaBackend gpu = CudaBackend.open(0, CudaPrecision.FP32); Network dev = gpu.loadUnchecked(model, CudaPrecision.FP32);
-             Network ref = cpu.load(model); ForwardPass p = ref.forward(image.reshape(1, 3, 224, 224), "block5_conv3")) {
+        try (CpuBackend cpu = new CpuBackend(); CudaBackend gpu = CudaBackend.open(0, CudaPrecision.FP32);
+             Network dev = gpu.loadUnchecked(model, CudaPrecision.FP32); Network ref = cpu.load(model);
+             ForwardPass p = ref.forward(image.reshape(1, 3, 224, 224), "block5_conv3")) {
             Tensor act = p.activation("block5_conv3").reshape(512, 14, 14);
             float[] z = InputCopies.Noisy.noise(3, 6, 3 * 224 * 224);
             record Case(String name, InputCopies copies, int from, int to) {}
@@ -141,7 +120,7 @@ class CudaMethodsGpuTest {
     void ablationCamRunsOnTheDeviceAndMatchesTheCpuBackend() {
         Model model = RandomWeights.model(Architecture.vgg16(), 6);
         ExplainRequest req = ExplainRequest.of(List.of("ablationcam"), Targets.topK(2));
-        List<LoadedImage> imgs = images(2);
+        List<LoadedImage> imgs = CudaParityGpuTest.images(2);
         Explainer.Options opts = Explainer.Options.defaults().withMaxBatch(64).withPrecision(CudaPrecision.FP32);
         List<ImageExplanation> want, got;
         List<LogRecord> warnings = new ArrayList<>();
@@ -170,16 +149,5 @@ class CudaMethodsGpuTest {
                 check(t + "map", b.maps().get("ablationcam").map(), a.maps().get("ablationcam").map(), Tolerances.NETWORK);
             }
         }
-    }
-
-    private static List<LoadedImage> images(int n) {
-        List<LoadedImage> l = new ArrayList<>();
-        SplittableRandom r = new SplittableRandom(9);
-        for (int i = 0; i < n; i++) {
-            BufferedImage img = new BufferedImage(256, 240, BufferedImage.TYPE_INT_RGB);
-            for (int y = 0; y < img.getHeight(); y++) for (int xx = 0; xx < img.getWidth(); xx++) img.setRGB(xx, y, r.nextInt(1 << 24));
-            l.add(new LoadedImage(img, "noise" + i, "PNG", 1));
-        }
-        return l;
     }
 }
