@@ -10,4 +10,8 @@ constexpr float kGradCamPlusPlusEps = 1e-6f;  // = Epsilons.GRADCAM_PP
 // XGrad-CAM: w = sum(g A) / (sum A + eps). pytorch-grad-cam's value; only guards sum A = 0.
 constexpr float kXGradCamEps = 1e-7f;         // = Epsilons.XGRADCAM
 
+// Score-CAM masks: (m - min) / (max - min + eps). pytorch-grad-cam's value; the kernels take it in
+// double, as Java computes.
+constexpr double kScoreCamMaskEps = 1e-8;     // = Epsilons.SCORECAM_MASK
+
 }  // namespace gradcam4j

@@ -16,6 +16,7 @@
 #include "grad_pool.cuh"
 #include "gradcampp.cuh"
 #include "guided_product.cuh"
+#include "input_copies.cuh"
 #include "upsample.cuh"
 
 namespace gradcam4j {
@@ -422,14 +423,15 @@ void CudnnNetwork::fc_forward(const LayerInfo& l, const float* x, float* y, int 
     CUDA_CHECK(launch_bias_act(y, b, n, l.cout, 1, l.relu, ctx_.stream()));
 }
 
-int CudnnNetwork::take_arena(int n, int keep) {
+int CudnnNetwork::take_arena(int n, int keep, int first) {
     const int count = layer_count();
     if (n <= 0) throw std::invalid_argument("empty batch");
     if (keep < -1 || keep > count) throw std::invalid_argument("keep out of range");
+    if (first < -1 || first >= count) throw std::invalid_argument("first layer out of range");
     for (int i = 0; i < count; ++i) {
         if (!uploaded_[i]) throw std::logic_error("layer " + std::to_string(i) + " has no weights uploaded");
     }
-    for (int i = -1; i < count; ++i) {
+    for (int i = first; i < count; ++i) {
         if (volume(i) * n > kMaxElements) {
             throw std::invalid_argument("batch of " + std::to_string(n) +
                                         " is too large for cuDNN's 32-bit tensor sizes; use a smaller batch");
@@ -438,10 +440,11 @@ int CudnnNetwork::take_arena(int n, int keep) {
     CUDA_CHECK(cudaSetDevice(ctx_.device()));
 
     // Layout: kept outputs get their own region; the rest (a prefix) alternate between two
-    // scratch regions, since layer i only reads layer i-1.
-    std::vector<int64_t> offset(static_cast<size_t>(count) + 1);
+    // scratch regions, since layer i only reads layer i-1. Layers below `first` get no room (their
+    // offsets are 0 and never read).
+    std::vector<int64_t> offset(static_cast<size_t>(count) + 1, 0);
     int64_t pos = 0, scratch = 0;
-    for (int i = -1; i < count; ++i) {
+    for (int i = first; i < count; ++i) {
         if (kept(i, keep, count)) {
             offset[static_cast<size_t>(i + 1)] = pos;
             pos += align(volume(i) * n);
@@ -449,7 +452,7 @@ int CudnnNetwork::take_arena(int n, int keep) {
             scratch = std::max(scratch, align(volume(i) * n));
         }
     }
-    for (int i = -1; i < count; ++i) {
+    for (int i = first; i < count; ++i) {
         if (!kept(i, keep, count)) offset[static_cast<size_t>(i + 1)] = pos + ((i + 1) % 2) * scratch;
     }
     const size_t bytes = sizeof(float) * static_cast<size_t>(pos + 2 * scratch);
@@ -479,11 +482,11 @@ int CudnnNetwork::take_arena(int n, int keep) {
     return pick;
 }
 
-void CudnnNetwork::run_layers(Arena& a) {
+void CudnnNetwork::run_layers(Arena& a, int first) {
     cudaStream_t stream = ctx_.stream();
     const int count = layer_count(), n = a.n;
     const float one = 1.f, zero = 0.f;
-    for (int i = 0; i < count; ++i) {
+    for (int i = first; i < count; ++i) {
         const LayerInfo& l = layers_[i];
         const float* x = arena_ptr(a, i - 1);
         float* y = arena_ptr(a, i);
@@ -560,6 +563,111 @@ int CudnnNetwork::forward_warped(const float* image, const float* fill, const do
                                       static_cast<const double*>(warp_affine_.get()),
                                       static_cast<const unsigned char*>(warp_identity_.get()), n,
                                       in_channels_, in_size_, stream));
+    });
+}
+
+void CudnnNetwork::forward_from(int from, const float* activations, int n, const HostSink& sink) {
+    const int count = layer_count();
+    if (from < 0 || from >= count) throw std::invalid_argument("layer " + std::to_string(from) + " out of range");
+    if (n <= 0) throw std::invalid_argument("empty batch");
+    const int pick = take_arena(n, count, from);
+    Arena& a = *arenas_[pick];
+    try {
+        const size_t in_count = static_cast<size_t>(volume(from) * n);
+        if (activations != staging_.f()) {
+            staging_.reserve(sizeof(float) * in_count);
+            std::copy(activations, activations + in_count, staging_.f());
+        }
+        CUDA_CHECK(cudaMemcpyAsync(arena_ptr(a, from), staging_.f(), sizeof(float) * in_count,
+                                   cudaMemcpyHostToDevice, ctx_.stream()));
+        run_layers(a, from + 1);  // ends with a stream synchronisation: staging_ is free again
+        to_host(arena_ptr(a, count - 1), static_cast<size_t>(volume(count - 1) * n), 0, sink);
+    } catch (...) {
+        a.in_use = false;
+        throw;
+    }
+    a.in_use = false;
+}
+
+void CudnnNetwork::upload_noise(int64_t seed, int samples, const float* noise) {
+    if (samples <= 0 || !noise) throw std::invalid_argument("no noise to upload");
+    CUDA_CHECK(cudaSetDevice(ctx_.device()));
+    const size_t count = static_cast<size_t>(volume(-1)) * static_cast<size_t>(samples);
+    noise_samples_ = 0;  // invalid until the copy has completed
+    noise_.reserve(sizeof(float) * count);
+    CUDA_CHECK(cudaMemcpyAsync(noise_.get(), noise, sizeof(float) * count, cudaMemcpyHostToDevice, ctx_.stream()));
+    CUDA_CHECK(cudaStreamSynchronize(ctx_.stream()));
+    noise_seed_ = seed;
+    noise_samples_ = samples;
+}
+
+int CudnnNetwork::forward_copies(const CopyJob& job, int keep) {
+    const int C = in_channels_, S = in_size_, K = job.count;
+    if (!job.image) throw std::invalid_argument("no image");
+    if (K <= 0 || job.first < 0) throw std::invalid_argument("no copies");
+    // The recipe's own checks, before anything is allocated.
+    switch (job.kind) {
+        case CopyKind::kScoreCamMasks:
+            if (job.act_c <= 0 || job.act_h <= 0 || job.act_w <= 0 ||
+                job.values_count != static_cast<int64_t>(job.act_c) * job.act_h * job.act_w || !job.values)
+                throw std::invalid_argument("Score-CAM needs the activation (C x h x w)");
+            if (job.first + K > job.act_c) throw std::invalid_argument("Score-CAM copies beyond the activation's channels");
+            break;
+        case CopyKind::kPathPoints:
+            if (job.values_count != C || !job.values || !job.alphas)
+                throw std::invalid_argument("path points need a baseline per channel and the alphas");
+            break;
+        case CopyKind::kOccluded: {
+            if (job.values_count != C || !job.values) throw std::invalid_argument("occlusion needs a fill value per channel");
+            if (job.patch <= 0 || job.stride <= 0 || job.patch > S) throw std::invalid_argument("occlusion patch does not fit the input");
+            const int side = (S - job.patch) / job.stride + 1;
+            if (job.first + K > side * side) throw std::invalid_argument("occlusion copies beyond the patch positions");
+            break;
+        }
+        case CopyKind::kNoisy:
+            if (noise_samples_ == 0 || job.noise_seed != noise_seed_ || job.noise_samples != noise_samples_)
+                throw std::invalid_argument("the noise of seed " + std::to_string(job.noise_seed) + " (" +
+                                            std::to_string(job.noise_samples) + " samples) is not on the device");
+            if (job.first + K > noise_samples_) throw std::invalid_argument("noisy copies beyond the samples");
+            break;
+        default:
+            throw std::invalid_argument("unknown copy kind " + std::to_string(static_cast<int>(job.kind)));
+    }
+    return run_pass(K, keep, [&](Arena& a) {
+        cudaStream_t stream = ctx_.stream();
+        const size_t image_count = static_cast<size_t>(volume(-1));
+        copy_image_.reserve(sizeof(float) * image_count);
+        // Pageable sources, ordered on the engine's stream: the caller's arrays outlive this call,
+        // which ends with run_layers' stream synchronisation.
+        CUDA_CHECK(cudaMemcpyAsync(copy_image_.get(), job.image, sizeof(float) * image_count, cudaMemcpyHostToDevice, stream));
+        if (job.values) {
+            copy_values_.reserve(sizeof(float) * static_cast<size_t>(job.values_count));
+            CUDA_CHECK(cudaMemcpyAsync(copy_values_.get(), job.values, sizeof(float) * static_cast<size_t>(job.values_count),
+                                       cudaMemcpyHostToDevice, stream));
+        }
+        float* out = arena_ptr(a, -1);
+        switch (job.kind) {
+            case CopyKind::kScoreCamMasks:
+                copy_masks_.reserve(sizeof(float) * static_cast<size_t>(K) * S * S);
+                CUDA_CHECK(launch_scorecam_masks(copy_masks_.f(), copy_values_.f(), job.first, K, job.act_c, job.act_h,
+                                                 job.act_w, S, job.align_corners, job.eps, stream));
+                CUDA_CHECK(launch_masked_copies(out, copy_image_.f(), copy_masks_.f(), K, C, S, stream));
+                break;
+            case CopyKind::kPathPoints:
+                copy_alphas_.reserve(sizeof(double) * static_cast<size_t>(K));
+                CUDA_CHECK(cudaMemcpyAsync(copy_alphas_.get(), job.alphas, sizeof(double) * K, cudaMemcpyHostToDevice, stream));
+                CUDA_CHECK(launch_path_points(out, copy_image_.f(), copy_values_.f(), static_cast<const double*>(copy_alphas_.get()),
+                                              K, C, S, stream));
+                break;
+            case CopyKind::kOccluded:
+                CUDA_CHECK(launch_occlusion_copies(out, copy_image_.f(), copy_values_.f(), job.first, K, C, S, job.patch,
+                                                   job.stride, stream));
+                break;
+            case CopyKind::kNoisy:
+                CUDA_CHECK(launch_noisy_copies(out, copy_image_.f(), noise_.f() + static_cast<size_t>(job.first) * image_count,
+                                               job.sigma, K, C, S, stream));
+                break;
+        }
     });
 }
 
@@ -1014,7 +1122,8 @@ MemoryStats CudnnNetwork::memory() const {
     for (const auto& a : arenas_) s.arenas += a->buffer.bytes();
     s.scratch = grad_[0].bytes() + grad_[1].bytes() + gathered_.bytes() + ones_.bytes() +
                 image_of_.bytes() + wgrad_.bytes() + warp_image_.bytes() + warp_fill_.bytes() +
-                warp_affine_.bytes() + warp_identity_.bytes() + cam_grad_.bytes() + cam_input_grad_.bytes() +
+                warp_affine_.bytes() + warp_identity_.bytes() + copy_image_.bytes() + copy_values_.bytes() +
+                copy_alphas_.bytes() + copy_masks_.bytes() + noise_.bytes() + cam_grad_.bytes() + cam_input_grad_.bytes() +
                 cam_rows_.bytes() + cam_weights_.bytes() + cam_layer_.bytes() + cam_norm_.bytes() +
                 cam_max_.bytes() + cam_product_.bytes();
     for (const InputSlot& slot : slots_) s.scratch += slot.device.bytes();

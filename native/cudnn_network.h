@@ -150,6 +150,27 @@ struct CamJob {
     float xgradcam_eps = 0.f;            // XGrad-CAM's eps (the Java value)
 };
 
+// What forward_copies makes from one image (kernels/input_copies.cuh; the Java InputCopies records).
+enum class CopyKind : int { kScoreCamMasks = 0, kPathPoints = 1, kOccluded = 2, kNoisy = 3 };
+
+struct CopyJob {
+    CopyKind kind = CopyKind::kPathPoints;
+    const float* image = nullptr;    // C x S x S, host
+    int first = 0, count = 0;        // copies first .. first+count-1 of the recipe
+    // Score-CAM: the target layer's activation (act_c x act_h x act_w); path: the baseline (C);
+    // occlusion: the fill (C). Host.
+    const float* values = nullptr;
+    int64_t values_count = 0;
+    int act_c = 0, act_h = 0, act_w = 0;
+    bool align_corners = false;      // Score-CAM: pytorch-grad-cam's form
+    double eps = 0;                  // Score-CAM: Epsilons.SCORECAM_MASK
+    const double* alphas = nullptr;  // path: the alphas of copies first .. first+count-1, host
+    int patch = 0, stride = 0;       // occlusion
+    double sigma = 0;                // noise: the noise itself is the one upload_noise left
+    int64_t noise_seed = 0;          // noise: must be the seed upload_noise was given
+    int noise_samples = 0;
+};
+
 struct MemoryStats {
     size_t parameters = 0;   // bytes of uploaded weights
     size_t arenas = 0;       // bytes held by activation arenas
@@ -210,7 +231,20 @@ public:
     // image (C x S x S), fill (C), affine (n x 6), identity (n). Host pointers.
     int forward_warped(const float* image, const float* fill, const double* affine,
                        const unsigned char* identity, int n, int keep);
+    // A forward pass over copies of one image made on the device (CopyJob, kernels/input_copies.cuh):
+    // only the image (and the recipe's small inputs) cross the bus. keep as for forward().
+    int forward_copies(const CopyJob& job, int keep);
+    // SmoothGrad's standard normal noise (samples x C x S x S, host), drawn by the Java side from
+    // `seed`; stays on the device for the noisy copies until replaced.
+    void upload_noise(int64_t seed, int samples, const float* noise);
     void release(int pass);
+
+    // The logits (n x classes, to the sink in slot 0) of a batch whose output of layer `from` is
+    // given instead of computed (host memory, n x its volume, after the layer's ReLU): the layers
+    // above run on the device, those below not at all, and nothing is kept (no pass stays open).
+    // The arena is laid out for layers from..count-1 only. Ablation-CAM's ablated passes (the Java
+    // Network.forwardFrom).
+    void forward_from(int from, const float* activations, int n, const HostSink& sink);
 
     // Output of `layer` (-1: the input) of a pass, (n x volume) row-major, to the sink (slot 0).
     void output(int pass, int layer, const HostSink& sink);
@@ -265,8 +299,11 @@ private:
     enum class Direction : int { kForward = 0, kBackwardData = 1, kBackwardFilter = 2 };
 
     Arena& arena_for(int pass);
-    int take_arena(int n, int keep);        // a free arena laid out for (n, keep); returns its index
-    void run_layers(Arena& a);              // the layers, from the input already in the arena
+    // A free arena laid out for (n, keep), holding the outputs of layers first..count-1 only (first
+    // -1: the input too); returns its index.
+    int take_arena(int n, int keep, int first = -1);
+    // Layers first..count-1, from the output of layer first-1 (the input for 0) already in the arena.
+    void run_layers(Arena& a, int first = 0);
     // A pass: a free arena for (n, keep), its input written by fill_input, then the layers; the
     // arena is released again if anything throws. Returns the pass id.
     int run_pass(int n, int keep, const std::function<void(Arena&)>& fill_input);
@@ -294,6 +331,9 @@ private:
     std::vector<std::unique_ptr<Arena>> arenas_;
     DeviceBuffer grad_[2], gathered_, ones_, image_of_, wgrad_, workspace_;
     DeviceBuffer warp_image_, warp_fill_, warp_affine_, warp_identity_;
+    DeviceBuffer copy_image_, copy_values_, copy_alphas_, copy_masks_, noise_;
+    int64_t noise_seed_ = 0;
+    int noise_samples_ = 0;  // 0: no noise on the device
     DeviceBuffer cam_grad_, cam_input_grad_, cam_rows_, cam_weights_, cam_layer_, cam_norm_, cam_max_,
         cam_product_;
     PinnedBuffer staging_, staging_index_, input_;

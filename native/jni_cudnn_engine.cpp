@@ -14,6 +14,10 @@
 //       static native int forwardWarped(long net, float[] image, float[] fill, double[] affine,
 //                                       byte[] identity, int n, int keep);
 //       static native void output(long net, int pass, int layer, float[] out);
+//       static native int forwardCopies(long net, int kind, float[] image, int first, int count, int keep,
+//                                       float[] values, int[] ints, double[] doubles, long seed);
+//       static native void uploadNoise(long net, long seed, int samples, float[] noise);
+//       static native void forwardFrom(long net, int layer, float[] activations, int n, float[] logits);
 //       static native void release(long net, int pass);
 //       static native void backward(long net, int pass, float[] seeds, int m, int[] imageOf,
 //                                   int stop, int rule, int[] capture, float[][] captureOut,
@@ -265,6 +269,114 @@ JNIEXPORT jint JNICALL Java_org_gradcam4j_backend_cuda_CudnnEngineNative_forward
         env->GetByteArrayRegion(identity, 0, n, reinterpret_cast<jbyte*>(id.data()));
         check_jni(env);
         return nw->forward_warped(img.data(), f.data(), aff.data(), id.data(), n, keep);
+    });
+}
+
+// kind (CopyKind): 0 Score-CAM masks (values: activation, ints: C h w alignCorners, doubles: eps),
+// 1 path points (values: baseline, doubles: the copies' alphas), 2 occlusion (values: fill, ints:
+// patch stride), 3 noise (values null, ints: samples, doubles: sigma, seed: the uploaded noise's).
+JNIEXPORT jint JNICALL Java_org_gradcam4j_backend_cuda_CudnnEngineNative_forwardCopies(
+    JNIEnv* env, jclass, jlong net, jint kind, jfloatArray image, jint first, jint count, jint keep,
+    jfloatArray values, jintArray ints, jdoubleArray doubles, jlong seed) {
+    return gradcam4j::jni::guarded<jint>(env, -1, [&] {
+        if (kind < 0 || kind > 3) throw std::invalid_argument("unknown copy kind " + std::to_string(kind));
+        check_batch(count);
+        if (first < 0) throw std::invalid_argument("first copy must not be negative, got " + std::to_string(first));
+        const std::vector<int> in = int_array(env, ints, "ints");
+        const jsize nd = length_of(env, doubles, "doubles");
+        std::vector<double> d(static_cast<size_t>(nd));
+        env->GetDoubleArrayRegion(doubles, 0, nd, d.data());
+        std::vector<float> v;
+        if (values) {
+            v.resize(static_cast<size_t>(env->GetArrayLength(values)));
+            env->GetFloatArrayRegion(values, 0, static_cast<jsize>(v.size()), v.data());
+        }
+        check_jni(env);
+        gradcam4j::CudnnNetwork* nw = network_of(net);
+        const gradcam4j::LayerInfo& l0 = nw->layer(0);
+        if (length_of(env, image, "image") != l0.in_volume()) throw std::invalid_argument("image must be C x S x S");
+        std::vector<float> img(static_cast<size_t>(l0.in_volume()));
+        env->GetFloatArrayRegion(image, 0, static_cast<jsize>(img.size()), img.data());
+        check_jni(env);
+        gradcam4j::CopyJob job;
+        job.kind = static_cast<gradcam4j::CopyKind>(kind);
+        job.image = img.data();
+        job.first = first;
+        job.count = count;
+        job.values = v.empty() ? nullptr : v.data();
+        job.values_count = static_cast<int64_t>(v.size());
+        auto need = [&](size_t ni, size_t ndbl, const char* what) {
+            if (in.size() != ni || d.size() != ndbl) throw std::invalid_argument(std::string(what) + ": wrong parameter counts");
+        };
+        switch (job.kind) {
+            case gradcam4j::CopyKind::kScoreCamMasks:
+                need(4, 1, "Score-CAM masks");
+                job.act_c = in[0];
+                job.act_h = in[1];
+                job.act_w = in[2];
+                job.align_corners = in[3] != 0;
+                job.eps = d[0];
+                break;
+            case gradcam4j::CopyKind::kPathPoints:
+                need(0, static_cast<size_t>(count), "path points");
+                job.alphas = d.data();
+                break;
+            case gradcam4j::CopyKind::kOccluded:
+                need(2, 0, "occlusion");
+                job.patch = in[0];
+                job.stride = in[1];
+                break;
+            case gradcam4j::CopyKind::kNoisy:
+                need(1, 1, "noisy copies");
+                job.noise_samples = in[0];
+                job.sigma = d[0];
+                job.noise_seed = seed;
+                break;
+        }
+        return nw->forward_copies(job, keep);
+    });
+}
+
+JNIEXPORT void JNICALL Java_org_gradcam4j_backend_cuda_CudnnEngineNative_uploadNoise(
+    JNIEnv* env, jclass, jlong net, jlong seed, jint samples, jfloatArray noise) {
+    gradcam4j::jni::guarded<int>(env, 0, [&] {
+        check_batch(samples);
+        const jsize len = length_of(env, noise, "noise");
+        gradcam4j::CudnnNetwork* nw = network_of(net);
+        if (len != static_cast<int64_t>(samples) * nw->layer(0).in_volume())
+            throw std::invalid_argument("noise must be (samples x C x S x S)");
+        std::vector<float> z(static_cast<size_t>(len));
+        env->GetFloatArrayRegion(noise, 0, len, z.data());
+        check_jni(env);
+        nw->upload_noise(seed, samples, z.data());
+        return 0;
+    });
+}
+
+JNIEXPORT void JNICALL Java_org_gradcam4j_backend_cuda_CudnnEngineNative_forwardFrom(
+    JNIEnv* env, jclass, jlong net, jint layer, jfloatArray activations, jint n, jfloatArray logits) {
+    gradcam4j::jni::guarded<int>(env, 0, [&] {
+        check_batch(n);
+        const jsize len = length_of(env, activations, "activations");
+        const jsize out_len = length_of(env, logits, "logits");
+        gradcam4j::CudnnNetwork* nw = network_of(net);
+        if (layer < 0 || layer >= nw->layer_count()) throw std::invalid_argument("layer " + std::to_string(layer) + " out of range");
+        const int64_t expected = static_cast<int64_t>(n) * nw->layer(layer).out_volume();
+        const int classes = nw->layer(nw->layer_count() - 1).cout;
+        if (len != expected) {
+            throw std::invalid_argument("activations have " + std::to_string(len) + " values, expected " +
+                                        std::to_string(expected) + " for a batch of " + std::to_string(n));
+        }
+        if (out_len != static_cast<int64_t>(n) * classes) throw std::invalid_argument("logits must be (n x classes)");
+        float* staged = nw->stage(static_cast<size_t>(len));
+        env->GetFloatArrayRegion(activations, 0, len, staged);
+        check_jni(env);
+        nw->forward_from(layer, staged, n, [&](int, const float* data, size_t count) {
+            if (count != static_cast<size_t>(out_len)) throw std::invalid_argument("logits array has the wrong length");
+            env->SetFloatArrayRegion(logits, 0, out_len, data);
+            check_jni(env);
+        });
+        return 0;
     });
 }
 

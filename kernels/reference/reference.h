@@ -99,5 +99,17 @@ void seed_adam_step(double* v_out, double* m, double* s, const double* v, const 
 void warp_copies(float* out, const float* in, const float* fill, const double* affine,
                  const unsigned char* identity, int count, int C, int S);
 
+// input_copies (org.gradcam4j.backend.InputCopies: Score-CAM, Integrated Gradients, Occlusion,
+// SmoothGrad inputs made from one image)
+void scorecam_masks(float* masks,      // K x S x S
+                    const float* act,  // C x h x w
+                    int first, int K, int h, int w, int S, bool align_corners, double eps);
+void masked_copies(float* out, const float* image, const float* masks, int K, int C, int S);
+void path_points(float* out, const float* image, const float* baseline, const double* alphas, int K,
+                 int C, int S);
+void occlusion_copies(float* out, const float* image, const float* fill, int first, int K, int C, int S,
+                      int patch, int stride);
+void noisy_copies(float* out, const float* image, const float* noise, double sigma, int K, int C, int S);
+
 }  // namespace reference
 }  // namespace gradcam4j

@@ -194,5 +194,60 @@ inline ProductInputs make_product_inputs(const ProductCase& cs, uint32_t seed) {
     return in;
 }
 
+// ---------------------------------------------------------------------------------------------
+// input_copies: the copies of one image (C = 3) that Score-CAM, Integrated Gradients, Occlusion
+// and SmoothGrad run (kernels/input_copies.cuh). One case per recipe and shape; `first` and `K`
+// pick a range of the recipe's copies, as the Java side's batches do.
+
+enum class CopyRecipe { kScoreAligned, kScoreHalfPixel, kPath, kOcclusion, kNoise };
+
+struct CopyCase {
+    const char* name;
+    CopyRecipe recipe;
+    int S;           // input side
+    int first, K;    // copies first .. first+K-1
+    int act_c, act_h, act_w;  // Score-CAM: the activation's shape
+    int patch, stride;        // occlusion
+    bool large;
+};
+
+inline const CopyCase kCopyCases[] = {
+    {"score_aligned_C9_7x5_to_32", CopyRecipe::kScoreAligned, 32, 1, 4, 9, 7, 5, 0, 0, false},
+    {"score_halfpixel_C9_6x6_to_29", CopyRecipe::kScoreHalfPixel, 29, 2, 6, 9, 6, 6, 0, 0, false},
+    {"score_aligned_C16_14x14_to_224", CopyRecipe::kScoreAligned, 224, 2, 3, 16, 14, 14, 0, 0, true},
+    {"path_37", CopyRecipe::kPath, 37, 3, 5, 0, 0, 0, 0, 0, false},
+    {"path_224", CopyRecipe::kPath, 224, 0, 8, 0, 0, 0, 0, 0, true},
+    {"occlusion_40_p8_s5", CopyRecipe::kOcclusion, 40, 10, 12, 0, 0, 0, 8, 5, false},
+    {"occlusion_224_p32_s16", CopyRecipe::kOcclusion, 224, 160, 9, 0, 0, 0, 32, 16, true},
+    {"noise_20", CopyRecipe::kNoise, 20, 1, 3, 0, 0, 0, 0, 0, false},
+};
+
+struct CopyInputs {
+    std::vector<float> image;     // 3 x S x S, in the range of a caffe-preprocessed image
+    std::vector<float> act;       // Score-CAM: act_c x act_h x act_w, ReLU-like with dead channels
+    std::vector<float> values;    // path: the baseline; occlusion: the fill (3 values)
+    std::vector<double> alphas;   // path: first + K alphas in [0, 1] (the ends included)
+    std::vector<float> noise;     // noise: (first + K) x 3 x S x S, N(0, 1)
+    double sigma = 0;             // noise
+};
+
+inline CopyInputs make_copy_inputs(const CopyCase& cs, uint32_t seed) {
+    Rng rng(seed);
+    CopyInputs in;
+    const size_t per = size_t{3} * cs.S * cs.S;
+    in.image.resize(per);
+    for (auto& v : in.image) v = 255.f * rng.uniform() - 124.f;
+    if (cs.act_c > 0) in.act = activation_like(rng, 1, cs.act_c, cs.act_h * cs.act_w);
+    in.values = {-103.939f, -116.779f, -123.68f};  // Keras-style black
+    const int n = cs.first + cs.K;
+    for (int k = 0; k < n; ++k) in.alphas.push_back(n > 1 ? static_cast<double>(k) / (n - 1) : 1.0);
+    if (cs.recipe == CopyRecipe::kPath && n > 2) in.alphas[1] = 0.5 * (1 - std::sqrt(3.0 / 5));  // a Gauss node
+    if (cs.recipe == CopyRecipe::kNoise) {
+        in.noise = normal_vector(rng, per * static_cast<size_t>(n));
+        in.sigma = 0.15 * 255.0;
+    }
+    return in;
+}
+
 }  // namespace test
 }  // namespace gradcam4j

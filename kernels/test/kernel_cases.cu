@@ -18,6 +18,7 @@
 #include "engine_ops.cuh"
 #include "tv_solver.cuh"
 #include "augment.cuh"
+#include "input_copies.cuh"
 #include "grad_pool.cuh"
 #include "gradcampp.cuh"
 #include "guided_product.cuh"
@@ -610,6 +611,62 @@ void check_augment(Recorder& rec, int count, int S, bool large_case, uint32_t se
     rec.add("augment", "warp_copies", shape, rel_l2(d_out.download(), ref), kTolExact);
 }
 
+// input_copies: Score-CAM masks and masked copies, path points, occluded and noisy copies
+// (bit-identical: the same float / double operations as the references, fmad off on both sides;
+// the min / max reductions are exact in any order).
+void check_input_copies(Recorder& rec, const CopyCase& cs, uint32_t seed) {
+    const CopyInputs in = make_copy_inputs(cs, seed);
+    const int C = 3, S = cs.S, K = cs.K;
+    const std::string shape = dims(cs.name, {K, C, S, S});
+    const size_t count = static_cast<size_t>(K) * C * S * S;
+    DeviceArray<float> d_image(in.image), d_out(count);
+    std::vector<float> ref(count);
+    switch (cs.recipe) {
+        case CopyRecipe::kScoreAligned:
+        case CopyRecipe::kScoreHalfPixel: {
+            const bool align = cs.recipe == CopyRecipe::kScoreAligned;
+            DeviceArray<float> d_act(in.act), d_masks(static_cast<size_t>(K) * S * S);
+            std::vector<float> ref_masks(d_masks.size());
+            CUDA_CHECK(launch_scorecam_masks(d_masks.get(), d_act.get(), cs.first, K, cs.act_c, cs.act_h, cs.act_w, S,
+                                             align, kScoreCamMaskEps, nullptr));
+            CUDA_CHECK(launch_masked_copies(d_out.get(), d_image.get(), d_masks.get(), K, C, S, nullptr));
+            reference::scorecam_masks(ref_masks.data(), in.act.data(), cs.first, K, cs.act_h, cs.act_w, S, align,
+                                      kScoreCamMaskEps);
+            reference::masked_copies(ref.data(), in.image.data(), ref_masks.data(), K, C, S);
+            rec.add("input_copies", align ? "scorecam_masks aligned" : "scorecam_masks half-pixel", shape,
+                    rel_l2(d_masks.download(), ref_masks), kTolExact);
+            rec.add("input_copies", "masked_copies", shape, rel_l2(d_out.download(), ref), kTolExact);
+            return;
+        }
+        case CopyRecipe::kPath: {
+            const std::vector<double> alphas(in.alphas.begin() + cs.first, in.alphas.begin() + cs.first + K);
+            DeviceArray<float> d_base(in.values);
+            DeviceArray<double> d_alphas(alphas);
+            CUDA_CHECK(launch_path_points(d_out.get(), d_image.get(), d_base.get(), d_alphas.get(), K, C, S, nullptr));
+            reference::path_points(ref.data(), in.image.data(), in.values.data(), alphas.data(), K, C, S);
+            rec.add("input_copies", "path_points", shape, rel_l2(d_out.download(), ref), kTolExact);
+            return;
+        }
+        case CopyRecipe::kOcclusion: {
+            DeviceArray<float> d_fill(in.values);
+            CUDA_CHECK(launch_occlusion_copies(d_out.get(), d_image.get(), d_fill.get(), cs.first, K, C, S, cs.patch,
+                                               cs.stride, nullptr));
+            reference::occlusion_copies(ref.data(), in.image.data(), in.values.data(), cs.first, K, C, S, cs.patch, cs.stride);
+            rec.add("input_copies", "occlusion_copies", shape, rel_l2(d_out.download(), ref), kTolExact);
+            return;
+        }
+        case CopyRecipe::kNoise: {
+            const size_t per = static_cast<size_t>(C) * S * S;
+            DeviceArray<float> d_noise(in.noise);
+            CUDA_CHECK(launch_noisy_copies(d_out.get(), d_image.get(), d_noise.get() + cs.first * per, in.sigma, K, C, S,
+                                           nullptr));
+            reference::noisy_copies(ref.data(), in.image.data(), in.noise.data() + cs.first * per, in.sigma, K, C, S);
+            rec.add("input_copies", "noisy_copies", shape, rel_l2(d_out.download(), ref), kTolExact);
+            return;
+        }
+    }
+}
+
 }  // namespace
 
 std::vector<CheckLine> run_kernel_checks(const CheckOptions& options) {
@@ -633,6 +690,8 @@ std::vector<CheckLine> run_kernel_checks(const CheckOptions& options) {
         if (!(options.quick && cs.large)) check_normalise(rec, cs, seed++);
     for (const auto& cs : kProductCases)
         if (!(options.quick && cs.large)) check_guided_product(rec, cs, seed++);
+    for (const auto& cs : kCopyCases)
+        if (!(options.quick && cs.large)) check_input_copies(rec, cs, seed++);
     // Kernel faults are asynchronous: make sure none is pending before declaring success.
     CUDA_CHECK(cudaDeviceSynchronize());
     return rec.lines;

@@ -248,6 +248,58 @@ void check_augment() {
            {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 1, 2, 10, 4, 5, 10, 7, 8});
 }
 
+void check_input_copies() {
+    // Score-CAM, pytorch-grad-cam's form: [[1, 2], [3, 4]] -> 3 x 3 with aligned corners is
+    // [[1, 1.5, 2], [2, 2.5, 3], [3, 3.5, 4]]; min-max: (v - 1) / (3 + 1e-8). The second channel
+    // (constant 5) gives an all-zero mask (0 / eps).
+    const std::vector<float> act = {1, 2, 3, 4, 5, 5, 5, 5};
+    std::vector<float> masks(18);
+    reference::scorecam_masks(masks.data(), act.data(), 0, 2, 2, 2, 3, true, kScoreCamMaskEps);
+    const double d = 3.0 + kScoreCamMaskEps;
+    expect("scorecam_masks: aligned corners, min-max", masks,
+           {0, 0.5 / d, 1 / d, 1 / d, 1.5 / d, 2 / d, 2 / d, 2.5 / d, 3 / d, 0, 0, 0, 0, 0, 0, 0, 0, 0});
+    // The paper form: half-pixel centres ([[1, 2], [3, 4]] -> 4 x 4 as in check_upsample), channel
+    // 1 of 1 (first = 1 of a two-channel activation whose channel 0 is ignored).
+    const std::vector<float> act2 = {9, 9, 9, 9, 1, 2, 3, 4};
+    std::vector<float> half(16);
+    reference::scorecam_masks(half.data(), act2.data(), 1, 1, 2, 2, 4, false, kScoreCamMaskEps);
+    std::vector<double> up = {1.0, 1.25, 1.75, 2.0, 1.5, 1.75, 2.25, 2.5, 2.5, 2.75, 3.25, 3.5, 3.0, 3.25, 3.75, 4.0};
+    std::vector<float> got_half(half);
+    bool ok = true;
+    for (size_t i = 0; i < up.size(); ++i) ok = ok && std::fabs(got_half[i] - (up[i] - 1) / d) <= 1e-6;
+    std::printf("%-48s %s\n", "scorecam_masks: half-pixel (paper form), first=1", ok ? "ok" : "FAIL");
+    if (!ok) ++g_failures;
+    // Masked copies: image (C = 2, S = 1) times two masks.
+    std::vector<float> out1(4);
+    const std::vector<float> img1 = {2, -1};     // C = 2, S = 1
+    const std::vector<float> mk1 = {0.5f, 0.25f};  // K = 2
+    reference::masked_copies(out1.data(), img1.data(), mk1.data(), 2, 2, 1);
+    expect("masked_copies: image x mask, per copy", out1, {1, -0.5, 0.5, -0.25});
+    // Path points: baseline (-1, 10), pixel (3, 2): alpha 0.25 -> (0, 8), alpha 1 -> the image.
+    const std::vector<float> img2 = {3, 2};
+    const float base[2] = {-1, 10};
+    const double alphas[2] = {0.25, 1.0};
+    std::vector<float> path(4);
+    reference::path_points(path.data(), img2.data(), base, alphas, 2, 2, 1);
+    expect("path_points: b + alpha (x - b)", path, {0, 8, 3, 2});
+    // Occlusion: 4 x 4 plane 1..16, patch 2, stride 2 (2 x 2 positions); copy 3 fills the bottom
+    // right with 0, copy 1 (first = 1, K = 1) the top right.
+    std::vector<float> plane(16);
+    for (int i = 0; i < 16; ++i) plane[i] = static_cast<float>(i + 1);
+    const float fill[1] = {0};
+    std::vector<float> occ(32);
+    reference::occlusion_copies(occ.data(), plane.data(), fill, 1, 2, 1, 4, 2, 2);
+    expect("occlusion_copies: positions 1 and 2", occ,
+           {1, 2, 0, 0, 5, 6, 0, 0, 9, 10, 11, 12, 13, 14, 15, 16,
+            1, 2, 3, 4, 5, 6, 7, 8, 0, 0, 11, 12, 0, 0, 15, 16});
+    // Noise: x + sigma z.
+    const std::vector<float> img3 = {1, -2};
+    const std::vector<float> z = {2, 0, -1, 4};
+    std::vector<float> noisy(4);
+    reference::noisy_copies(noisy.data(), img3.data(), z.data(), 0.5, 2, 2, 1);
+    expect("noisy_copies: x + sigma z", noisy, {2, -2, 0.5, 0});
+}
+
 namespace {
 
 // ---------------------------------------------------------------------------------------------
@@ -351,6 +403,48 @@ void dump_cases(const std::string& dir, float xgradcam_eps, float gradcampp_eps)
         write_npy(d + "/map.npy", in.map, {cs.M, 1, cs.HW});
         write_npy(d + "/out.npy", out, {cs.M, cs.C, 1, cs.HW});
     }
+    for (const auto& cs : test::kCopyCases) {
+        const test::CopyInputs in = test::make_copy_inputs(cs, seed++);
+        const int C = 3, S = cs.S, K = cs.first + cs.K;  // the dump holds every copy up to first+K
+        if (static_cast<size_t>(K) * C * S * S > kDumpLimit) continue;
+        std::vector<float> out(static_cast<size_t>(cs.K) * C * S * S);
+        const std::string d = make_dir(dir, std::string("copies_") + cs.name);
+        write_npy(d + "/image.npy", in.image, {C, S, S});
+        write_npy(d + "/range.npy", std::vector<int>{cs.first, cs.K}, {2});
+        switch (cs.recipe) {
+            case test::CopyRecipe::kScoreAligned:
+            case test::CopyRecipe::kScoreHalfPixel: {
+                const bool align = cs.recipe == test::CopyRecipe::kScoreAligned;
+                std::vector<float> masks(static_cast<size_t>(cs.K) * S * S);
+                reference::scorecam_masks(masks.data(), in.act.data(), cs.first, cs.K, cs.act_h, cs.act_w, S, align,
+                                          kScoreCamMaskEps);
+                reference::masked_copies(out.data(), in.image.data(), masks.data(), cs.K, C, S);
+                write_npy(d + "/act.npy", in.act, {cs.act_c, cs.act_h, cs.act_w});
+                write_npy(d + "/align_corners.npy", std::vector<int>{align ? 1 : 0}, {1});
+                write_npy(d + "/masks.npy", masks, {cs.K, S, S});
+                break;
+            }
+            case test::CopyRecipe::kPath: {
+                reference::path_points(out.data(), in.image.data(), in.values.data(), in.alphas.data() + cs.first, cs.K, C, S);
+                write_npy(d + "/baseline.npy", in.values, {C});
+                // The alphas (double) are not dumped: the Java test rebuilds them with
+                // make_copy_inputs' formula (k / (n - 1), alpha_1 a Gauss-Legendre node).
+                break;
+            }
+            case test::CopyRecipe::kOcclusion:
+                reference::occlusion_copies(out.data(), in.image.data(), in.values.data(), cs.first, cs.K, C, S, cs.patch,
+                                            cs.stride);
+                write_npy(d + "/fill.npy", in.values, {C});
+                write_npy(d + "/patch_stride.npy", std::vector<int>{cs.patch, cs.stride}, {2});
+                break;
+            case test::CopyRecipe::kNoise:
+                reference::noisy_copies(out.data(), in.image.data(), in.noise.data() + static_cast<size_t>(cs.first) * C * S * S,
+                                        in.sigma, cs.K, C, S);
+                write_npy(d + "/noise.npy", in.noise, {K, C, S, S});
+                break;
+        }
+        write_npy(d + "/copies.npy", out, {cs.K, C, S, S});
+    }
     std::printf("dumped the cases to %s\n", dir.c_str());
 }
 
@@ -385,6 +479,7 @@ int main(int argc, char** argv) {
     check_engine_ops();
     check_tv_solver();
     check_augment();
+    check_input_copies();
     std::printf("%s (%d failed)\n", g_failures ? "FAIL" : "PASS", g_failures);
     return g_failures ? 1 : 0;
 }

@@ -53,6 +53,19 @@ public interface Network extends AutoCloseable {
     }
 
     /**
+     * A forward pass over copies {@code from .. to-1} of one image made by a recipe ({@link InputCopies}: Score-CAM's
+     * masked inputs, Integrated Gradients' path points, Occlusion's occluded inputs, SmoothGrad's noisy copies). Here
+     * the host makes them ({@link InputCopies#make}) and runs {@link #forward(Tensor, String)}; a backend may make
+     * them itself (the CUDA backend: on the device from the one uploaded image), with the same values.
+     *
+     * @param image (C x S x S) preprocessed input
+     */
+    default ForwardPass forwardCopies(Tensor image, InputCopies copies, int from, int to, String keepFrom) {
+        copies.check(architecture(), image, from, to);
+        return forward(copies.make(image, from, to), keepFrom);
+    }
+
+    /**
      * The logits of a batch whose {@code layer} output is given instead of computed: the layers above {@code layer}
      * run on {@code activations} (after the layer's ReLU, as {@link ForwardPass#activation} returns them), the layers
      * below do not run at all. Ablation-CAM forwards its ablated activations this way. Empty where the backend has

@@ -519,8 +519,8 @@ public final class Explainer implements AutoCloseable {
     }
 
     /**
-     * A network that can forward from a layer: this explainer's own, or, where its backend has no such path (the
-     * CUDA backend today), the same model on the CPU, loaded on first use and closed with the explainer.
+     * A network that can forward from a layer: this explainer's own (the CPU and CUDA backends have the path), or,
+     * where its backend has none, the same model on the CPU, loaded on first use and closed with the explainer.
      */
     private Tensor forwardFrom(String layer, Tensor activations) {
         if (forwardFromFallback == null) {

@@ -1,6 +1,7 @@
 package org.gradcam4j.explain;
 
 import org.gradcam4j.backend.ForwardPass;
+import org.gradcam4j.backend.InputCopies;
 import org.gradcam4j.backend.Network;
 import org.gradcam4j.tensor.Tensor;
 
@@ -20,6 +21,24 @@ final class ForwardBatches {
         for (int from = 0; from < count; from += maxBatch) {
             int to = Math.min(count, from + maxBatch);
             try (ForwardPass pass = network.forward(builder.build(from, to), null)) {
+                System.arraycopy(pass.logits().data(), 0, out, from * classes, (to - from) * classes);
+            }
+        }
+        return new Tensor(out, count, classes);
+    }
+
+    /**
+     * The logits of every copy of one image a recipe defines, (count x classes), {@code maxBatch} per forward pass,
+     * the copies made by the backend ({@link Network#forwardCopies}: on a GPU, on the device).
+     *
+     * @param image (C x S x S)
+     */
+    static Tensor logits(Network network, Tensor image, InputCopies copies, int maxBatch) {
+        int classes = network.architecture().numClasses(), count = copies.count();
+        float[] out = new float[count * classes];
+        for (int from = 0; from < count; from += maxBatch) {
+            int to = Math.min(count, from + maxBatch);
+            try (ForwardPass pass = network.forwardCopies(image, copies, from, to, null)) {
                 System.arraycopy(pass.logits().data(), 0, out, from * classes, (to - from) * classes);
             }
         }

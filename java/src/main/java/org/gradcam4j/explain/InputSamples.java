@@ -3,6 +3,7 @@ package org.gradcam4j.explain;
 import java.util.Set;
 import org.gradcam4j.backend.BackwardRequest;
 import org.gradcam4j.backend.ForwardPass;
+import org.gradcam4j.backend.InputCopies;
 import org.gradcam4j.backend.Network;
 import org.gradcam4j.backend.ReluRule;
 import org.gradcam4j.model.Architecture;
@@ -16,16 +17,16 @@ import org.gradcam4j.tensor.Tensor;
 final class InputSamples {
     private InputSamples() {}
 
-    /** Makes inputs {@code from .. to-1} of one image into {@code dst} ((to - from) x C x S x S, packed). */
+    /** The recipe of one image's inputs (the backend makes them: on a GPU, on the device). */
     interface Maker {
-        void make(int image, int from, int to, float[] dst);
+        InputCopies copiesOf(int image);
     }
 
     /**
      * Per seed row the weighted sums {@code sum_k w_k g_k} and {@code sum_k w_k g_k^2} of the input gradients
      * {@code g_k = dS/dX} at the image's {@code count} generated inputs.
      *
-     * @param input   (N x C x S x S) the batch (only its shape is read)
+     * @param input   (N x C x S x S) the batch
      * @param weights (count) the weight of each generated input
      * @return {sum, sum of squares}, each (M x C*S*S) in the model's channel order
      */
@@ -37,10 +38,10 @@ final class InputSamples {
         for (int i = 0; i < n; i++) {
             int[] rows = rowsOf(imageOf, i);
             if (rows.length == 0) continue;
+            InputCopies copies = maker.copiesOf(i);
+            Tensor image = input.slice(i);
             for (int from = 0; from < count; from += maxBatch) {
                 int to = Math.min(count, from + maxBatch), b = to - from;
-                float[] x = new float[b * per];
-                maker.make(i, from, to, x);
                 int[] copyOf = new int[b * rows.length], classOfSeed = new int[b * rows.length];
                 for (int k = 0; k < b; k++) {
                     for (int j = 0; j < rows.length; j++) {
@@ -48,7 +49,7 @@ final class InputSamples {
                         classOfSeed[k * rows.length + j] = classOf[rows[j]];
                     }
                 }
-                try (ForwardPass pass = network.forward(new Tensor(x, b, input.dim(1), input.dim(2), input.dim(3)), Architecture.INPUT)) {
+                try (ForwardPass pass = network.forwardCopies(image, copies, from, to, Architecture.INPUT)) {
                     Tensor logits = pass.logits();
                     Tensor seeds = Explainer.seeds(probability ? Score.PROBABILITY : Score.LOGIT, Explainer.softmax(logits), copyOf,
                             classOfSeed, classes);

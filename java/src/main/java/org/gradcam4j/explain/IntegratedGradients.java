@@ -1,5 +1,6 @@
 package org.gradcam4j.explain;
 
+import org.gradcam4j.backend.InputCopies;
 import org.gradcam4j.backend.Network;
 import org.gradcam4j.backend.ReluRule;
 import org.gradcam4j.explain.MethodSettings.IgRule;
@@ -76,17 +77,9 @@ final class IntegratedGradients {
         int ch = input.dim(1), plane = input.dim(2) * input.dim(3), per = ch * plane, m = imageOf.length;
         float[] x = input.data();
         double[][] path = path(s.igRule(), s.igSteps());
-        double[] alphas = path[0];
+        InputCopies.PathPoints points = new InputCopies.PathPoints(baseline, path[0]);
         double[][][] sums = InputSamples.weightedSums(network, input, imageOf, classOf, probability, ReluRule.GRADIENT,
-                alphas.length, path[1], (image, from, to, dst) -> {
-                    for (int k = from; k < to; k++) {
-                        double a = alphas[k];
-                        for (int q = 0; q < ch; q++) {
-                            int src = image * per + q * plane, d = (k - from) * per + q * plane;
-                            for (int p = 0; p < plane; p++) dst[d + p] = (float) (baseline[q] + a * (x[src + p] - baseline[q]));
-                        }
-                    }
-                }, maxBatch);
+                points.count(), path[1], image -> points, maxBatch);
         float[] base = new float[per];
         for (int q = 0; q < ch; q++) java.util.Arrays.fill(base, q * plane, (q + 1) * plane, baseline[q]);
         Tensor baseLogits = ForwardBatches.logits(network, 1, 1, (from, to) -> new Tensor(base, 1, ch, input.dim(2), input.dim(3)));

@@ -1,5 +1,6 @@
 package org.gradcam4j.explain;
 
+import org.gradcam4j.backend.InputCopies;
 import org.gradcam4j.backend.Network;
 import org.gradcam4j.tensor.Tensor;
 
@@ -30,9 +31,9 @@ final class Occlusion {
      */
     static Result compute(Network network, Tensor input, float[] fill, Tensor logits, int[] imageOf, int[] classOf, boolean probability,
                           int patch, int stride, int maxBatch) {
-        int ch = input.dim(1), s = input.dim(2), plane = s * s, per = ch * plane, m = imageOf.length;
+        int s = input.dim(2), plane = s * s, m = imageOf.length;
         int n1 = positions(s, patch, stride), count = n1 * n1;
-        float[] x = input.data(), grid = new float[m * count], map = new float[m * plane];
+        float[] grid = new float[m * count], map = new float[m * plane];
         int[] cover = new int[plane];
         for (int p = 0; p < count; p++) {
             int y0 = (p / n1) * stride, x0 = (p % n1) * stride;
@@ -41,20 +42,7 @@ final class Occlusion {
         for (int i = 0; i < input.dim(0); i++) {
             int[] rows = InputSamples.rowsOf(imageOf, i);
             if (rows.length == 0) continue;
-            int img = i;
-            Tensor occluded = ForwardBatches.logits(network, count, maxBatch, (from, to) -> {
-                float[] b = new float[(to - from) * per];
-                for (int p = from; p < to; p++) {
-                    int off = (p - from) * per, y0 = (p / n1) * stride, x0 = (p % n1) * stride;
-                    System.arraycopy(x, img * per, b, off, per);
-                    for (int q = 0; q < ch; q++) {
-                        for (int y = y0; y < y0 + patch; y++) {
-                            java.util.Arrays.fill(b, off + q * plane + y * s + x0, off + q * plane + y * s + x0 + patch, fill[q]);
-                        }
-                    }
-                }
-                return new Tensor(b, to - from, ch, s, s);
-            });
+            Tensor occluded = ForwardBatches.logits(network, input.slice(i), new InputCopies.Occluded(fill, s, patch, stride), maxBatch);
             for (int r : rows) {
                 double y = ForwardBatches.score(logits, i, classOf[r], probability);
                 double[] sum = new double[plane];

@@ -1,6 +1,6 @@
 package org.gradcam4j.explain;
 
-import java.util.Random;
+import org.gradcam4j.backend.InputCopies;
 import org.gradcam4j.backend.Network;
 import org.gradcam4j.backend.ReluRule;
 import org.gradcam4j.tensor.Tensor;
@@ -15,12 +15,7 @@ final class SmoothGrad {
     private SmoothGrad() {}
 
     /** The standard normal noise of {@code samples} copies of a (C x S x S) input, as the class comment says. */
-    static float[] noise(long seed, int samples, int per) {
-        Random rnd = new Random(seed);
-        float[] z = new float[samples * per];
-        for (int i = 0; i < z.length; i++) z[i] = (float) rnd.nextGaussian();
-        return z;
-    }
+    static float[] noise(long seed, int samples, int per) { return InputCopies.Noisy.noise(seed, samples, per); }
 
     /** (M x C x S x S) in the model's channel order. */
     static Tensor compute(Network network, Tensor input, int[] imageOf, int[] classOf, boolean probability, ReluRule rule,
@@ -40,12 +35,7 @@ final class SmoothGrad {
         double[] weights = new double[count];
         java.util.Arrays.fill(weights, 1.0 / count);
         double[][][] sums = InputSamples.weightedSums(network, input, imageOf, classOf, probability, rule, count, weights,
-                (image, from, to, dst) -> {
-                    for (int k = from; k < to; k++) {
-                        int src = image * per, zo = k * per, d = (k - from) * per;
-                        for (int p = 0; p < per; p++) dst[d + p] = (float) (x[src + p] + sigma[image] * z[zo + p]);
-                    }
-                }, maxBatch);
+                image -> new InputCopies.Noisy(z, s.noiseSeed(), count, sigma[image]), maxBatch);
         int m = imageOf.length;
         float[] out = new float[m * per];
         for (int r = 0; r < m; r++) {

@@ -3,19 +3,17 @@ package org.gradcam4j.method;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.gradcam4j.io.Npy;
 import org.gradcam4j.io.NpyArray;
 import org.gradcam4j.tensor.Tensor;
-import org.gradcam4j.testing.SystemPython;
+import org.gradcam4j.testing.NativeReferenceDump;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -41,14 +39,8 @@ class KernelReferenceJavaParityTest {
 
     @BeforeAll
     static void dumpCases() throws IOException, InterruptedException {
-        Path exe = SystemPython.repoRoot().resolve("build/native/bin/gradcam4j_reference_check");
-        assumeTrue(Files.isExecutable(exe), "no native build (" + exe + "): build it with tools/build-native.sh");
-        Process p = new ProcessBuilder(exe.toString(), "--dump", dump.toString(),
-                "--xgradcam-eps", Double.toString(Epsilons.XGRADCAM), "--gradcampp-eps", Double.toString(Epsilons.GRADCAM_PP))
-                .redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        assertTrue(p.waitFor(300, TimeUnit.SECONDS), "reference check did not finish");
-        assertEquals(0, p.exitValue(), out);
+        NativeReferenceDump.into(dump, "--xgradcam-eps", Double.toString(Epsilons.XGRADCAM),
+                "--gradcampp-eps", Double.toString(Epsilons.GRADCAM_PP));
     }
 
     @Test

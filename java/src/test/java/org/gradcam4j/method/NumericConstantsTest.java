@@ -28,6 +28,7 @@ class NumericConstantsTest {
     static {
         HEADER.put("kGradCamPlusPlusEps", Epsilons.GRADCAM_PP);
         HEADER.put("kXGradCamEps", Epsilons.XGRADCAM);
+        HEADER.put("kScoreCamMaskEps", Epsilons.SCORECAM_MASK);
         PYTHON.put("GRADCAM_PP_EPS", Epsilons.GRADCAM_PP);
         PYTHON.put("XGRADCAM_EPS", Epsilons.XGRADCAM);
     }

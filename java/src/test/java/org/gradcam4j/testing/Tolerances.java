@@ -33,6 +33,15 @@ public final class Tolerances {
      */
     public static final double NEAR_TIE = 1e-2;
 
+    /**
+     * The CUDA backend's logits from inputs made on the device against the same backend's logits from the same
+     * inputs made on the host (the copies themselves must be bit-identical, bound 0): one network, one batch size,
+     * one cuDNN plan, so the results agree to the last bit unless an algorithm is non-deterministic; 1e-6 leaves
+     * room for that and still fails on a single wrong copy, which moves logits by percent. Same bound as the warped
+     * copies of Augmented Grad-CAM.
+     */
+    public static final double DEVICE_COPIES = 1e-6;
+
     /** The float32-vs-float64 error of PyTorch itself above which a tensor counts as near-tie ({@link #NEAR_TIE}). */
     public static final double NEAR_TIE_SIGNAL = 1e-5;
 

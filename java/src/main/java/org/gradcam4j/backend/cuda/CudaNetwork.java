@@ -10,6 +10,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.gradcam4j.backend.ForwardPass;
+import org.gradcam4j.backend.InputCopies;
 import org.gradcam4j.backend.Network;
 import org.gradcam4j.backend.PassChecks;
 import org.gradcam4j.backend.StagedInput;
@@ -45,6 +46,10 @@ public final class CudaNetwork implements Network {
      * asking for a third) the caller takes the plain path, which gives the same results.
      */
     static final long SLOT_WAIT_SECONDS = 5;
+
+    /** The SmoothGrad noise on the device (seed, samples; 0 samples: none). Read and written under the backend's lock. */
+    private long noiseSeed;
+    private int noiseSamples;
 
     CudaNetwork(CudaBackend backend, Model model, CudaPrecision precision) {
         this.backend = backend;
@@ -224,6 +229,57 @@ public final class CudaNetwork implements Network {
         for (int k = 0; k < n; k++) id[k] = (byte) (identity[k] ? 1 : 0);
         int pass = backend.call(() -> CudnnEngineNative.forwardWarped(handle(), image.data(), fill, affine, id, n, keep));
         return java.util.Optional.of(new CudaForwardPass(this, n, keep, pass));
+    }
+
+    /**
+     * The copies are made on the device from the one uploaded image (and the recipe's small inputs: Score-CAM's
+     * activation, the path's alphas, the fill); SmoothGrad's noise, drawn on the host as on the CPU path, goes up once
+     * per seed and sample count and stays there for later images.
+     */
+    @Override
+    public ForwardPass forwardCopies(Tensor image, InputCopies copies, int from, int to, String keepFrom) {
+        copies.check(arch, image, from, to);
+        int keep = PassChecks.keepIndex(arch, keepFrom), n = to - from;
+        float[] x = image.data();
+        int pass = backend.call(() -> {
+            long h = handle();
+            if (copies instanceof InputCopies.ScoreCamMasks m) {
+                Tensor a = m.activation();
+                return CudnnEngineNative.forwardCopies(h, 0, x, from, n, keep, a.data(),
+                        new int[] {a.dim(0), a.dim(1), a.dim(2), m.alignCorners() ? 1 : 0}, new double[] {m.eps()}, 0);
+            }
+            if (copies instanceof InputCopies.PathPoints p) {
+                return CudnnEngineNative.forwardCopies(h, 1, x, from, n, keep, p.baseline(), new int[0],
+                        java.util.Arrays.copyOfRange(p.alphas(), from, to), 0);
+            }
+            if (copies instanceof InputCopies.Occluded o) {
+                return CudnnEngineNative.forwardCopies(h, 2, x, from, n, keep, o.fill(), new int[] {o.patch(), o.stride()},
+                        new double[0], 0);
+            }
+            InputCopies.Noisy z = (InputCopies.Noisy) copies;   // the interface is sealed: the last kind
+            if (noiseSamples != z.samples() || noiseSeed != z.seed()) {
+                noiseSamples = 0;
+                CudnnEngineNative.uploadNoise(h, z.seed(), z.samples(), z.z());
+                noiseSeed = z.seed();
+                noiseSamples = z.samples();
+            }
+            return CudnnEngineNative.forwardCopies(h, 3, x, from, n, keep, null, new int[] {z.samples()},
+                    new double[] {z.sigma()}, z.seed());
+        });
+        return new CudaForwardPass(this, n, keep, pass);
+    }
+
+    /**
+     * Ablation-CAM's passes on the device: the batch of activations goes up once, the layers above {@code layer} and
+     * the head run there, and only the logits come back.
+     */
+    @Override
+    public Optional<Tensor> forwardFrom(String layer, Tensor activations) {
+        int i = PassChecks.forwardFrom(arch, layer, activations);
+        int n = activations.dim(0);
+        float[] values = activations.data(), logits = new float[n * arch.numClasses()];
+        backend.run(() -> CudnnEngineNative.forwardFrom(handle(), i, values, n, logits));
+        return Optional.of(new Tensor(logits, n, arch.numClasses()));
     }
 
     /** Uploads one layer's new parameters into the existing device allocation (training). */

@@ -39,6 +39,27 @@ final class CudnnEngineNative {
     /** Output of {@code layer} (-1: the input) of a pass into {@code out} (n x volume). */
     static native void output(long network, int pass, int layer, float[] out);
 
+    /**
+     * The logits ({@code n x classes}, into {@code logits}) of a batch whose output of {@code layer} is
+     * {@code activations} (n x its volume): the layers above run on the device, nothing stays open
+     * ({@code CudnnNetwork::forward_from}).
+     */
+    static native void forwardFrom(long network, int layer, float[] activations, int n, float[] logits);
+
+    /**
+     * {@link #forward} over copies {@code first .. first+count-1} of one image made on the device
+     * ({@code CudnnNetwork::forward_copies}, {@code kernels/input_copies.cuh}). {@code kind}: 0 Score-CAM masks
+     * ({@code values} the activation, {@code ints} C, h, w, alignCorners 0/1, {@code doubles} eps), 1 path points
+     * ({@code values} the baseline, {@code doubles} the copies' alphas), 2 occlusion ({@code values} the fill,
+     * {@code ints} patch, stride), 3 noisy copies ({@code values} null, {@code ints} samples, {@code doubles} sigma,
+     * {@code seed} that of the noise {@link #uploadNoise} left on the device). Returns the pass id.
+     */
+    static native int forwardCopies(long network, int kind, float[] image, int first, int count, int keep, float[] values,
+                                    int[] ints, double[] doubles, long seed);
+
+    /** SmoothGrad's noise ({@code samples x C x S x S}, drawn from {@code seed}) onto the device, kept until replaced. */
+    static native void uploadNoise(long network, long seed, int samples, float[] noise);
+
     /** Frees the pass's arena for reuse. */
     static native void release(long network, int pass);
 

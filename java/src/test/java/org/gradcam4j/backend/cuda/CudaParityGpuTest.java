@@ -66,7 +66,8 @@ class CudaParityGpuTest {
         return Stream.of(Arguments.of("vgg16", 1), Arguments.of("vgg16", 8), Arguments.of("vgg19", 1), Arguments.of("vgg19", 8));
     }
 
-    private static Tensor input(int n, int seed) { return input(n, seed, 224); }
+    /** (n x 3 x 224 x 224) seeded values in a Keras caffe-style range; shared with the other gpu-tagged tests. */
+    static Tensor input(int n, int seed) { return input(n, seed, 224); }
 
     private static Tensor input(int n, int seed, int size) {
         SplittableRandom r = new SplittableRandom(seed);
@@ -75,7 +76,8 @@ class CudaParityGpuTest {
         return new Tensor(x, n, 3, size, size);
     }
 
-    private static void check(String what, Tensor got, Tensor want, double tol) {
+    /** Prints the comparison (the GPU session's log keeps the numbers) and asserts the bound. */
+    static void check(String what, Tensor got, Tensor want, double tol) {
         double e = CudaSelfCheck.relL2(got, want);
         System.out.printf(Locale.ROOT, "gpu-parity %-58s rel.L2 %.3e (bound %.0e)%n", what, e, tol);
         assertTrue(e <= tol, what + ": relative L2 " + e + " > " + tol);
@@ -160,7 +162,8 @@ class CudaParityGpuTest {
         }
     }
 
-    private static List<LoadedImage> images(int n) {
+    /** n seeded noise pictures (256 x 240). */
+    static List<LoadedImage> images(int n) {
         List<LoadedImage> l = new ArrayList<>();
         SplittableRandom r = new SplittableRandom(9);
         for (int i = 0; i < n; i++) {

@@ -71,7 +71,10 @@ class CudaWithoutDeviceTest {
                 () -> CudnnEngineNative.slotBuffer(0, 1, 4),
                 () -> CudnnEngineNative.uploadSlot(0, 0, 1),
                 () -> CudnnEngineNative.forwardSlot(0, 1, 1, 0),
-                () -> CudnnEngineNative.upload(0, 0, new float[1], null));
+                () -> CudnnEngineNative.upload(0, 0, new float[1], null),
+                () -> CudnnEngineNative.forwardFrom(0, 0, new float[4], 1, new float[10]),
+                () -> CudnnEngineNative.forwardCopies(0, 1, new float[4], 0, 1, 0, new float[3], new int[0], new double[1], 0),
+                () -> CudnnEngineNative.uploadNoise(0, 1, 1, new float[4]));
         for (Executable call : calls) {
             CudaException e = assertThrows(CudaException.class, call);
             assertTrue(e.getMessage().contains("null cuDNN network"), e.getMessage());
@@ -83,7 +86,6 @@ class CudaWithoutDeviceTest {
     void theInputSlotEntryPointsRefuseBadArguments() {
         assumeLibraryWithoutDevice();
         assumeTrue(CudaRuntime.status().cudnnEngineBuilt(), "the native library was built without the cuDNN engine");
-        record Bad(Executable call, String message) {}
         List<Bad> calls = List.of(
                 new Bad(() -> CudnnEngineNative.slotBuffer(0, 2, 4), "input slot 2 out of range (0..1)"),
                 new Bad(() -> CudnnEngineNative.slotBuffer(0, -1, 4), "input slot -1 out of range (0..1)"),
@@ -92,6 +94,31 @@ class CudaWithoutDeviceTest {
                 new Bad(() -> CudnnEngineNative.uploadSlot(0, 0, 0), "batch size must be positive, got 0"),
                 new Bad(() -> CudnnEngineNative.forwardSlot(0, 2, 1, 0), "input slot 2 out of range (0..1)"),
                 new Bad(() -> CudnnEngineNative.forwardSlot(0, 1, -3, 0), "batch size must be positive, got -3"));
+        assertRefused(calls);
+    }
+
+    /** The device-side copies' and forward-from entry points check their arguments (before the handle). */
+    @Test
+    void theCopyAndForwardFromEntryPointsRefuseBadArguments() {
+        assumeLibraryWithoutDevice();
+        assumeTrue(CudaRuntime.status().cudnnEngineBuilt(), "the native library was built without the cuDNN engine");
+        List<Bad> calls = List.of(
+                new Bad(() -> CudnnEngineNative.forwardFrom(0, 0, new float[4], 0, new float[10]), "batch size must be positive, got 0"),
+                new Bad(() -> CudnnEngineNative.forwardFrom(0, 0, null, 1, new float[10]), "activations is null"),
+                new Bad(() -> CudnnEngineNative.forwardCopies(0, 7, new float[4], 0, 1, 0, null, new int[0], new double[0], 0),
+                        "unknown copy kind 7"),
+                new Bad(() -> CudnnEngineNative.forwardCopies(0, 2, new float[4], 0, 0, 0, null, new int[0], new double[0], 0),
+                        "batch size must be positive, got 0"),
+                new Bad(() -> CudnnEngineNative.forwardCopies(0, 2, new float[4], -1, 1, 0, null, new int[0], new double[0], 0),
+                        "first copy must not be negative, got -1"),
+                new Bad(() -> CudnnEngineNative.uploadNoise(0, 1, 0, new float[4]), "batch size must be positive, got 0"));
+        assertRefused(calls);
+    }
+
+    /** A native call and the words its refusal must contain. */
+    private record Bad(Executable call, String message) {}
+
+    private static void assertRefused(List<Bad> calls) {
         for (Bad b : calls) {
             CudaException e = assertThrows(CudaException.class, b.call());
             assertTrue(e.getMessage().contains(b.message()), e.getMessage());
