@@ -86,6 +86,8 @@ public final class LoadBenchmark {
                     o.threads());
             out.printf(Locale.ROOT, "files taking turns, %d warm runs each after one untimed run, median%n", o.reps());
             out.println("machine: " + MachineInfo.describe());
+            out.println("class-data sharing archive for this build's runs: " + (cdsOptions().stream().anyMatch(x -> x.startsWith("-XX:Shared"))
+                    ? "yes (the launcher's)" : "none"));
             for (Map.Entry<String, Path> f : files.entrySet()) {
                 out.printf(Locale.ROOT, "%-10s %s (%d MB%s)%n", f.getKey(), o.keras() == null && f.getKey().equals("keras")
                                 || o.canonical() == null && f.getKey().equals("canonical") ? "seeded random VGG16" : f.getValue(),
@@ -147,6 +149,12 @@ public final class LoadBenchmark {
                 Timing.median(prep), Timing.median(total), Timing.median(cpu), Timing.median(first), Timing.median(proc));
     }
 
+    /** The class-data sharing options this JVM was started with (the launcher's archive), else none. */
+    static List<String> cdsOptions() {
+        return ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+                .filter(a -> a.startsWith("-XX:SharedArchiveFile=") || a.startsWith("-Xlog:cds")).toList();
+    }
+
     /** Null when the page cache was dropped, else why it could not be. */
     private static String dropPageCache() {
         try {
@@ -176,7 +184,11 @@ public final class LoadBenchmark {
         String cp = System.getProperty("java.class.path");
         // a baseline build comes first on the class path; the probe class, which it lacks, is found in ours
         if (baseline) cp = o.baseline() + File.pathSeparator + cp;
-        List<String> cmd = new ArrayList<>(List.of(java, "-Xmx8g", "-cp", cp, LoadProbe.class.getName()));
+        List<String> cmd = new ArrayList<>(List.of(java, "-Xmx8g"));
+        // this build's runs start as the launcher starts it: with its class-data sharing archive when it has one (the
+        // baseline's class path differs from the archive's, so it runs without, as its own launcher ran it)
+        if (!baseline) cmd.addAll(cdsOptions());
+        cmd.addAll(List.of("-cp", cp, LoadProbe.class.getName()));
         cmd.addAll(args);
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String line = null;
