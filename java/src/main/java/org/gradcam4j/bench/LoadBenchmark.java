@@ -14,8 +14,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.gradcam4j.backend.Network;
-import org.gradcam4j.backend.cpu.CpuBackend;
 import org.gradcam4j.model.Architecture;
 import org.gradcam4j.model.Model;
 import org.gradcam4j.model.RandomWeights;
