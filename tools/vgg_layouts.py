@@ -283,7 +283,9 @@ def write_canonical_h5(path, p, s, preprocessing, source, labels=None):
     check_canonical(p, s)
     ids, names = labels if labels is not None else labels_for(s.num_classes)
     tmp = path + ".tmp"
-    with h5py.File(tmp, "w") as f:
+    # every object of 64 bytes or more at a multiple of 64 bytes (weights/FORMAT.md, "Alignment"): gradcam4j then maps
+    # the parameters instead of copying them
+    with h5py.File(tmp, "w", alignment_threshold=64, alignment_interval=64) as f:
         _str_attr(f, "format", FORMAT)
         f.attrs.create("format_version", FORMAT_VERSION, dtype=np.int32)
         _str_attr(f, "arch", s.name)

@@ -31,6 +31,10 @@ public enum SystemProperty {
     /** Command line: the pipelined explain / classify. */
     PIPELINE("gradcam4j.pipeline", "true",
             "false: explain and classify decode, compute and write one batch after another instead of overlapping them (same outputs)"),
+    /** Model files: mapped or read. */
+    MAP_WEIGHTS("gradcam4j.mapWeights", "true",
+            "false: model files are read into memory instead of mapped (mapped: faster loading, parameters shared with the "
+                    + "page cache; a model file rewritten in place, not replaced, while a process maps it can crash that process)"),
     /** Command line: stack traces. */
     DEBUG("gradcam4j.debug", "false", "true: the command line prints the stack trace of an error");
 

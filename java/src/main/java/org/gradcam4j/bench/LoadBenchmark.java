@@ -14,8 +14,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.gradcam4j.backend.Network;
-import org.gradcam4j.backend.cpu.CpuBackend;
 import org.gradcam4j.model.Architecture;
 import org.gradcam4j.model.Model;
 import org.gradcam4j.model.RandomWeights;
@@ -35,7 +33,7 @@ public final class LoadBenchmark {
     /** @param baseline the class path of another gradcam4j build to time alongside this one (before/after), or null */
     public record Options(Path keras, Path canonical, int reps, int coldReps, int threads, String baseline) {}
 
-    private static final String PROBE_PREFIX = "LOADPROBE ";
+    private static final String OLD_FILE = "vgg16.old.gradcam4j.h5";
     private static final String DROP_CACHES = "/proc/sys/vm/drop_caches";
 
     private final Options o;
@@ -46,8 +44,8 @@ public final class LoadBenchmark {
         this.out = out;
     }
 
-    /** One fresh process's figures, in seconds. */
-    record Probe(double read, double prepare, double cpu, double process) {
+    /** One fresh process's figures, in seconds: first = one image's forward pass right after. */
+    record Probe(double read, double prepare, double cpu, double first, double process) {
         double total() { return read + prepare; }
     }
 
@@ -72,13 +70,22 @@ public final class LoadBenchmark {
             files.put("canonical", canonical);
             Map<String, Path> runs = new LinkedHashMap<>(files);
             if (o.baseline() != null) {
+                // the baseline reads the model file its own build writes (as a user of it has); this build reads it too,
+                // as a file written before this version
+                if (tmp == null) tmp = Files.createTempDirectory("gradcam4j-bench-load");
+                Path old = tmp.resolve(OLD_FILE);
+                child(List.of("write", old.toString()), true);
+                files.put("canon-old", old);
+                runs.put("canon-old", old);
                 runs.put("keras/base", keras);
-                runs.put("canon/base", canonical);
+                runs.put("canon/base", old);
             }
             out.printf(Locale.ROOT, "gradcam4j bench load: a fresh JVM per run (read the file into a model, then prepare the CPU backend, %d threads),%n",
                     o.threads());
             out.printf(Locale.ROOT, "files taking turns, %d warm runs each after one untimed run, median%n", o.reps());
             out.println("machine: " + MachineInfo.describe());
+            out.println("class-data sharing archive for this build's runs: " + (cdsOptions().stream().anyMatch(x -> x.startsWith("-XX:Shared"))
+                    ? "yes (the launcher's)" : "none"));
             for (Map.Entry<String, Path> f : files.entrySet()) {
                 out.printf(Locale.ROOT, "%-10s %s (%d MB%s)%n", f.getKey(), o.keras() == null && f.getKey().equals("keras")
                                 || o.canonical() == null && f.getKey().equals("canonical") ? "seeded random VGG16" : f.getValue(),
@@ -103,18 +110,19 @@ public final class LoadBenchmark {
                 }
             }
             out.println();
-            out.printf(Locale.ROOT, "%-10s %-6s %5s %9s %11s %10s %9s %12s%n", "file", "cache", "runs", "read s", "prepare s", "total s",
-                    "cpu s", "process s");
+            out.printf(Locale.ROOT, "%-10s %-6s %5s %9s %11s %10s %9s %9s %12s%n", "file", "cache", "runs", "read s", "prepare s", "total s",
+                    "cpu s", "first s", "process s");
             for (String k : runs.keySet()) {
                 row(k, "warm", warm.get(k));
                 if (!cold.get(k).isEmpty()) row(k, "cold", cold.get(k));
             }
             if (o.coldReps() > 0 && coldNote != null) out.println("cold page cache: not measured (" + coldNote + ")");
             out.println("total = read + prepare (the time to a network ready for the first image); cpu = CPU time of the process over both;");
-            out.println("process = the whole JVM from launch to exit.");
+            out.println("first = one image's forward pass after that (it pays for whatever loading left to first use);");
+            out.println("process = the whole JVM from launch to exit. canon-old: the model file as the baseline build writes it.");
         } finally {
             if (tmp != null) {
-                for (String n : new String[] {"vgg16_keras.h5", "vgg16.gradcam4j.h5"}) Files.deleteIfExists(tmp.resolve(n));
+                for (String n : new String[] {"vgg16_keras.h5", "vgg16.gradcam4j.h5", OLD_FILE}) Files.deleteIfExists(tmp.resolve(n));
                 Files.deleteIfExists(tmp);
             }
         }
@@ -133,9 +141,16 @@ public final class LoadBenchmark {
         double[] prep = ps.stream().mapToDouble(Probe::prepare).toArray();
         double[] total = ps.stream().mapToDouble(Probe::total).toArray();
         double[] cpu = ps.stream().mapToDouble(Probe::cpu).toArray();
+        double[] first = ps.stream().mapToDouble(Probe::first).toArray();
         double[] proc = ps.stream().mapToDouble(Probe::process).toArray();
-        out.printf(Locale.ROOT, "%-10s %-6s %5d %9.3f %11.3f %10.3f %9.3f %12.3f%n", file, cache, ps.size(), Timing.median(read),
-                Timing.median(prep), Timing.median(total), Timing.median(cpu), Timing.median(proc));
+        out.printf(Locale.ROOT, "%-10s %-6s %5d %9.3f %11.3f %10.3f %9.3f %9.3f %12.3f%n", file, cache, ps.size(), Timing.median(read),
+                Timing.median(prep), Timing.median(total), Timing.median(cpu), Timing.median(first), Timing.median(proc));
+    }
+
+    /** The class-data sharing options this JVM was started with (the launcher's archive), else none. */
+    static List<String> cdsOptions() {
+        return ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+                .filter(a -> a.startsWith("-XX:SharedArchiveFile=") || a.startsWith("-Xlog:cds")).toList();
     }
 
     /** Null when the page cache was dropped, else why it could not be. */
@@ -153,47 +168,39 @@ public final class LoadBenchmark {
     }
 
     private Probe probe(String run, Path file) throws IOException, InterruptedException {
+        long t0 = System.nanoTime();
+        String line = child(List.of("probe", file.toString(), Integer.toString(o.threads())), run.endsWith("/base"));
+        double process = (System.nanoTime() - t0) / 1e9;
+        String[] v = line.substring(LoadProbe.PREFIX.length()).trim().split(" ");
+        if (!v[4].equals("ok")) throw new IllegalStateException("the load probe's logits are not finite: " + line);
+        return new Probe(Double.parseDouble(v[0]), Double.parseDouble(v[1]), Double.parseDouble(v[2]), Double.parseDouble(v[3]), process);
+    }
+
+    /** Runs {@link LoadProbe} in a fresh JVM (on the baseline build when asked); its result line, or null for "write". */
+    private String child(List<String> args, boolean baseline) throws IOException, InterruptedException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         String cp = System.getProperty("java.class.path");
-        // a baseline build comes first on the class path; this class (the probe) is found in ours
-        if (run.endsWith("/base")) cp = o.baseline() + File.pathSeparator + cp;
-        List<String> cmd = List.of(java, "-Xmx8g", "-cp", cp, LoadBenchmark.class.getName(),
-                file.toString(), Integer.toString(o.threads()));
-        long t0 = System.nanoTime();
+        // a baseline build comes first on the class path; the probe class, which it lacks, is found in ours
+        if (baseline) cp = o.baseline() + File.pathSeparator + cp;
+        List<String> cmd = new ArrayList<>(List.of(java, "-Xmx8g"));
+        // this build's runs start as the launcher starts it: with its class-data sharing archive when it has one (the
+        // baseline's class path differs from the archive's, so it runs without, as its own launcher ran it)
+        if (!baseline) cmd.addAll(cdsOptions());
+        cmd.addAll(List.of("-cp", cp, LoadProbe.class.getName()));
+        cmd.addAll(args);
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String line = null;
         StringBuilder all = new StringBuilder();
         try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
             for (String l; (l = r.readLine()) != null; ) {
                 all.append(l).append('\n');
-                if (l.startsWith(PROBE_PREFIX)) line = l;
+                if (l.startsWith(LoadProbe.PREFIX)) line = l;
             }
         }
         int rc = p.waitFor();
-        double process = (System.nanoTime() - t0) / 1e9;
-        if (rc != 0 || line == null) throw new IllegalStateException("the load probe failed (exit " + rc + "):\n" + all);
-        String[] v = line.substring(PROBE_PREFIX.length()).trim().split(" ");
-        return new Probe(Double.parseDouble(v[0]), Double.parseDouble(v[1]), Double.parseDouble(v[2]), process);
-    }
-
-    /** The child process: loads {@code args[0]}, prepares it on {@code args[1]} threads, prints the timings. */
-    public static void main(String[] args) {
-        var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
-        long cpu0 = os.getProcessCpuTime();
-        long t0 = System.nanoTime();
-        // as the commands do: the native GEMM loads while the file is read (a baseline build may not have preload)
-        try {
-            CpuBackend.class.getMethod("preload").invoke(null);
-        } catch (ReflectiveOperationException e) {
-            // an older build: loads the GEMM when the backend is created
+        if (rc != 0 || (line == null && !args.get(0).equals("write"))) {
+            throw new IllegalStateException("the load probe failed (exit " + rc + "):\n" + all);
         }
-        Model m = ModelLoader.load(Path.of(args[0]), null);
-        long t1 = System.nanoTime();
-        try (CpuBackend b = new CpuBackend(Integer.parseInt(args[1])); Network n = b.load(m)) {
-            long t2 = System.nanoTime();
-            long cpu1 = os.getProcessCpuTime();
-            System.out.printf(Locale.ROOT, "%s%.4f %.4f %.4f%n", PROBE_PREFIX, (t1 - t0) / 1e9, (t2 - t1) / 1e9, (cpu1 - cpu0) / 1e9);
-            if (n.architecture() == null) throw new IllegalStateException();
-        }
+        return line;
     }
 }

@@ -17,7 +17,8 @@ import org.gradcam4j.weights.WeightsException;
 
 /**
  * Resolves {@code --weights}: a weights file (handed to {@link ModelLoader}); {@code vgg16} or {@code vgg19}, the
- * Keras file that {@code gradcam4j weights fetch} put in the cache (a file of that name is {@code ./vgg16});
+ * Keras file that {@code gradcam4j weights fetch} put in the cache, loaded from the model file fetch wrote beside it
+ * when that is current ({@link WeightsCache#load}; a file of that name is {@code ./vgg16});
  * {@code demo} for the
  * small CAM-head demo model (weights/DEMO.md); or {@code random:vgg16},
  * {@code random:vgg19}, {@code random:narrow} for seeded random networks (smoke runs and tests; their
@@ -133,7 +134,11 @@ final class ModelSource {
             if (a != null) throw new InvalidInputException("--arch " + a + " does not apply to --weights demo (a small CAM-head network)");
             return ModelLoader.load(demoFile(), null);
         }
-        if (PretrainedCatalog.KERAS.find(known, false).isPresent()) return ModelLoader.load(cached(known, a), a);
+        if (PretrainedCatalog.KERAS.find(known, false).isPresent()) {
+            cached(known, a);   // says how to fetch it when it is not there
+            // the model file `weights fetch` wrote beside it loads without conversion (mapped); else the Keras file
+            return WeightsCache.atDefault().load(PretrainedCatalog.KERAS.find(known, false).orElseThrow(), a);
+        }
         return ModelLoader.load(Path.of(weights), a);
     }
 

@@ -44,7 +44,7 @@ final class WeightsCommand implements Runnable {
     }
 
     @Command(name = "fetch", mixinStandardHelpOptions = true, sortOptions = false,
-            description = {"Download a Keras VGG weight file, verify its MD5, and keep it in the cache.",
+            description = {"Download a Keras VGG weight file, verify its MD5, and keep it in the cache, with a model file beside it that loads without conversion.",
                     "An interrupted download is resumed by running the same command again.",
                     "Exit codes: 0 cached and verified; 3 checksum mismatch (nothing kept); 5 the cache cannot be written; "
                             + "6 network or server failure (a partial download is kept)."})
@@ -91,6 +91,14 @@ final class WeightsCommand implements Runnable {
                 case RESUMED -> "download resumed and completed, MD5 verified";
             };
             out.println(file.name() + ": " + r.file() + " (" + how + ")");
+            out.flush();
+            try {
+                // the same parameters laid out to be mapped: what --weights vgg16 then loads (weights/FORMAT.md)
+                out.println(file.name() + ": model file " + cache.writeModel(file) + " (loads without conversion)");
+            } catch (org.gradcam4j.weights.WeightsException e) {
+                err.println("warning: no fast-loading model file (" + e.getMessage() + "); --weights " + file.arch()
+                        + " reads the Keras file");
+            }
             if (!file.notop()) {
                 String env = cacheDir == null ? "" : " (with GRADCAM4J_CACHE=" + cacheDir + ")";
                 out.println("use it with --weights " + file.arch() + env);

@@ -5,7 +5,6 @@ import java.util.Collections;
 import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.stream.IntStream;
 import org.gradcam4j.tensor.Tensor;
 
 /**
@@ -62,30 +61,58 @@ public final class ModelWeights {
                 keys.add(biasKey(l.name()));
             }
         }
-        // the finite-value scan reads every parameter (528 MB for VGG16): done on all cores, reported in layer order
+        // the finite-value scan reads every parameter (528 MB for VGG16), without copying views to the heap: in slices
+        // of all tensors on all cores (fc1 alone is three quarters of VGG16), reported in layer order
+        final int slice = 1 << 22;
+        List<int[]> slices = new ArrayList<>();   // {key index, from, to}
+        for (int k = 0; k < keys.size(); k++) {
+            int n = params.get(keys.get(k)).size();
+            for (int from = 0; from < n; from += slice) slices.add(new int[] {k, from, Math.min(n, from + slice)});
+        }
         int[] firstBad = new int[keys.size()];
-        IntStream.range(0, keys.size()).parallel().forEach(i -> firstBad[i] = firstNonFinite(params.get(keys.get(i)).data()));
+        java.util.Arrays.fill(firstBad, -1);
+        slices.parallelStream().forEach(sl -> {
+            int bad = firstNonFinite(params.get(keys.get(sl[0])), sl[1], sl[2]);
+            if (bad >= 0) {
+                synchronized (firstBad) {
+                    if (firstBad[sl[0]] < 0 || bad < firstBad[sl[0]]) firstBad[sl[0]] = bad;
+                }
+            }
+        });
         for (int i = 0; i < keys.size(); i++) {
             if (firstBad[i] < 0) continue;
-            float v = params.get(keys.get(i)).data()[firstBad[i]];
+            float[] v1 = new float[1];
+            params.get(keys.get(i)).read(firstBad[i], v1, 0, 1);
+            float v = v1[0];
             throw new org.gradcam4j.weights.WeightsException(origin, keys.get(i) + " contains " + (Float.isNaN(v) ? "NaN" : "Inf")
                     + " (first at flat index " + firstBad[i] + ")");
         }
     }
 
     /**
-     * The first index holding NaN or +-Inf, or -1. Scans blocks with an integer max over the bits without the sign
-     * (a non-finite float has all exponent bits set: its magnitude bits are >= 0x7f800000), a loop the JIT
-     * vectorises, and looks for the index only inside a block that has one.
+     * The first index in {@code [from, to)} holding NaN or +-Inf, or -1. Scans blocks with an integer max over the bits
+     * without the sign (a non-finite float has all exponent bits set: its magnitude bits are >= 0x7f800000), a loop
+     * the JIT vectorises, and looks for the index only inside a block that has one. A view is read block by block
+     * into a small array, so its values stay where they are.
      */
-    private static int firstNonFinite(float[] d) {
+    private static int firstNonFinite(Tensor t, int from, int to) {
         final int block = 4096;
-        for (int b = 0; b < d.length; b += block) {
-            int end = Math.min(d.length, b + block);
+        float[] d = t.onHeap() ? t.data() : null;
+        float[] buf = d != null ? null : new float[block];
+        for (int b = from; b < to; b += block) {
+            int end = Math.min(to, b + block);
+            float[] a = d;
+            int off = b;
+            if (a == null) {
+                t.read(b, buf, 0, end - b);
+                a = buf;
+                off = 0;
+            }
+            int n = end - b;
             int max = 0;
-            for (int i = b; i < end; i++) max = Math.max(max, Float.floatToRawIntBits(d[i]) & 0x7fffffff);
+            for (int i = 0; i < n; i++) max = Math.max(max, Float.floatToRawIntBits(a[off + i]) & 0x7fffffff);
             if (max < 0x7f800000) continue;
-            for (int i = b; i < end; i++) if (!Float.isFinite(d[i])) return i;
+            for (int i = 0; i < n; i++) if (!Float.isFinite(a[off + i])) return b + i;
         }
         return -1;
     }

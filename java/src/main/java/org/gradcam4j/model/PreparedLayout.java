@@ -19,14 +19,17 @@ public record PreparedLayout(Tensor data, long sourceFingerprint) {
      * then combined in order): equal tensors agree; a changed value changes it with overwhelming probability.
      */
     public static long fingerprint(Tensor t) {
-        float[] d = t.data();
-        final int slice = 1 << 20;
-        int slices = (d.length + slice - 1) / slice;
+        final int slice = 1 << 20, n = t.size();
+        int slices = (n + slice - 1) / slice;
         long[] part = new long[slices];
         IntStream.range(0, slices).parallel().forEach(s -> {
+            // read through a small array, so that a view's values are not copied to the heap
+            float[] d = new float[Math.min(slice, 1 << 14)];
             long h = 0xcbf29ce484222325L;
-            for (int i = s * slice, end = Math.min(d.length, i + slice); i < end; i++) {
-                h = (h ^ Float.floatToRawIntBits(d[i])) * 0x100000001b3L;
+            for (int i = s * slice, end = Math.min(n, i + slice); i < end; i += d.length) {
+                int len = Math.min(d.length, end - i);
+                t.read(i, d, 0, len);
+                for (int j = 0; j < len; j++) h = (h ^ Float.floatToRawIntBits(d[j])) * 0x100000001b3L;
             }
             part[s] = h;
         });

@@ -1,15 +1,26 @@
 package org.gradcam4j.tensor;
 
+import java.nio.FloatBuffer;
 import java.util.Arrays;
 
 /**
  * A dense float32 tensor in row-major order (NCHW for images and maps), backed by a heap array.
  * This is the type that crosses every backend boundary: backends may keep their own layouts
  * internally, but they take and give back {@code Tensor}s in the documented shapes.
+ *
+ * <p>A tensor may also be a {@linkplain #view view} of values outside the heap (a model file's parameter mapped
+ * from the page cache, a layout conversion's direct buffer): those values are copied into a heap array only when
+ * something asks for {@link #data()}, once. A backend that can use them where they are asks {@link #direct()}.
  */
 public final class Tensor {
     private final int[] shape;
+    private final int size;
+    /** The values of a plain tensor; null for a view. */
     private final float[] data;
+    /** A view's values outside the heap (position 0, capacity = size), else null. */
+    private final FloatBuffer outside;
+    /** A view's values copied to the heap by the first {@link #data()}, else null. */
+    private volatile float[] copied;
 
     public Tensor(float[] data, int... shape) {
         long n = count(shape);
@@ -18,7 +29,57 @@ public final class Tensor {
                     + Arrays.toString(shape) + " needs " + n);
         }
         this.shape = shape.clone();
+        this.size = data.length;
         this.data = data;
+        this.outside = null;
+    }
+
+    private Tensor(FloatBuffer values, int[] shape) {
+        long n = count(shape);
+        if (n != values.remaining()) {
+            throw new IllegalArgumentException("tensor view has " + values.remaining() + " values but shape "
+                    + Arrays.toString(shape) + " needs " + n);
+        }
+        this.shape = shape.clone();
+        this.size = (int) n;
+        this.outside = values.slice();
+        this.data = null;
+    }
+
+    /**
+     * A tensor over {@code values} (from its position to its limit) without copying them. The caller hands the
+     * values over: they must not change while the tensor lives (a read-only mapping of a file that is replaced,
+     * not rewritten in place, or a buffer nothing else writes).
+     */
+    public static Tensor view(FloatBuffer values, int... shape) {
+        return new Tensor(values, shape);
+    }
+
+    /**
+     * The direct buffer holding this tensor's values (position 0, a duplicate the caller may move), when it is a
+     * view of direct memory in the platform's byte order whose values were never copied to the heap; else null. Once {@link #data()} handed out
+     * the heap array, that array is the tensor's values (a caller may have changed it against the rule above), so
+     * the buffer is no longer offered.
+     */
+    public FloatBuffer direct() {
+        return outside != null && outside.isDirect() && outside.order() == java.nio.ByteOrder.nativeOrder() && copied == null
+                ? outside.duplicate() : null;
+    }
+
+    /** Copies values {@code [from, from + n)} into {@code dst} at {@code at}, without materialising a view on the heap. */
+    public void read(int from, float[] dst, int at, int n) {
+        float[] d = heap();
+        if (d != null) System.arraycopy(d, from, dst, at, n);
+        else outside.get(from, dst, at, n);
+    }
+
+    /** A new heap array holding the values (a view stays a view). */
+    public float[] toArray() {
+        float[] d = heap();
+        if (d != null) return d.clone();
+        float[] out = new float[size];
+        outside.get(0, out, 0, size);
+        return out;
     }
 
     public static Tensor zeros(int... shape) {
@@ -42,25 +103,58 @@ public final class Tensor {
     public int[] shape() { return shape.clone(); }
     public int rank() { return shape.length; }
     public int dim(int i) { return shape[i]; }
-    public int size() { return data.length; }
-    /** The backing array, shared, not copied: callers that hand a tensor out must not mutate it afterwards. */
-    public float[] data() { return data; }
+    public int size() { return size; }
+
+    /**
+     * The backing array, shared, not copied: callers that hand a tensor out must not mutate it afterwards. A view's
+     * values are copied to the heap on the first call (once; later calls return the same array).
+     */
+    public float[] data() {
+        return data != null ? data : materialise();
+    }
+
+    private float[] materialise() {
+        float[] c = copied;
+        if (c != null) return c;
+        synchronized (this) {
+            if (copied == null) {
+                float[] d = new float[size];
+                outside.get(0, d, 0, size);
+                copied = d;
+            }
+            return copied;
+        }
+    }
+
+    /** The heap array if there is one (a plain tensor, or a view that was materialised), else null. */
+    private float[] heap() { return data != null ? data : copied; }
+
+    /** Whether the values are on the heap (a plain tensor, or a view that was materialised). */
+    public boolean onHeap() { return heap() != null; }
 
     /** Number of values in one slice along the first dimension. */
-    public int sliceSize() { return shape.length == 0 ? 1 : data.length / Math.max(1, shape[0]); }
+    public int sliceSize() { return shape.length == 0 ? 1 : size / Math.max(1, shape[0]); }
 
     /** A copy of slice {@code i} along the first dimension, with the remaining shape. */
     public Tensor slice(int i) {
         int s = sliceSize();
-        float[] out = Arrays.copyOfRange(data, i * s, (i + 1) * s);
+        float[] out = new float[s];
+        read(i * s, out, 0, s);
         return new Tensor(out, Arrays.copyOfRange(shape, 1, shape.length));
     }
 
-    public Tensor reshape(int... newShape) { return new Tensor(data, newShape); }
+    /** The same values with another shape; a view that was never materialised stays a view. */
+    public Tensor reshape(int... newShape) {
+        float[] d = heap();
+        return d == null ? new Tensor(outside.duplicate(), newShape) : new Tensor(d, newShape);
+    }
 
-    public Tensor copy() { return new Tensor(data.clone(), shape); }
+    public Tensor copy() { return new Tensor(toArray(), shape); }
 
-    public float get(int... idx) { return data[offset(idx)]; }
+    public float get(int... idx) {
+        float[] d = heap();
+        return d != null ? d[offset(idx)] : outside.get(offset(idx));
+    }
 
     public int offset(int... idx) {
         if (idx.length != shape.length) throw new IllegalArgumentException("index rank " + idx.length + " != " + shape.length);
@@ -81,7 +175,7 @@ public final class Tensor {
         for (int i = 0; i < parts.size(); i++) {
             Tensor t = parts.get(i);
             if (!Arrays.equals(t.shape, inner)) throw new IllegalArgumentException("cannot stack " + Arrays.toString(t.shape) + " with " + Arrays.toString(inner));
-            System.arraycopy(t.data, 0, out, i * s, s);
+            t.read(0, out, i * s, s);
         }
         int[] shape = new int[inner.length + 1];
         shape[0] = parts.size();

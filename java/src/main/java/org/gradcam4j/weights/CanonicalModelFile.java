@@ -158,7 +158,7 @@ public final class CanonicalModelFile {
             throw new WeightsException(file.toString(), "wrong shape for " + layer + "/" + which + ": "
                     + Arrays.toString(d.getDimensions()) + ", expected " + Arrays.toString(shape));
         }
-        return new Tensor(Hdf5Files.floats(file, d), shape);
+        return Hdf5Files.tensor(file, d, shape);
     }
 
     /**
@@ -174,9 +174,11 @@ public final class CanonicalModelFile {
             if (!(find(h, PREPARED + "/" + key) instanceof Dataset d)) continue;
             try {
                 Object fp = d.getAttribute(SOURCE_FINGERPRINT) == null ? null : d.getAttribute(SOURCE_FINGERPRINT).getData();
-                float[] v = Hdf5Files.contiguousFloat32(d);
-                if (!(fp instanceof Long f) || v == null) continue;
-                out.put(key, new PreparedLayout(new Tensor(v, d.getDimensions()), f));
+                java.nio.FloatBuffer mapped = org.gradcam4j.SystemProperty.MAP_WEIGHTS.flag() ? Hdf5Files.mappedFloat32(d) : null;
+                float[] v = mapped != null ? null : Hdf5Files.contiguousFloat32(d);
+                if (!(fp instanceof Long f) || (mapped == null && v == null)) continue;
+                Tensor t = mapped != null ? Tensor.view(mapped, d.getDimensions()) : new Tensor(v, d.getDimensions());
+                out.put(key, new PreparedLayout(t, f));
             } catch (RuntimeException e) {
                 // an unreadable cache entry: the layout is computed instead
             }
@@ -207,13 +209,14 @@ public final class CanonicalModelFile {
      * leaves a half-written model where a good one was (training checkpoints overwrite in place).
      */
     public static void write(Model model, Path file) {
-        write(model, file, false);
+        write(model, file, true);
     }
 
     /**
-     * As {@link #write(Model, Path)}; with {@code preparedLayouts} the file also carries the CPU backend's Winograd
-     * layouts under {@code prepared/} (weights/FORMAT.md). Off by default: on the project's 2-core machine reading
-     * them (105 MB more for VGG16) cost more than computing them at load (BENCHMARKS.md, "Model loading").
+     * As {@link #write(Model, Path)}; with {@code preparedLayouts} (the default) the file also carries the CPU backend's
+     * Winograd layouts under {@code prepared/} (weights/FORMAT.md): 105 MB more for VGG16, which a reader maps rather
+     * than computes (BENCHMARKS.md, "Model loading"). Every float dataset's values are aligned to {@link #ALIGNMENT}
+     * bytes either way.
      */
     public static void write(Model model, Path file, boolean preparedLayouts) {
         Path target = file.toAbsolutePath();
@@ -265,19 +268,107 @@ public final class CanonicalModelFile {
                 model.source(), FORMAT_VERSION, preparedLayouts);
     }
 
-    /** As {@link #writeFile(Path, Architecture, Preprocessing, ClassLabels, Map, String, int, boolean)} without prepared layouts. */
+    /**
+     * As {@link #writeFile(Path, Architecture, Preprocessing, ClassLabels, Map, String, int, boolean)}, laid out as
+     * files were before this version: no prepared layouts, values wherever jhdf puts them (tests: "an old file").
+     */
     static void writeFile(Path out, Architecture a, Preprocessing p, ClassLabels labels, Map<String, Tensor> params,
                           String source, int version) {
-        writeFile(out, a, p, labels, params, source, version, false);
+        writeFile(out, a, p, labels, params, source, version, false, false);
     }
 
     /**
      * Writes the file as given, without validating the parameters: {@link #write} checks them first;
      * tests use this directly to produce broken files (missing layers, wrong shapes, NaN, other versions).
-     * Parameters absent from {@code params} are left out of the file.
+     * Parameters absent from {@code params} are left out of the file. Every float dataset's values start at a
+     * multiple of {@link #ALIGNMENT} bytes in the file (see {@link #alignmentPads}).
      */
     static void writeFile(Path out, Architecture a, Preprocessing p, ClassLabels labels, Map<String, Tensor> params,
                           String source, int version, boolean withPrepared) {
+        writeFile(out, a, p, labels, params, source, version, withPrepared, true);
+    }
+
+    private static void writeFile(Path out, Architecture a, Preprocessing p, ClassLabels labels, Map<String, Tensor> params,
+                                  String source, int version, boolean withPrepared, boolean aligned) {
+        Map<String, Tensor> datasets = new LinkedHashMap<>();
+        Map<String, Long> fingerprints = new LinkedHashMap<>();
+        for (LayerSpec l : a.layers()) {
+            if (!l.hasWeights()) continue;
+            for (String which : new String[] {"kernel", "bias"}) {
+                Tensor t = params.get(l.name() + "/" + which);
+                if (t != null) datasets.put("params/" + l.name() + "/" + which, t);
+            }
+        }
+        if (withPrepared) preparedLayouts(a, params, datasets, fingerprints);
+        Map<String, Integer> pads = aligned ? alignmentPads(a, p, labels, datasets, fingerprints, source, version) : Map.of();
+        emit(out, a, p, labels, datasets, fingerprints, pads, source, version, false);
+    }
+
+    /** Byte alignment of every float dataset's values in the files this version writes (a cache line; AVX-512's width). */
+    static final int ALIGNMENT = 64;
+    /** Attribute whose length places the dataset's values on an {@link #ALIGNMENT} boundary; its contents mean nothing. */
+    static final String ALIGN_PAD = "align_pad";
+    /** The pad's least length: keeps every padded object header between 256 bytes and 64 KiB, so that it grows byte for byte. */
+    private static final int BASE_PAD = 256;
+
+    /**
+     * The length of each float dataset's {@link #ALIGN_PAD} attribute that puts its values at a multiple of
+     * {@link #ALIGNMENT} bytes, so that a reader can map them and hand them to native code where they lie. jhdf
+     * writes each dataset's values right after its object header, and nothing about placement can be asked of it;
+     * but where things land depends only on the sizes of what comes before, not on the values. So the file is
+     * written first as a dry run with every dataset cut to a few values of the same count modulo 16 (the same bytes
+     * modulo 64), the landing addresses are read back, and each pad is lengthened by what moves its dataset (and so
+     * everything after it) to the next boundary; a second dry run checks. Should a later jhdf lay files out
+     * otherwise, the pads found are simply not all aligning: the file is as valid, and a reader copies what it cannot
+     * map.
+     */
+    private static Map<String, Integer> alignmentPads(Architecture a, Preprocessing p, ClassLabels labels, Map<String, Tensor> datasets,
+                                                      Map<String, Long> fingerprints, String source, int version) {
+        Map<String, Integer> pads = new LinkedHashMap<>();
+        for (String k : datasets.keySet()) pads.put(k, BASE_PAD);
+        for (int round = 0; round < 3; round++) {
+            Map<String, Long> at;
+            try {
+                Path dry = Files.createTempFile("gradcam4j-layout", ".h5");
+                try {
+                    emit(dry, a, p, labels, datasets, fingerprints, pads, source, version, true);
+                    at = dataAddresses(dry, datasets.keySet());
+                } finally {
+                    Files.deleteIfExists(dry);
+                }
+            } catch (IOException | RuntimeException e) {
+                return pads; // no room for a dry run: an unaligned file is still a valid one
+            }
+            if (at.values().stream().allMatch(x -> x % ALIGNMENT == 0)) return pads;
+            long shift = 0;
+            for (Map.Entry<String, Long> e : at.entrySet().stream().sorted(Map.Entry.comparingByValue()).toList()) {
+                long off = (e.getValue() + shift) % ALIGNMENT;
+                int old = pads.get(e.getKey());
+                int pad = BASE_PAD + (int) ((old - BASE_PAD + (ALIGNMENT - off) % ALIGNMENT) % ALIGNMENT);
+                pads.put(e.getKey(), pad);
+                shift += pad - old;
+            }
+        }
+        return pads;
+    }
+
+    /** The file offsets of the named datasets' values. */
+    static Map<String, Long> dataAddresses(Path file, java.util.Collection<String> paths) {
+        Map<String, Long> out = new LinkedHashMap<>();
+        try (HdfFile h = new HdfFile(file)) {
+            for (String path : paths) {
+                if (!(find(h, path) instanceof io.jhdf.api.dataset.ContiguousDataset c)) {
+                    throw new IllegalStateException(path + " is not a contiguous dataset");
+                }
+                out.put(path, h.getUserBlockSize() + c.getDataAddress());
+            }
+        }
+        return out;
+    }
+
+    /** Writes the file; a {@code dry} run writes every dataset cut to its size modulo 16 values (same rank). */
+    private static void emit(Path out, Architecture a, Preprocessing p, ClassLabels labels, Map<String, Tensor> datasets,
+                             Map<String, Long> fingerprints, Map<String, Integer> pads, String source, int version, boolean dry) {
         try (WritableHdfFile f = HdfFile.write(out)) {
             f.putAttribute("format", FORMAT);
             f.putAttribute("format_version", version);
@@ -301,22 +392,39 @@ public final class CanonicalModelFile {
                 g.putDataset("ids", labels.ids().toArray(new String[0]));
                 g.putDataset("names", labels.names().toArray(new String[0]));
             }
-            WritableGroup group = f.putGroup("params");
-            for (LayerSpec l : a.layers()) {
-                if (!l.hasWeights()) continue;
-                Tensor k = params.get(ModelWeights.kernelKey(l.name()));
-                Tensor b = params.get(ModelWeights.biasKey(l.name()));
-                if (k == null && b == null) continue;
-                WritableGroup g = group.putGroup(l.name());
-                if (k != null) g.putDataset("kernel", Hdf5Files.nested(k));
-                if (b != null) g.putDataset("bias", Hdf5Files.nested(b));
+            Map<String, WritableGroup> groups = new LinkedHashMap<>();
+            for (Map.Entry<String, Tensor> e : datasets.entrySet()) {
+                String path = e.getKey();
+                int slash = path.lastIndexOf('/');
+                WritableGroup g = group(f, groups, path.substring(0, slash));
+                Tensor t = e.getValue();
+                io.jhdf.api.WritableDataset d = g.putDataset(path.substring(slash + 1), Hdf5Files.nested(dry ? dryRun(t) : t));
+                if (fingerprints.containsKey(path)) d.putAttribute(SOURCE_FINGERPRINT, fingerprints.get(path));
+                if (pads.containsKey(path)) d.putAttribute(ALIGN_PAD, new byte[pads.get(path)]);
             }
-            if (withPrepared) writePrepared(f, a, params);
         }
     }
 
+    private static WritableGroup group(WritableHdfFile f, Map<String, WritableGroup> groups, String path) {
+        WritableGroup g = groups.get(path);
+        if (g != null) return g;
+        int slash = path.lastIndexOf('/');
+        g = slash < 0 ? f.putGroup(path) : group(f, groups, path.substring(0, slash)).putGroup(path.substring(slash + 1));
+        groups.put(path, g);
+        return g;
+    }
+
+    /** A stand-in of the same rank whose byte size is {@code t}'s modulo 64 (a multiple of 16 floats becomes 16). */
+    private static Tensor dryRun(Tensor t) {
+        int[] shape = new int[t.rank()];
+        java.util.Arrays.fill(shape, 1);
+        int rest = t.size() % 16;
+        shape[shape.length - 1] = rest == 0 ? 16 : rest;
+        return Tensor.zeros(shape);
+    }
+
     /** Under {@code prepared/<layer>/}: each conv kernel in the CPU backend's Winograd layout, with the fingerprint of its kernel. */
-    private static void writePrepared(WritableHdfFile f, Architecture a, Map<String, Tensor> params) {
+    private static void preparedLayouts(Architecture a, Map<String, Tensor> params, Map<String, Tensor> datasets, Map<String, Long> fingerprints) {
         List<LayerSpec> convs = a.layers().stream().filter(l -> l.kind() == LayerKind.CONV3X3 && params.containsKey(ModelWeights.kernelKey(l.name())))
                 .toList();
         Tensor[] u = new Tensor[convs.size()];
@@ -326,11 +434,10 @@ public final class CanonicalModelFile {
             u[i] = CpuLayouts.winograd(k);
             fp[i] = PreparedLayout.fingerprint(k);
         });
-        if (u.length == 0) return;
-        WritableGroup prepared = f.putGroup(PREPARED);
         for (int i = 0; i < u.length; i++) {
-            WritableGroup g = prepared.putGroup(convs.get(i).name());
-            g.putDataset(CpuLayouts.WINOGRAD, Hdf5Files.nested(u[i])).putAttribute(SOURCE_FINGERPRINT, fp[i]);
+            String path = PREPARED + "/" + convs.get(i).name() + "/" + CpuLayouts.WINOGRAD;
+            datasets.put(path, u[i]);
+            fingerprints.put(path, fp[i]);
         }
     }
 }

@@ -277,14 +277,10 @@ final class Hdf5Files {
 
     /** As {@link #contiguousFloat32(Dataset)} with {@code slice} floats per parallel slice (tests use small ones). */
     static float[] contiguousFloat32(Dataset d, int slice) {
-        if (!(d instanceof io.jhdf.api.dataset.ContiguousDataset c) || !d.getFilters().isEmpty() || d.isEmpty()) return null;
-        if (!(d.getDataType() instanceof io.jhdf.object.datatype.FloatingPoint fp) || fp.getSize() != 4
-                || fp.getBitPrecision() != 32 || fp.getBitOffset() != 0) {
-            return null;
-        }
+        if (!isContiguousFloat32(d)) return null;
+        io.jhdf.object.datatype.FloatingPoint fp = (io.jhdf.object.datatype.FloatingPoint) d.getDataType();
         long n = d.getSize();
-        if (n > Integer.MAX_VALUE - 8) return null;
-        ByteBuffer bytes = c.getBuffer();
+        ByteBuffer bytes = ((io.jhdf.api.dataset.ContiguousDataset) d).getBuffer();
         if (bytes.remaining() < n * 4) return null; // let the general reader report it
         java.nio.FloatBuffer src = bytes.slice().order(fp.getByteOrder()).asFloatBuffer();
         float[] out = new float[(int) n];
@@ -294,6 +290,39 @@ final class Hdf5Files {
             src.get(from, out, from, (int) Math.min(slice, n - from));
         });
         return out;
+    }
+
+    /**
+     * A float dataset as a tensor of {@code shape}: a {@linkplain Tensor#view view} of the file's mapping when the
+     * dataset is one unfiltered contiguous run of float32 in the platform's byte order (nothing is copied: the values
+     * stay in the page cache, shared by every process that maps the file, until something asks for a heap array);
+     * else read into a heap array. {@code -Dgradcam4j.mapWeights=false} always reads.
+     */
+    static Tensor tensor(Path file, Dataset d, int[] shape) {
+        java.nio.FloatBuffer mapped = org.gradcam4j.SystemProperty.MAP_WEIGHTS.flag() ? mappedFloat32(d) : null;
+        return mapped != null ? Tensor.view(mapped, shape) : new Tensor(floats(file, d), shape);
+    }
+
+    /**
+     * The values of an unfiltered contiguous float32 dataset in the platform's byte order as a read-only view of the
+     * file mapped by jhdf, or null (anything else, or where jhdf read the bytes instead of mapping them). The
+     * mapping outlives the file's channel; it goes when the view is garbage.
+     */
+    static java.nio.FloatBuffer mappedFloat32(Dataset d) {
+        if (!isContiguousFloat32(d)) return null;
+        io.jhdf.object.datatype.FloatingPoint fp = (io.jhdf.object.datatype.FloatingPoint) d.getDataType();
+        if (fp.getByteOrder() != ByteOrder.nativeOrder()) return null;
+        long n = d.getSize();
+        ByteBuffer bytes = ((io.jhdf.api.dataset.ContiguousDataset) d).getBuffer();
+        if (!bytes.isDirect() || bytes.remaining() < n * 4) return null;
+        return bytes.slice().order(fp.getByteOrder()).asFloatBuffer().limit((int) n).slice().asReadOnlyBuffer();
+    }
+
+    /** Whether a dataset is one unfiltered contiguous run of float32 values (of fewer than 2^31 elements). */
+    private static boolean isContiguousFloat32(Dataset d) {
+        if (!(d instanceof io.jhdf.api.dataset.ContiguousDataset) || !d.getFilters().isEmpty() || d.isEmpty()) return false;
+        return d.getDataType() instanceof io.jhdf.object.datatype.FloatingPoint fp && fp.getSize() == 4
+                && fp.getBitPrecision() == 32 && fp.getBitOffset() == 0 && d.getSize() <= Integer.MAX_VALUE - 8;
     }
 
     /** A dataset's strings (labels): fixed- or variable-length. */
@@ -308,16 +337,15 @@ final class Hdf5Files {
     /** The nested Java array jhdf writes as a dataset of the tensor's shape (jhdf takes shapes from array nesting). */
     static Object nested(Tensor t) {
         int[] shape = t.shape();
-        float[] data = t.data();
-        if (shape.length == 1) return data.clone();
+        if (shape.length == 1) return t.toArray();
         Object out = Array.newInstance(float.class, shape);
         int row = shape[shape.length - 1];
-        int rows = row == 0 ? 0 : data.length / row;
+        int rows = row == 0 ? 0 : t.size() / row;
         int[] idx = new int[shape.length - 1];
         for (int r = 0; r < rows; r++) {
             Object a = out;
             for (int d = 0; d < idx.length - 1; d++) a = Array.get(a, idx[d]);
-            System.arraycopy(data, r * row, (float[]) Array.get(a, idx[idx.length - 1]), 0, row);
+            t.read(r * row, (float[]) Array.get(a, idx[idx.length - 1]), 0, row); // a view stays a view
             for (int d = idx.length - 1; d >= 0; d--) {
                 if (++idx[d] < shape[d]) break;
                 idx[d] = 0;

@@ -330,7 +330,10 @@ public final class KerasWeights {
             throw new WeightsException(file.toString(), "wrong shape for " + spec.name() + " kernel: " + Arrays.toString(s)
                     + ", expected (in, out) = " + Arrays.toString(expected));
         }
-        float[] raw = Hdf5Files.floats(file, kl.kernel());
+        // read where it lies (mapped) when it can be; converted straight into the direct buffer the CPU backend's GEMMs
+        // read, so that the largest tensors (VGG16's fc1: 411 MB) are copied once on the way from the file to the backend
+        java.nio.FloatBuffer mapped = org.gradcam4j.SystemProperty.MAP_WEIGHTS.flag() ? Hdf5Files.mappedFloat32(kl.kernel()) : null;
+        java.nio.FloatBuffer raw = mapped != null ? mapped : java.nio.FloatBuffer.wrap(Hdf5Files.floats(file, kl.kernel()));
         return () -> denseKernelToCanonical(raw, spec.inChannels(), spec.inSize(), spec.outChannels());
     }
 
@@ -403,26 +406,51 @@ public final class KerasWeights {
      * {@code (c, h, w)} order. With {@code size == 1} this is a plain transpose.
      */
     public static Tensor denseKernelToCanonical(float[] keras, int channels, int size, int out) {
+        checkLength(keras, (long) channels * size * size * out);
+        return denseKernelToCanonical(java.nio.FloatBuffer.wrap(keras), channels, size, out);
+    }
+
+    /**
+     * As {@link #denseKernelToCanonical(float[], int, int, int)}, from values anywhere (a mapped file) into a direct
+     * buffer in the platform's byte order, returned as a {@linkplain Tensor#view view}: the CPU backend uses it as it is
+     * and nothing is copied to the heap unless asked. Bands of 64 outputs run in parallel; each gathers its rows from the
+     * source 64 values at a time and writes its 64 canonical rows in one bulk copy each, so the direct buffer is written
+     * sequentially and the source read once.
+     */
+    public static Tensor denseKernelToCanonical(java.nio.FloatBuffer keras, int channels, int size, int out) {
         int in = channels * size * size;
-        checkLength(keras, (long) in * out);
-        float[] res = new float[keras.length];
-        // for VGG's fc1 this transposes a 25088 x 4096 matrix: done in bands of 64 outputs so that the
-        // 64 canonical rows being written stay in cache, instead of striding through 400 MB per element
+        if (keras.remaining() != (long) in * out) {
+            throw new IllegalArgumentException("kernel has " + keras.remaining() + " values, expected " + (long) in * out);
+        }
+        java.nio.FloatBuffer src = keras.slice();
+        java.nio.FloatBuffer res = java.nio.ByteBuffer.allocateDirect(Math.multiplyExact(in, out) * 4)
+                .order(java.nio.ByteOrder.nativeOrder()).asFloatBuffer();
+        // a band of 64 outputs by a block of about 256 canonical columns (whole channels) at a time: its values are
+        // gathered from the source rows 64 at a time into a tile that stays in cache, transposed there, and written to
+        // the buffer as 64 runs of contiguous columns (scattering them straight into the 400 MB result missed the cache
+        // on nearly every write)
         final int tile = 64;
-        java.util.stream.IntStream.range(0, (out + tile - 1) / tile).parallel().forEach(band -> {
-            int o0 = band * tile;
-            int o1 = Math.min(out, o0 + tile);
-            int col = 0;
-            for (int c = 0; c < channels; c++) {
-                for (int h = 0; h < size; h++) {
-                    for (int w = 0; w < size; w++, col++) {
-                        int src = ((h * size + w) * channels + c) * out;
-                        for (int o = o0; o < o1; o++) res[o * in + col] = keras[src + o];
+        int area = size * size, bands = (out + tile - 1) / tile, perBlock = Math.max(1, 256 / area);
+        int workers = Math.max(1, Math.min(bands, Runtime.getRuntime().availableProcessors()));
+        java.util.stream.IntStream.range(0, workers).parallel().forEach(worker -> {
+            float[] gathered = new float[perBlock * area * tile], transposed = new float[perBlock * area * tile];
+            for (int band = worker; band < bands; band += workers) {
+                int o0 = band * tile;
+                int width = Math.min(out, o0 + tile) - o0;
+                for (int c0 = 0; c0 < channels; c0 += perBlock) {
+                    int cols = Math.min(perBlock, channels - c0) * area;
+                    for (int k = 0; k < cols; k++) {   // canonical column c0 * area + k: channel c, position hw
+                        int c = c0 + k / area, hw = k % area;
+                        src.get((hw * channels + c) * out + o0, gathered, k * width, width);
                     }
+                    for (int j = 0; j < width; j++) {
+                        for (int k = 0; k < cols; k++) transposed[j * cols + k] = gathered[k * width + j];
+                    }
+                    for (int j = 0; j < width; j++) res.put((o0 + j) * in + c0 * area, transposed, j * cols, cols);
                 }
             }
         });
-        return new Tensor(res, out, in);
+        return Tensor.view(res, out, in);
     }
 
     /** Inverse of {@link #denseKernelToCanonical}: canonical {@code (out, in)} to Keras {@code (in, out)}. */

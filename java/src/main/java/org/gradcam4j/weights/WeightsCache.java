@@ -8,6 +8,7 @@ import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import org.gradcam4j.model.Model;
 
 /**
  * Where downloaded weight files live: {@code ROOT/weights/<published file name>}, next to the
@@ -65,6 +66,57 @@ public final class WeightsCache {
      * @param md5  the computed MD5 (null unless the file was hashed)
      */
     public record Status(PretrainedFile file, State state, long size, String md5) {}
+
+    /**
+     * The fast-loading model file written beside a fetched Keras file ({@code <name>.gradcam4j.h5}, weights/FORMAT.md):
+     * the same parameters in the canonical layout, aligned so that loading maps them instead of converting them.
+     */
+    public Path modelPath(PretrainedFile f) {
+        String n = f.fileName();
+        return dir().resolve((n.endsWith(".h5") ? n.substring(0, n.length() - 3) : n) + ".gradcam4j.h5");
+    }
+
+    /** The {@code source} a model file records for the Keras file it was converted from: its name and pinned MD5. */
+    static String modelSource(PretrainedFile f) {
+        return f.fileName() + " (Keras HDF5, MD5 " + f.md5() + ")";
+    }
+
+    /**
+     * Converts the cached Keras file of {@code f} into its {@link #modelPath model file} (atomically), unless a current
+     * one is there. Returns the model file.
+     *
+     * @throws WeightsException when the Keras file cannot be read or the model file cannot be written
+     */
+    public Path writeModel(PretrainedFile f) {
+        Path model = modelPath(f);
+        if (currentModel(f, null) != null) return model;
+        Model m = ModelLoader.load(path(f), null);
+        CanonicalModelFile.write(new Model(m.architecture(), m.preprocessing(), m.labels(), m.weights(), modelSource(f)), model);
+        return model;
+    }
+
+    /**
+     * Loads the pretrained file {@code f} (which must be cached): from its model file when that was converted from
+     * this very Keras file (its recorded MD5 is the pinned one), else from the Keras file itself, as before.
+     *
+     * @param arch as for {@link ModelLoader#load}
+     */
+    public Model load(PretrainedFile f, String arch) {
+        Model m = currentModel(f, arch);
+        return m != null ? m : ModelLoader.load(path(f), arch);
+    }
+
+    /** The model file of {@code f} when it is there, readable and converted from the pinned Keras file; else null. */
+    private Model currentModel(PretrainedFile f, String arch) {
+        Path model = modelPath(f);
+        if (!Files.isRegularFile(model)) return null;
+        try {
+            Model m = ModelLoader.load(model, arch);
+            return m.source().contains(modelSource(f)) ? m : null;
+        } catch (WeightsException e) {
+            return null; // a damaged or foreign file: the Keras file is the reference
+        }
+    }
 
     /** The state of {@code f}; hashes the whole file (a second or so for VGG16's 528 MiB). */
     public Status status(PretrainedFile f) throws IOException {

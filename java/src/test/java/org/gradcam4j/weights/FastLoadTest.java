@@ -64,8 +64,8 @@ class FastLoadTest {
 
         Model m = ModelLoader.load(withLayouts, null);
         Model o = ModelLoader.load(old, null);
-        Path plain = dir.resolve("default.h5");
-        CanonicalModelFile.write(src, plain);   // the default write stores no layouts
+        Path plain = dir.resolve("plain.h5");
+        CanonicalModelFile.write(src, plain, false);   // asked not to store layouts
         Model d = ModelLoader.load(plain, null);
         KerasWeightsTest.assertSameParams(src, d);
         KerasWeightsTest.assertSameParams(src, m);

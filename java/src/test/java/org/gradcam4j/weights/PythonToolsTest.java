@@ -52,6 +52,12 @@ class PythonToolsTest {
         assertEquals(TestNets.narrow16(), m.architecture());
         assertEquals(Preprocessing.torchvision(), m.preprocessing());
         assertEquals(ClassLabels.numbered(10).ids(), m.labels().ids());
+        // h5py aligns what the Python writer stores, so the Java reader maps it (weights/FORMAT.md, "Alignment")
+        for (String layer : new String[] {"block1_conv1", "fc1", "predictions"}) {
+            long at = CanonicalModelFile.dataAddresses(out, java.util.List.of("params/" + layer + "/kernel")).values().iterator().next();
+            assertEquals(0, at % CanonicalModelFile.ALIGNMENT, layer + " at " + at);
+            org.junit.jupiter.api.Assertions.assertNotNull(m.weights().kernel(layer).direct(), layer + " is not a mapped view");
+        }
         KerasWeightsTest.assertSameParams(reference, m);
     }
 

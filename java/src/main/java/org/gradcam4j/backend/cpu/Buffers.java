@@ -6,6 +6,7 @@ import java.nio.FloatBuffer;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;
+import org.gradcam4j.tensor.Tensor;
 
 /**
  * A pool of direct float buffers, reused across forward passes so the hot path does not allocate (and
@@ -34,11 +35,51 @@ final class Buffers {
 
     /** A direct buffer holding a copy of {@code data}, copied in parallel slices (VGG's fc1 is 400 MB). */
     static FloatBuffer copyOf(float[] data, String what) {
-        FloatBuffer b = allocate(data.length, what);
+        return copyOf(new Tensor(data, data.length), what);
+    }
+
+    /**
+     * The tensor's values as a direct buffer the GEMMs can read: the tensor's own buffer when it is a view of direct
+     * memory at a float-aligned address (a model file's parameter mapped from the page cache, a layout conversion's
+     * output: nothing copied), else a copy made in parallel slices (VGG's fc1 is 400 MB), without copying a view to
+     * the heap first. The buffer may be read-only: the backend never writes its parameters in place.
+     */
+    static FloatBuffer ready(Tensor t, String what) {
+        FloatBuffer own = t.direct();
+        return own != null && floatAligned(own) ? own : copyOf(t, what);
+    }
+
+    private static FloatBuffer copyOf(Tensor t, String what) {
+        int n = t.size();
+        FloatBuffer b = allocate(n, what);
         final int slice = 1 << 22;
-        java.util.stream.IntStream.range(0, (data.length + slice - 1) / slice).parallel()
-                .forEach(i -> b.put(i * slice, data, i * slice, Math.min(slice, data.length - i * slice)));
+        java.util.stream.IntStream.range(0, (n + slice - 1) / slice).parallel().forEach(i -> {
+            int from = i * slice, len = Math.min(slice, n - from);
+            if (t.onHeap()) {
+                b.put(from, t.data(), from, len);
+            } else {
+                float[] chunk = new float[Math.min(len, 1 << 16)];
+                for (int at = from; at < from + len; at += chunk.length) {
+                    int m = Math.min(chunk.length, from + len - at);
+                    t.read(at, chunk, 0, m);
+                    b.put(at, chunk, 0, m);
+                }
+            }
+        });
         return b;
+    }
+
+    /**
+     * Whether a direct buffer starts at a multiple of 4 bytes, as OpenBLAS's float pointers must (a mapped dataset
+     * starts wherever its file offset puts it). Asked of JavaCPP, which OpenBLAS loads anyway; where JavaCPP cannot
+     * load, the answer is no and the caller copies.
+     */
+    static boolean floatAligned(FloatBuffer direct) {
+        try {
+            return (new org.bytedeco.javacpp.Pointer(direct).address() & 3) == 0;
+        } catch (Throwable t) {
+            return false;
+        }
     }
 
     synchronized FloatBuffer take(long floats, String what) {

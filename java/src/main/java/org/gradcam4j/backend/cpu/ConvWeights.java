@@ -22,13 +22,13 @@ final class ConvWeights {
     ConvWeights(Tensor kernel, Tensor bias, boolean direct) {
         cout = kernel.dim(0);
         cin = kernel.dim(1);
-        this.bias = bias.data().clone();
+        this.bias = bias.toArray();
         if (!direct) {
             taps = null;
             cols = null;
             return;
         }
-        float[] k = kernel.data();
+        float[] k = kernel.onHeap() ? kernel.data() : kernel.toArray(); // a mapped kernel stays a view in the model
         taps = Buffers.allocate(9L * cout * cin, "conv weights");
         for (int o = 0; o < cout; o++) {
             for (int c = 0; c < cin; c++) {

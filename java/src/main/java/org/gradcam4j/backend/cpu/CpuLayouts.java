@@ -26,10 +26,10 @@ public final class CpuLayouts {
      * The stored layout's values when it was computed from exactly {@code kernel} (same shape, same fingerprint),
      * else null: a stale or foreign layout is never used.
      */
-    static float[] usableWinograd(PreparedLayout p, Tensor kernel) {
+    static Tensor usableWinograd(PreparedLayout p, Tensor kernel) {
         if (p == null) return null;
         int[] s = p.data().shape();
         if (s.length != 3 || s[0] != 16 || s[1] != kernel.dim(0) || s[2] != kernel.dim(1)) return null;
-        return p.sourceFingerprint() == PreparedLayout.fingerprint(kernel) ? p.data().data() : null;
+        return p.sourceFingerprint() == PreparedLayout.fingerprint(kernel) ? p.data() : null;
     }
 }

@@ -43,7 +43,7 @@ final class CpuNetwork implements Network {
             LayerSpec l = layers.get(i);
             if (!l.hasWeights()) return;
             Tensor kernel = model.weights().kernel(l.name());
-            float[] stored = l.kind() == LayerKind.CONV3X3
+            Tensor stored = l.kind() == LayerKind.CONV3X3
                     ? CpuLayouts.usableWinograd(model.weights().prepared(CpuLayouts.winogradKey(l.name())), kernel) : null;
             prepare(i, kernel, l.bias() ? model.weights().bias(l.name()) : null, stored);
         });
@@ -54,7 +54,7 @@ final class CpuNetwork implements Network {
      *
      * @param storedWinograd the layer's Winograd layout as the model file stored it (checked against the kernel), or null
      */
-    private void prepare(int i, Tensor kernel, Tensor bias, float[] storedWinograd) {
+    private void prepare(int i, Tensor kernel, Tensor bias, Tensor storedWinograd) {
         LayerSpec l = layers.get(i);
         if (l.kind() == LayerKind.CONV3X3) {
             boolean fwd = algorithm.winogradForward(l.inChannels(), l.outChannels(), l.inSize());

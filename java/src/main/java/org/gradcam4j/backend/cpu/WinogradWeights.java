@@ -21,42 +21,62 @@ final class WinogradWeights {
 
     private static final double[][] G = {{1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0, 0, 1}};
 
-    /** @param kernel (cout, cin, 3, 3) canonical */
+    /** @param kernel (cout, cin, 3, 3) canonical: transformed straight into the direct buffer, output channels in parallel */
     WinogradWeights(Tensor kernel) {
-        this(kernel.dim(0), kernel.dim(1), transform(kernel));
+        this.cout = kernel.dim(0);
+        this.cin = kernel.dim(1);
+        FloatBuffer out = Buffers.allocate(16L * cout * cin, "Winograd conv weights");
+        java.util.stream.IntStream.range(0, cout).parallel().forEach(o -> {
+            float[] rows = transformOutput(kernel, o);
+            for (int xi = 0; xi < 16; xi++) out.put((xi * cout + o) * cin, rows, xi * cin, cin);
+        });
+        this.u = out;
     }
 
-    /** @param u (16, cout, cin), as {@link #transform} computes it (or a model file stored it) */
-    WinogradWeights(int cout, int cin, float[] u) {
-        if (u.length != 16L * cout * cin) throw new IllegalArgumentException("Winograd kernel has " + u.length + " values, expected 16 x " + cout + " x " + cin);
+    /**
+     * @param u (16, cout, cin), as {@link #transform} computes it (or a model file stored it): used where it lies
+     *          when it is a view of direct memory (a mapped model file), else copied once
+     */
+    WinogradWeights(int cout, int cin, Tensor u) {
+        if (u.size() != 16L * cout * cin) throw new IllegalArgumentException("Winograd kernel has " + u.size() + " values, expected 16 x " + cout + " x " + cin);
         this.cout = cout;
         this.cin = cin;
-        this.u = Buffers.copyOf(u, "Winograd conv weights");
+        this.u = Buffers.ready(u, "Winograd conv weights");
     }
 
     /** {@code U = G g G^T} of every (output, input) channel pair of a (cout, cin, 3, 3) kernel, as (16, cout, cin). */
     static float[] transform(Tensor kernel) {
         int cout = kernel.dim(0), cin = kernel.dim(1);
-        float[] k = kernel.data();
         float[] u = new float[16 * cout * cin];
-        double[] gg = new double[12];   // G g, 4x3
         for (int o = 0; o < cout; o++) {
-            for (int c = 0; c < cin; c++) {
-                int g0 = (o * cin + c) * 9;
-                for (int a = 0; a < 4; a++) {
-                    for (int j = 0; j < 3; j++) {
-                        gg[a * 3 + j] = G[a][0] * k[g0 + j] + G[a][1] * k[g0 + 3 + j] + G[a][2] * k[g0 + 6 + j];
-                    }
+            float[] rows = transformOutput(kernel, o);
+            for (int xi = 0; xi < 16; xi++) System.arraycopy(rows, xi * cin, u, (xi * cout + o) * cin, cin);
+        }
+        return u;
+    }
+
+    /** Output channel {@code o}'s transformed kernels as (16, cin): row xi holds U_xi[o, :]. */
+    private static float[] transformOutput(Tensor kernel, int o) {
+        int cin = kernel.dim(1);
+        float[] k = new float[9 * cin];
+        kernel.read(o * cin * 9, k, 0, 9 * cin);
+        float[] rows = new float[16 * cin];
+        double[] gg = new double[12];   // G g, 4x3
+        for (int c = 0; c < cin; c++) {
+            int g0 = c * 9;
+            for (int a = 0; a < 4; a++) {
+                for (int j = 0; j < 3; j++) {
+                    gg[a * 3 + j] = G[a][0] * k[g0 + j] + G[a][1] * k[g0 + 3 + j] + G[a][2] * k[g0 + 6 + j];
                 }
-                for (int a = 0; a < 4; a++) {
-                    for (int b = 0; b < 4; b++) {
-                        double v = gg[a * 3] * G[b][0] + gg[a * 3 + 1] * G[b][1] + gg[a * 3 + 2] * G[b][2];
-                        u[((a * 4 + b) * cout + o) * cin + c] = (float) v;
-                    }
+            }
+            for (int a = 0; a < 4; a++) {
+                for (int b = 0; b < 4; b++) {
+                    double v = gg[a * 3] * G[b][0] + gg[a * 3 + 1] * G[b][1] + gg[a * 3 + 2] * G[b][2];
+                    rows[(a * 4 + b) * cin + c] = (float) v;
                 }
             }
         }
-        return u;
+        return rows;
     }
 
     /** Row/column of the transformed kernel that the spatially reversed kernel maps position i to. */
