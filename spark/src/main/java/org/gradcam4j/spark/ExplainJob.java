@@ -1,7 +1,9 @@
 package org.gradcam4j.spark;
 
+import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.StringReader;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,11 +33,13 @@ import org.apache.spark.util.CollectionAccumulator;
 import org.apache.spark.util.LongAccumulator;
 import org.apache.spark.util.SerializableConfiguration;
 import org.gradcam4j.cli.ExplainOptions;
+import org.gradcam4j.cli.GroundTruthOptions;
 import org.gradcam4j.cli.InputFiles;
 import org.gradcam4j.cli.Main;
 import org.gradcam4j.cli.SubmissionIds;
 import org.gradcam4j.explain.Device;
 import org.gradcam4j.explain.Explainer;
+import org.gradcam4j.localize.IlsvrcScorer;
 import org.gradcam4j.localize.Submission;
 import org.gradcam4j.model.Model;
 import picocli.CommandLine;
@@ -78,7 +82,8 @@ public final class ExplainJob implements Callable<Integer> {
     /** What to compute and write: shared with `gradcam4j explain`. */
     @Mixin ExplainOptions explain;
 
-    @Option(names = "--resume", description = "skip images that already have rows in OUT/explanations.parquet (explained or failed)")
+    @Option(names = "--resume", description = "skip images already explained in OUT/explanations.parquet; images that failed "
+            + "(error rows) are tried again, their old error rows removed")
     boolean resume;
 
     @Option(names = "--localize", description = "weak localisation: the box of every map in the boxes column (as --boxes), and "
@@ -88,6 +93,9 @@ public final class ExplainJob implements Callable<Integer> {
 
     /** --ids and --map-clsloc of `gradcam4j localize`, for the submission file. */
     @Mixin SubmissionIds submissionIds;
+
+    /** --ground-truth, --labels, --blacklist, --partial of `gradcam4j score`: with --localize, the submission is scored. */
+    @Mixin GroundTruthOptions groundTruth;
 
     @Option(names = "--master", paramLabel = "URL", description = "Spark master when not run by spark-submit (default: local[*])")
     String master;
@@ -105,8 +113,12 @@ public final class ExplainJob implements Callable<Integer> {
             description = "seconds between progress lines on the driver; 0: none (default: ${DEFAULT-VALUE})")
     int progressSeconds;
 
-    /** What a finished run did (also printed). */
-    public record Summary(long explained, long failed, long skipped, double seconds, Map<String, Long> imagesPerExecutor) {}
+    /**
+     * What a finished run did (also printed); {@code scores}: per map method, the submission's scores when
+     * {@code --localize} was given with ground truth (else empty).
+     */
+    public record Summary(long explained, long failed, long skipped, double seconds, Map<String, Long> imagesPerExecutor,
+                          Map<String, IlsvrcScorer.Scores> scores) {}
 
     private Summary summary;
 
@@ -163,6 +175,8 @@ public final class ExplainJob implements Callable<Integer> {
         if (chunk < 1) throw new org.gradcam4j.InvalidInputException("--chunk must be >= 1, got " + chunk);
         if (imagesPerTask < 0) throw new org.gradcam4j.InvalidInputException("--images-per-task must be >= 0, got " + imagesPerTask);
         if (localize) submissionIds.competition();   // checks --ids
+        boolean score = groundTruth.given();
+        if (score && !localize) throw new org.gradcam4j.InvalidInputException("--ground-truth scores the submission of --localize: give --localize too");
         ExplainOptions.Plan plan = plan();
         if (localize && plan.request().targets().isTopK() && plan.request().targets().k() > Submission.GUESSES) {
             throw new org.gradcam4j.InvalidInputException("--localize: a submission line holds at most " + Submission.GUESSES + " guesses; --top-k "
@@ -213,7 +227,14 @@ public final class ExplainJob implements Callable<Integer> {
         org.apache.hadoop.fs.Path parquet = new org.apache.hadoop.fs.Path(outPath, PARQUET);
         Set<String> complete = new HashSet<>();
         if (resume && outFs.exists(parquet)) {
-            for (Row r : spark.read().parquet(escapeGlob(parquet.toString())).select("path").distinct().collectAsList()) complete.add(r.getString(0));
+            dropStaging(outFs, parquet);
+            Dataset<Row> old = spark.read().parquet(escapeGlob(parquet.toString()));
+            for (Row r : old.where("error is null").select("path").distinct().collectAsList()) complete.add(r.getString(0));
+            int retried = dropErrorRows(spark, outFs, parquet);
+            if (retried > 0) {
+                stdout.printf(Locale.ROOT, "resume: %d image%s failed before and %s retried%n", retried, retried == 1 ? "" : "s",
+                        retried == 1 ? "is" : "are");
+            }
         }
         List<String> todo = images.stream().filter(p -> !complete.contains(p)).toList();
         long skipped = images.size() - todo.size();
@@ -264,9 +285,9 @@ public final class ExplainJob implements Callable<Integer> {
             busy.merge(f[0], Double.parseDouble(f[2]), Double::sum);
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
-        Summary s = new Summary(todo.size() - failed, failed, skipped, seconds, perExec);
+        Map<String, IlsvrcScorer.Scores> scores = new LinkedHashMap<>();
         stdout.printf(Locale.ROOT, "%d images: %d explained, %d skipped (already in the output), %d failed; %.1f s, %.2f images/s%n",
-                images.size(), s.explained(), skipped, failed, seconds, seconds > 0 ? todo.size() / seconds : 0);
+                images.size(), todo.size() - failed, skipped, failed, seconds, seconds > 0 ? todo.size() / seconds : 0);
         for (var e : perExec.entrySet()) {
             stdout.printf(Locale.ROOT, "  executor %s: %d images, %.2f images/s of its task time%n", e.getKey(), e.getValue(),
                     busy.get(e.getKey()) > 0 ? e.getValue() / busy.get(e.getKey()) : 0);
@@ -276,15 +297,77 @@ public final class ExplainJob implements Callable<Integer> {
             if (failed > 0) {
                 err.println("no submission file: it needs a line for every image, and " + failed + " failed");
             } else {
-                for (String f : Submissions.write(spark, parquet, outPath, plan.methodTokens(), classIds)) stdout.println("submission: " + f);
+                for (Submissions.Written w : Submissions.write(spark, parquet, outPath, plan.methodTokens(), classIds)) {
+                    stdout.println("submission: " + w.file());
+                    if (!groundTruth.given()) continue;
+                    IlsvrcScorer.Scores sc = groundTruth.score(new BufferedReader(new StringReader(w.text())), w.file().toString(),
+                            submissionIds.table());
+                    scores.put(w.method(), sc);
+                    stdout.print(sc.table());
+                }
             }
         }
         stdout.flush();
+        Summary s = new Summary(todo.size() - failed, failed, skipped, seconds, perExec, scores);
         if (failed > 0) {
             err.println(failed + " image" + (failed == 1 ? "" : "s") + " failed: see the error column of " + parquet);
             err.flush();
         }
         return s;
+    }
+
+    /** The staging folders {@link #dropErrorRows} writes in the dataset (hidden from Parquet readers by the leading _). */
+    private static final String STAGING = "_gradcam4j-rewrite-";
+
+    /**
+     * Removes the error rows from {@code parquet} so that {@code --resume} explains those images again and the dataset
+     * ends with each image once: every data file that holds an error row is rewritten without its error rows (the
+     * other images' rows in it are kept, unchanged), through a staging folder inside the dataset. The old files are
+     * deleted before the new ones are moved in, so a run that stops in between leaves some images without rows
+     * (the next {@code --resume} explains them) but never an image twice. Returns the number of images retried.
+     */
+    static int dropErrorRows(SparkSession spark, FileSystem fs, org.apache.hadoop.fs.Path parquet) throws IOException {
+        Dataset<Row> errors = spark.read().parquet(escapeGlob(parquet.toString())).where("error is not null")
+                .select(org.apache.spark.sql.functions.col("path"), org.apache.spark.sql.functions.col("_metadata.file_path"));
+        List<Row> found = errors.collectAsList();
+        if (found.isEmpty()) return 0;
+        Set<String> images = new HashSet<>();
+        TreeSet<String> files = new TreeSet<>();
+        for (Row r : found) {
+            images.add(r.getString(0));
+            files.add(dataFile(r.getString(1)).toString());
+        }
+        org.apache.hadoop.fs.Path staging = new org.apache.hadoop.fs.Path(parquet, STAGING + java.util.UUID.randomUUID());
+        spark.read().schema(OutputRows.SCHEMA).parquet(files.stream().map(ExplainJob::escapeGlob).toArray(String[]::new))
+                .where("error is null").write().parquet(staging.toString());
+        for (String f : files) {
+            org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(f);
+            if (!fs.delete(p, false) && fs.exists(p)) throw new IOException("cannot delete " + p);
+        }
+        for (FileStatus st : fs.listStatus(staging)) {
+            String name = st.getPath().getName();
+            if (name.startsWith("_") || name.startsWith(".")) continue;
+            org.apache.hadoop.fs.Path to = new org.apache.hadoop.fs.Path(parquet, name);
+            if (!fs.rename(st.getPath(), to)) throw new IOException("cannot move " + st.getPath() + " to " + to);
+        }
+        fs.delete(staging, true);
+        return images.size();
+    }
+
+    /** Removes the staging folders a rewrite that stopped half-way left in {@code parquet}. */
+    private static void dropStaging(FileSystem fs, org.apache.hadoop.fs.Path parquet) throws IOException {
+        for (FileStatus st : fs.listStatus(parquet)) {
+            if (st.isDirectory() && st.getPath().getName().startsWith(STAGING)) fs.delete(st.getPath(), true);
+        }
+    }
+
+    /** A data file's path as Spark's {@code _metadata.file_path} gives it (a URI string). */
+    private static org.apache.hadoop.fs.Path dataFile(String filePath) {
+        try {
+            return new org.apache.hadoop.fs.Path(new java.net.URI(filePath));
+        } catch (java.net.URISyntaxException e) {
+            return new org.apache.hadoop.fs.Path(filePath);
+        }
     }
 
     /**
