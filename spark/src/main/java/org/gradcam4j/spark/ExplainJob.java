@@ -4,8 +4,6 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringReader;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -18,7 +16,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -62,8 +59,8 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "gradcam4j-spark", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"gradcam4j explain on Apache Spark: one Parquet row per image, class and method at OUT/explanations.parquet,",
-                "and the same png / npz / summary.json files as `gradcam4j explain` under OUT/IMG/ when OUT is on a local or shared",
-                "file system. Options as in `gradcam4j explain`; see docs/SPARK.md."})
+                "and the same png / npz / summary.json files as `gradcam4j explain` under OUT/IMG/ (OUT on any Hadoop file system).",
+                "Options as in `gradcam4j explain`; see docs/SPARK.md."})
 public final class ExplainJob implements Callable<Integer> {
     /** The dataset's folder name under {@code --out}. */
     public static final String PARQUET = "explanations.parquet";
@@ -75,8 +72,7 @@ public final class ExplainJob implements Callable<Integer> {
                     + "(file:, hdfs:, s3a:...); comma list or repeated")
     List<String> inputs;
 
-    @Option(names = {"-o", "--out"}, required = true, paramLabel = "DIR", description = "output folder (any Hadoop file system; "
-            + "the png / npz / json files only on a local or shared one)")
+    @Option(names = {"-o", "--out"}, required = true, paramLabel = "DIR", description = "output folder, on any Hadoop file system")
     String out;
 
     /** What to compute and write: shared with `gradcam4j explain`. */
@@ -137,7 +133,7 @@ public final class ExplainJob implements Callable<Integer> {
         CommandLine cl = new CommandLine(job);
         cl.setExecutionExceptionHandler((ex, cmd, parse) -> {
             cmd.getErr().println("error: " + Main.messageOf(ex));
-            if (Boolean.getBoolean("gradcam4j.debug")) ex.printStackTrace(cmd.getErr());
+            if (org.gradcam4j.SystemProperty.DEBUG.flag()) ex.printStackTrace(cmd.getErr());
             return Main.exitCodeOf(ex);
         });
         try {
@@ -204,13 +200,7 @@ public final class ExplainJob implements Callable<Integer> {
         org.apache.hadoop.fs.Path outPath = new org.apache.hadoop.fs.Path(out);
         FileSystem outFs = outPath.getFileSystem(hadoop);
         outPath = outFs.makeQualified(outPath);
-        boolean localOut = "file".equals(outFs.getScheme());
-        boolean saveGiven = spec.commandLine().getParseResult().hasMatchedOption("--save");
-        if (!localOut && saveGiven && !plan.save().isEmpty()) {
-            throw new org.gradcam4j.InvalidInputException("--save " + String.join(",", plan.save()) + ": the png / npz / json files need --out on "
-                    + "a local or shared file system (file:), not " + outPath + "; use --save none for the Parquet output only");
-        }
-        String sideFiles = localOut && !plan.save().isEmpty() ? outPath.toUri().getPath() : null;
+        SideFiles sideFiles = plan.save().isEmpty() ? null : new SideFiles(outPath.toString());
 
         // 1. the model, on the driver: a bad weights file, class, layer or method fails here, once
         Model model = ExecutorModels.model(explain, hadoop);
@@ -268,7 +258,7 @@ public final class ExplainJob implements Callable<Integer> {
             progress.close();
         }
         if (progressSeconds > 0 && !todo.isEmpty()) progress.report();
-        if (sideFiles != null) removeTemporaryFiles(Path.of(sideFiles), names.values());
+        if (sideFiles != null) SideFiles.removeTemporaries(outFs, outPath, PARQUET);
 
         // 4. the summary, from the committed rows of this run
         long failed = 0;
@@ -432,22 +422,4 @@ public final class ExplainJob implements Callable<Integer> {
         return names;
     }
 
-    /**
-     * Removes the temporary files ({@code .NAME.RANDOM.tmp}) an attempt that was killed mid-write left in the image
-     * folders; complete files are only ever renamed into place, so what remains is exactly the finished outputs.
-     */
-    private static void removeTemporaryFiles(Path out, java.util.Collection<String> folders) {
-        for (String name : new HashSet<>(folders)) {
-            Path dir = out.resolve(name);
-            if (!Files.isDirectory(dir)) continue;
-            try (Stream<Path> files = Files.list(dir)) {
-                for (Path f : files.toList()) {
-                    String n = f.getFileName().toString();
-                    if (n.startsWith(".") && n.endsWith(".tmp")) Files.deleteIfExists(f);
-                }
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot tidy " + dir, e);
-            }
-        }
-    }
 }

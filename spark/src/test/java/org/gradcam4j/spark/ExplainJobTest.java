@@ -143,6 +143,49 @@ class ExplainJobTest {
         }
     }
 
+    /**
+     * --out on a Hadoop file system that java.nio cannot reach ({@link ElsewhereFileSystem}, scheme {@code elsewhere:}):
+     * the side files are written through Hadoop's API (created under temporary names, renamed into place) and are those
+     * of the run into a local folder; the Parquet rows are there too.
+     */
+    @Test
+    void sideFilesGoThroughHadoopsFileSystem() throws Exception {
+        spark.sparkContext().hadoopConfiguration().set("fs." + ElsewhereFileSystem.SCHEME + ".impl", ElsewhereFileSystem.class.getName());
+        Path local = tmp.resolve("job-elsewhere");
+        String uri = ElsewhereFileSystem.SCHEME + "://" + local.toAbsolutePath();
+        ElsewhereFileSystem.CREATED.clear();
+        int code = ExplainJob.run("--input", images.toString(), "--weights", "demo", "--method", METHODS, "--top-k", "2",
+                "--save", "npz,json", "--boxes", "--batch", "1", "--progress-seconds", "0", "--out", uri);
+        assertEquals(Main.EXIT_SOME_FAILED, code);
+        assertFalse(Files.exists(Path.of(ElsewhereFileSystem.SCHEME + ":")), "nothing written by java.nio under a folder named after the scheme");
+        assertEquals(rows().size(), spark.read().parquet(uri + "/" + ExplainJob.PARQUET).count());
+        ObjectMapper json = new ObjectMapper();
+        int files = 0;
+        try (Stream<Path> dirs = Files.list(jobOut)) {
+            for (Path d : dirs.filter(Files::isDirectory).filter(d -> !d.getFileName().toString().endsWith(".parquet")).toList()) {
+                Path e = local.resolve(d.getFileName());
+                Set<String> expected = new HashSet<>(), got = new HashSet<>();
+                try (Stream<Path> f = Files.list(d)) { f.forEach(p -> expected.add(p.getFileName().toString())); }
+                try (Stream<Path> f = Files.list(e)) { f.forEach(p -> got.add(p.getFileName().toString())); }
+                assertEquals(expected, got, e + ": the same files, no temporaries left");
+                assertEquals(json.readTree(d.resolve("summary.json").toFile()), json.readTree(e.resolve("summary.json").toFile()));
+                for (String n : expected) {
+                    if (n.endsWith(".npz")) {
+                        var a = Npz.read(d.resolve(n));
+                        var b = Npz.read(e.resolve(n));
+                        for (String t : a.names()) assertArrayEquals(a.tensor(t).data(), b.tensor(t).data(), 0f, n + " " + t);
+                    }
+                    // created through the file system under an attempt's temporary name, then renamed
+                    String dir = e.toAbsolutePath().toString();
+                    assertTrue(ElsewhereFileSystem.CREATED.stream().anyMatch(c -> c.startsWith(dir + "/." + n + ".") && c.endsWith(".tmp")),
+                            n + " in " + dir + " was not created through Hadoop's API");
+                    files++;
+                }
+            }
+        }
+        assertEquals(6 * (2 * 4 + 1), files, "6 images: per class 3 map npz + 1 gradient npz, and summary.json");
+    }
+
     @Test
     void corruptImageIsAnErrorRowAndTheRestComplete() {
         List<Row> errors = rows().stream().filter(r -> r.getAs("error") != null).toList();
