@@ -105,16 +105,21 @@ public final class ExplainJob implements Callable<Integer> {
             description = "images per Spark task, about (default: 4 x --batch, fewer when that leaves cores idle)")
     int imagesPerTask;
 
+    @Option(names = "--task-log", paramLabel = "FILE",
+            description = "write a JSON line per finished Spark task to FILE on the driver: executor, task attempt, partition, the GPU "
+                    + "address Spark assigned, the device chosen and the reason for a CPU fallback, images, start and end (ms)")
+    java.nio.file.Path taskLog;
+
     @Option(names = "--progress-seconds", defaultValue = "10", paramLabel = "S",
             description = "seconds between progress lines on the driver; 0: none (default: ${DEFAULT-VALUE})")
     int progressSeconds;
 
     /**
      * What a finished run did (also printed); {@code scores}: per map method, the submission's scores when
-     * {@code --localize} was given with ground truth (else empty).
+     * {@code --localize} was given with ground truth (else empty); {@code tasks}: a report per finished task, by start.
      */
     public record Summary(long explained, long failed, long skipped, double seconds, Map<String, Long> imagesPerExecutor,
-                          Map<String, IlsvrcScorer.Scores> scores) {}
+                          Map<String, IlsvrcScorer.Scores> scores, List<TaskReport> tasks) {}
 
     private Summary summary;
 
@@ -235,7 +240,7 @@ public final class ExplainJob implements Callable<Integer> {
         Broadcast<Map<String, String>> namesB = jsc.broadcast(names);
         Broadcast<SerializableConfiguration> hadoopB = jsc.broadcast(new SerializableConfiguration(hadoop));
         LongAccumulator done = spark.sparkContext().longAccumulator("gradcam4j images");
-        CollectionAccumulator<String> perExecutor = spark.sparkContext().collectionAccumulator("gradcam4j executors");
+        CollectionAccumulator<TaskReport> tasks = spark.sparkContext().collectionAccumulator("gradcam4j tasks");
         int perTask = imagesPerTask > 0 ? imagesPerTask : 4 * plan.explainer().maxBatch();
         int parallelism = spark.sparkContext().defaultParallelism();
         stdout.printf(Locale.ROOT, "explain: %d images (%d already in %s), %d to do, in chunks of %d on %d cores%n",
@@ -248,7 +253,7 @@ public final class ExplainJob implements Callable<Integer> {
                 List<String> part = todo.subList(from, Math.min(todo.size(), from + chunk));
                 partitionFor(spark, part.size(), perTask, parallelism);
                 Dataset<Row> files = spark.read().format("binaryFile").load(part.stream().map(ExplainJob::escapeGlob).toArray(String[]::new));
-                Dataset<Row> rows = files.mapPartitions(new ExplainPartition(args, namesB, sideFiles, hadoopB, done, perExecutor),
+                Dataset<Row> rows = files.mapPartitions(new ExplainPartition(args, namesB, sideFiles, hadoopB, done, tasks),
                         Encoders.row(OutputRows.SCHEMA));
                 SaveMode mode = from == 0 && !resume ? SaveMode.Overwrite : SaveMode.Append;
                 rows.write().mode(mode).parquet(parquet.toString());
@@ -267,20 +272,26 @@ public final class ExplainJob implements Callable<Integer> {
             Set<String> todoSet = new HashSet<>(todo);
             for (Row r : ours.collectAsList()) if (todoSet.contains(r.getString(0))) failed++;
         }
+        List<TaskReport> reports = new ArrayList<>(tasks.value());
+        reports.sort(java.util.Comparator.comparingLong(TaskReport::startMillis));
         Map<String, Long> perExec = new TreeMap<>();
-        Map<String, Double> busy = new HashMap<>();
-        for (String e : perExecutor.value()) {
-            String[] f = e.split("\t");
-            perExec.merge(f[0], Long.parseLong(f[1]), Long::sum);
-            busy.merge(f[0], Double.parseDouble(f[2]), Double::sum);
+        Map<String, Long> busy = new HashMap<>();   // per executor: milliseconds in which at least one of its tasks ran
+        Map<String, Long> busyUntil = new HashMap<>();
+        for (TaskReport t : reports) {
+            perExec.merge(t.executor(), (long) t.images(), Long::sum);
+            long from = Math.max(t.startMillis(), busyUntil.getOrDefault(t.executor(), Long.MIN_VALUE));
+            if (t.endMillis() > from) busy.merge(t.executor(), t.endMillis() - from, Long::sum);
+            busyUntil.merge(t.executor(), t.endMillis(), Math::max);
         }
+        if (taskLog != null) writeTaskLog(taskLog, reports);
         double seconds = (System.nanoTime() - t0) / 1e9;
         Map<String, IlsvrcScorer.Scores> scores = new LinkedHashMap<>();
         stdout.printf(Locale.ROOT, "%d images: %d explained, %d skipped (already in the output), %d failed; %.1f s, %.2f images/s%n",
                 images.size(), todo.size() - failed, skipped, failed, seconds, seconds > 0 ? todo.size() / seconds : 0);
         for (var e : perExec.entrySet()) {
-            stdout.printf(Locale.ROOT, "  executor %s: %d images, %.2f images/s of its task time%n", e.getKey(), e.getValue(),
-                    busy.get(e.getKey()) > 0 ? e.getValue() / busy.get(e.getKey()) : 0);
+            long ms = busy.getOrDefault(e.getKey(), 0L);
+            stdout.printf(Locale.ROOT, "  executor %s: %d images, %.2f images/s while it had tasks%n", e.getKey(), e.getValue(),
+                    ms > 0 ? e.getValue() * 1000.0 / ms : 0);
         }
         stdout.println("output: " + parquet);
         if (localize) {
@@ -298,7 +309,7 @@ public final class ExplainJob implements Callable<Integer> {
             }
         }
         stdout.flush();
-        Summary s = new Summary(todo.size() - failed, failed, skipped, seconds, perExec, scores);
+        Summary s = new Summary(todo.size() - failed, failed, skipped, seconds, perExec, scores, reports);
         if (failed > 0) {
             err.println(failed + " image" + (failed == 1 ? "" : "s") + " failed: see the error column of " + parquet);
             err.flush();
@@ -358,6 +369,14 @@ public final class ExplainJob implements Callable<Integer> {
         } catch (java.net.URISyntaxException e) {
             return new org.apache.hadoop.fs.Path(filePath);
         }
+    }
+
+    /** The task reports as JSON lines, written atomically. */
+    private static void writeTaskLog(java.nio.file.Path file, List<TaskReport> reports) throws IOException {
+        var mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+        StringBuilder sb = new StringBuilder();
+        for (TaskReport t : reports) sb.append(mapper.writeValueAsString(t)).append('\n');
+        org.gradcam4j.io.AtomicFiles.write(file.toAbsolutePath(), sb.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 
     /**

@@ -35,23 +35,23 @@ final class ExplainPartition implements MapPartitionsFunction<Row, Row> {
     private final SideFiles sideFiles;
     private final Broadcast<SerializableConfiguration> hadoop;
     private final LongAccumulator done;
-    private final CollectionAccumulator<String> perExecutor;
+    private final CollectionAccumulator<TaskReport> tasks;
 
     /**
      * @param args         the job's command line: parsed again on the executor, so it sees the same options
      * @param names        each image path's output folder name (the CLI's names)
      * @param sideFiles    where the side files go, or null for none
      * @param done         images finished (explained or failed), for the driver's progress
-     * @param perExecutor  one "executor id TAB images TAB seconds" entry per finished task
+     * @param tasks        a report per finished task
      */
     ExplainPartition(List<String> args, Broadcast<Map<String, String>> names, SideFiles sideFiles,
-                     Broadcast<SerializableConfiguration> hadoop, LongAccumulator done, CollectionAccumulator<String> perExecutor) {
+                     Broadcast<SerializableConfiguration> hadoop, LongAccumulator done, CollectionAccumulator<TaskReport> tasks) {
         this.args = List.copyOf(args);
         this.names = names;
         this.sideFiles = sideFiles;
         this.hadoop = hadoop;
         this.done = done;
-        this.perExecutor = perExecutor;
+        this.tasks = tasks;
     }
 
     @Override
@@ -69,7 +69,7 @@ final class ExplainPartition implements MapPartitionsFunction<Row, Row> {
 
     private final class Batches extends ImageBatches {
         private final ImageLoader loader = new ImageLoader();
-        private final long started = System.nanoTime();
+        private final long started = System.currentTimeMillis();
         private SideFiles.Task writer;
         private int images;
 
@@ -118,7 +118,10 @@ final class ExplainPartition implements MapPartitionsFunction<Row, Row> {
         protected void done() {
             if (writer != null) writer.close();
             String exec = SparkEnv.get() == null ? "driver" : SparkEnv.get().executorId();
-            perExecutor.add(exec + "\t" + images + "\t" + (System.nanoTime() - started) / 1e9);
+            TaskContext tc = TaskContext.get();
+            tasks.add(new TaskReport(exec, tc == null ? -1 : tc.taskAttemptId(), tc == null ? -1 : tc.partitionId(), gpuAddress(),
+                    placement == null ? null : where.device(), placement == null ? null : placement.fallback(), images, started,
+                    System.currentTimeMillis()));
         }
 
         private void finished() {
