@@ -107,7 +107,7 @@ public final class ExplainJob implements Callable<Integer> {
 
     @Option(names = "--task-log", paramLabel = "FILE",
             description = "write a JSON line per finished Spark task to FILE on the driver: executor, task attempt, partition, the GPU "
-                    + "address Spark assigned, the device chosen and the reason for a CPU fallback, images, start and end (ms)")
+                    + "address Spark assigned, the device chosen and the reason for a CPU fallback, images, start, model ready and end (ms)")
     java.nio.file.Path taskLog;
 
     @Option(names = "--progress-seconds", defaultValue = "10", paramLabel = "S",

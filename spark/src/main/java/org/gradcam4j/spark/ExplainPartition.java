@@ -121,7 +121,7 @@ final class ExplainPartition implements MapPartitionsFunction<Row, Row> {
             TaskContext tc = TaskContext.get();
             tasks.add(new TaskReport(exec, tc == null ? -1 : tc.taskAttemptId(), tc == null ? -1 : tc.partitionId(), gpuAddress(),
                     placement == null ? null : where.device(), placement == null ? null : placement.fallback(), images, started,
-                    System.currentTimeMillis()));
+                    readyMillis == 0 ? started : readyMillis, System.currentTimeMillis()));
         }
 
         private void finished() {

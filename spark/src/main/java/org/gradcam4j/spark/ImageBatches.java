@@ -34,6 +34,8 @@ abstract class ImageBatches implements Iterator<Row> {
     protected OutputRows.Placement where;
     /** The device policy's choice for this task's GPU address (null until the first batch). */
     protected ExecutorModels.Placement placement;
+    /** When the model and explainer were ready for this task (ms since the epoch; 0 until then). */
+    protected long readyMillis;
 
     ImageBatches(Iterator<Row> input) { this.input = input; }
 
@@ -83,6 +85,7 @@ abstract class ImageBatches implements Iterator<Row> {
         where = new OutputRows.Placement(explainer.backend().name().equals("cuda") ? placement.device() : "cpu", address);
         opened = true;
         opened(model);
+        readyMillis = System.currentTimeMillis();
     }
 
     /** After the model and explainer are ready, before the first batch. */
