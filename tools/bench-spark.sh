@@ -195,7 +195,11 @@ echo
 echo "command: $command_line"
 echo "bench-spark: ${images//,/ and } images ($(basename "$image")), --weights $weights --method $method --batch $batch, $cores cores in all, -Xmx$heap per JVM"
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | xargs), load average at the start: $load_before, at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "rate: marginal images/s between the two sizes (start-up and model loads cancel); fixed: the intercept at 0 images;"
+if (( ${#sizes[@]} >= 2 )); then
+  echo "rate: marginal images/s between the two sizes (start-up and model loads cancel); fixed: the intercept at 0 images;"
+else
+  echo "rate: images / wall time, start-up and model loads included (one size; give two, --images N1,N2, for the marginal rate);"
+fi
 echo "work: Spark's images over the time its tasks were explaining with the model ready (last size); vs CLI: rate / CLI rate"
 printf '%-30s %s %10s %14s %6s %15s\n' "configuration" "wall at ${images//,/ and } images" "fixed" "rate" "vs CLI" "work"
 printf '%s\n' "${rows[@]}"
