@@ -55,7 +55,8 @@ import picocli.CommandLine.Spec;
  * chunks of {@code --chunk}: each chunk is one Spark job whose tasks stream their images through the executor's
  * cached model in batches ({@link ExplainPartition}) and whose rows are appended to {@code OUT/explanations.parquet}
  * through Spark's output committer, so a retried task never duplicates a row and a chunk is committed whole or not
- * at all. {@code --resume} skips the images that already have rows.
+ * at all. {@code --resume} skips the images that already have result rows and tries the failed ones again
+ * ({@link #dropErrorRows}); {@code --localize} with ground truth scores the submission file(s) at the end.
  */
 @Command(name = "gradcam4j-spark", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"gradcam4j explain on Apache Spark: one Parquet row per image, class and method at OUT/explanations.parquet,",

@@ -59,6 +59,7 @@ final class SideFiles implements Serializable {
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot open " + out + " for the side files", e);
             }
+            if (tc != null && staging != null) tc.addTaskCompletionListener((org.apache.spark.util.TaskCompletionListener) ctx -> close());   // a failed task too
         }
 
         /** Writes the files of one image into {@code OUT/<name>/}. */
