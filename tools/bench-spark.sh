@@ -1,20 +1,31 @@
 #!/usr/bin/env bash
 # Scaling benchmark of the Spark job (docs/SPARK.md) against the single-process CLI on the same images and the same
-# total number of cores: `gradcam4j explain --threads C` in one JVM, then ExplainJob in local mode (local[C]) and on a
+# total number of cores C: `gradcam4j explain --threads C` in one JVM, then ExplainJob in local mode (local[C]) and on a
 # standalone cluster on this machine (master + 2 workers on 127.0.0.1) with 1 executor of C cores and with 2 executors
-# of C/2 cores. Each configuration runs twice, on N1 and on N2 images (--images N1,N2), end to end (JVM start, model
-# load, Spark's start-up and executor launch, the work, the output). Printed per configuration: both wall times, the
-# fixed cost (the wall time's intercept at 0 images) and the marginal rate (N2 - N1) / (T2 - T1), which is what a
-# large dataset runs at, and its ratio to the CLI's. With one size (--images N) only N / T is given.
+# of C/2 cores. Each configuration runs on N1 and on N2 images (--images N1,N2), end to end (JVM start, model load,
+# Spark's start-up and executor launch, the work, the output).
+#
+# Definitions (printed with the table):
+#   rate   the marginal rate (N2 - N1) / (T2 - T1): what a large dataset runs at once everything has started. JVM, Spark
+#          and executor start-up and every model load happen once per run, so they cancel in the difference; "fixed"
+#          is the wall time's intercept at 0 images, T1 - N1 / rate.
+#   vs CLI the rate over the CLI's rate.
+#   work   (Spark only) images over the time in which some task had its model ready and was explaining (from the
+#          job's --task-log: the union of the tasks' [ready, end] spans, N2 run): the job's own throughput with
+#          start-up and model loads left out, a check on the marginal rate that wall-clock noise cannot swamp.
+# With one size (--images N) only N / T is given. Differences between configurations are only meaningful on a quiet
+# machine: the load average at the start and the end is printed.
 #
 #   tools/bench-spark.sh [--images N1[,N2]] [--weights W] [--method M] [--cores C] [--batch B] [--image FILE]
 #       [--configs cli,local,one,two]
 #
-# Every process it starts is stopped on exit.
+# Every process it starts (drivers, CLI, master, workers, executors) is stopped when it ends, also on Ctrl-C.
+# KEEP_WORK=1 keeps its work folder (logs of the master, workers and executors) for a look afterwards.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-images=8,32 weights=random:vgg16 method=gradcam cores=2 batch=8 configs=cli,local,one,two heap=4g
+images=8,40 weights=random:vgg16 method=gradcam cores=2 batch=8 configs=cli,local,one,two heap=4g
 load_before="$(cut -d" " -f1-3 /proc/loadavg)"
+command_line="tools/bench-spark.sh $*"
 image="$root/java/src/main/resources/org/gradcam4j/data/cat_dog.png"
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -45,9 +56,10 @@ cleanup() {
     kill -KILL "$p" 2>/dev/null || true
     wait "$p" 2>/dev/null || true
   done
-  rm -rf "$work"
+  [[ -n "${KEEP_WORK:-}" ]] && echo "work folder kept: $work" >&2 || rm -rf "$work"
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM
 mkdir -p "$work/spark-home"
 IFS=, read -r -a sizes <<< "$images"
 ext="${image##*.}"
@@ -62,11 +74,11 @@ now() { date +%s.%N; }
 calc() { awk "BEGIN { print $1 }"; }
 declare -a rows
 cli_rate=""
-declare -a times cpus
+times=() cpus=() works=()
 cpu_line=""
 cpu_of() { awk '{ print $1 + $2 }' "$work/cpu"; }   # user + sys seconds of the last timed command and its children
-record() {  # name: the wall times of this configuration are in times[], one per size
-  local rate ratio fixed="-" walls=""
+record() {  # name: the wall times of this configuration are in times[], one per size; works[]: the job's work rates
+  local rate ratio fixed="-" walls="" work="-"
   for t in "${times[@]}"; do walls+="$(printf '%7.1f s' "$t")"; done
   if (( ${#sizes[@]} >= 2 )); then
     rate="$(calc "(${sizes[1]} - ${sizes[0]}) / (${times[1]} - ${times[0]})")"
@@ -75,15 +87,32 @@ record() {  # name: the wall times of this configuration are in times[], one per
   else
     rate="$(calc "${sizes[0]} / ${times[0]}")"
   fi
-  [[ -z "$cli_rate" ]] && cli_rate="$rate"
-  ratio="$(calc "$rate / $cli_rate")"
-  rows+=("$(printf '%-30s %s %10s %8.3f img/s %6.2fx' "$1" "$walls" "$fixed" "$rate" "$ratio")")
+  if [[ "$1" == cli* ]]; then cli_rate="$rate"; fi
+  ratio="-"
+  [[ -n "$cli_rate" ]] && ratio="$(printf '%.2fx' "$(calc "$rate / $cli_rate")")"
+  (( ${#works[@]} > 0 )) && work="$(printf '%.3f img/s' "${works[-1]}")"
+  rows+=("$(printf '%-30s %s %10s %8.3f img/s %6s %15s' "$1" "$walls" "$fixed" "$rate" "$ratio" "$work")")
   echo "${rows[-1]}" >&2
   if (( ${#cpus[@]} >= 2 )); then   # CPU seconds per image at the margin: the work, whatever else loads the machine
     cpu_line+="$(printf '%-30s CPU %7.1f s %7.1f s, marginal %6.2f CPU s per image' "$1" "${cpus[0]}" "${cpus[1]}" \
       "$(calc "(${cpus[1]} - ${cpus[0]}) / (${sizes[1]} - ${sizes[0]})")")"$'\n'
   fi
-  cpus=()
+  cpus=() works=()
+}
+
+# images / union of the tasks' [ready, end] spans, from a --task-log file (JSON lines)
+work_rate() {
+  python3 - "$1" <<'PY' 2>/dev/null || echo 0
+import json, sys
+t = sorted((r["readyMillis"], r["endMillis"], r["images"]) for r in map(json.loads, open(sys.argv[1])))
+busy, until, images = 0, None, 0
+for a, b, n in t:
+    images += n
+    a = max(a, until) if until is not None else a
+    if b > a: busy += b - a
+    until = b if until is None else max(until, b)
+print(images * 1000.0 / busy if busy else 0)
+PY
 }
 
 common=(--weights "$weights" --method "$method" --batch "$batch" --save json)
@@ -95,7 +124,9 @@ if want cli; then
     t0="$(now)"
     TIMEFORMAT='%U %S'
     { time java -Xmx"$heap" -jar "$root/java/target/gradcam4j.jar" explain "$work/in$n" "${common[@]}" --threads "$cores" -q \
-      --out "$work/cli$n" >/dev/null 2>&1; } 2> "$work/cpu"
+      --out "$work/cli$n" > "$work/log" 2>&1; } 2> "$work/cpu" &
+    pids+=($!)
+    wait "$!" || { cat "$work/log" >&2; exit 1; }
     times+=("$(calc "$(now) - $t0")")
     cpus+=("$(cpu_of)")
   done
@@ -115,9 +146,12 @@ driver() {  # name [-Dconf...] -- [job args]
     # shellcheck disable=SC2086
     { time java $module_opts -Xmx"$heap" -Dspark.driver.host=127.0.0.1 -Dspark.driver.bindAddress=127.0.0.1 -Dspark.ui.enabled=false \
       "${props[@]}" -cp "$cp" org.gradcam4j.spark.ExplainJob --input "$work/in$n" "${common[@]}" --progress-seconds 0 \
-      --out "$work/out-$n-${name//[^a-z0-9]/_}" "$@" > "$work/log" 2>&1 || { cat "$work/log" >&2; exit 1; }; } 2> "$work/cpu"
+      --task-log "$work/tasks" --out "$work/out-$n-${name//[^a-z0-9]/_}" "$@" > "$work/log" 2>&1; } 2> "$work/cpu" &
+    pids+=($!)
+    wait "$!" || { cat "$work/log" >&2; exit 1; }
     times+=("$(calc "$(now) - $t0")")
     [[ "$name" == *local* ]] && cpus+=("$(cpu_of)")   # on a cluster the work is in the executors' JVMs, not counted here
+    works+=("$(work_rate "$work/tasks")")
     grep -E "executor .*images/s" "$work/log" | sed "s/^/    $n images: /" >&2
   done
   record "$name"
@@ -158,9 +192,16 @@ fi
 fi
 
 echo
-echo "bench-spark: $images images ($(basename "$image")), --weights $weights --method $method --batch $batch, $cores cores in all, -Xmx$heap per JVM"
+echo "command: $command_line"
+echo "bench-spark: ${images//,/ and } images ($(basename "$image")), --weights $weights --method $method --batch $batch, $cores cores in all, -Xmx$heap per JVM"
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | xargs), load average at the start: $load_before, at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
-printf '%-30s %s %10s %14s %7s\n' "configuration" "wall at ${images//,/ and } images" "fixed" "rate" "vs CLI"
+if (( ${#sizes[@]} >= 2 )); then
+  echo "rate: marginal images/s between the two sizes (start-up and model loads cancel); fixed: the intercept at 0 images;"
+else
+  echo "rate: images / wall time, start-up and model loads included (one size; give two, --images N1,N2, for the marginal rate);"
+fi
+echo "work: Spark's images over the time its tasks were explaining with the model ready (last size); vs CLI: rate / CLI rate"
+printf '%-30s %s %10s %14s %6s %15s\n' "configuration" "wall at ${images//,/ and } images" "fixed" "rate" "vs CLI" "work"
 printf '%s\n' "${rows[@]}"
 if [[ -n "$cpu_line" ]]; then
   printf '\nCPU time of the process (CLI, local mode: all the work is in it):\n%s' "$cpu_line"

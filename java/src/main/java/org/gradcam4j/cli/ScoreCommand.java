@@ -1,13 +1,16 @@
 package org.gradcam4j.cli;
 
+import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import org.gradcam4j.localize.CompetitionIds;
 import org.gradcam4j.localize.IlsvrcScorer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -24,22 +27,11 @@ final class ScoreCommand implements Callable<Integer> {
     @Option(names = "--submission", required = true, paramLabel = "FILE", description = "5 guesses 'class_id xmin ymin xmax ymax' per line")
     Path submission;
 
-    @Option(names = "--ground-truth", required = true, paramLabel = "XMLDIR",
-            description = "folder of PASCAL-VOC style XML files, one per image (<object><name>wnid</name><bndbox>...)")
-    Path groundTruth;
-
-    @Option(names = "--labels", required = true, paramLabel = "GTFILE",
-            description = "the image labels, one competition class id per line (the devkit's *_validation_ground_truth.txt)")
-    Path labels;
-
-    @Option(names = "--blacklist", paramLabel = "FILE", description = "1-based image numbers left out of the localisation figures (the devkit's blacklist)")
-    Path blacklist;
+    /** --ground-truth, --labels, --blacklist, --partial (required here): shared with the Spark job's --localize. */
+    @Mixin GroundTruthOptions groundTruth;
 
     @Option(names = "--map-clsloc", paramLabel = "FILE", description = "wnid to competition id table (default: the bundled data/map_clsloc.txt)")
     Path mapClsloc;
-
-    @Option(names = "--partial", description = "score a submission with fewer lines than there are images (its first lines)")
-    boolean partial;
 
     @Option(names = "--json", description = "print the figures as JSON")
     boolean json;
@@ -47,9 +39,12 @@ final class ScoreCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
+        groundTruth.require();
         CompetitionIds ids = mapClsloc == null ? CompetitionIds.bundled() : CompetitionIds.read(mapClsloc);
-        Set<Integer> black = blacklist == null ? Set.of() : IlsvrcScorer.readBlacklist(blacklist);
-        IlsvrcScorer.Scores s = IlsvrcScorer.score(submission, groundTruth, labels, ids, black, partial);
+        IlsvrcScorer.Scores s;
+        try (BufferedReader sub = Files.newBufferedReader(submission, StandardCharsets.UTF_8)) {
+            s = groundTruth.score(sub, submission.toString(), ids);
+        }
         if (json) {
             var o = Json.object();
             o.put("images", s.images());

@@ -29,6 +29,11 @@ public final class SubmissionIds {
         };
     }
 
+    /** The wnid to competition id table: {@code --map-clsloc}, or the bundled map_clsloc.txt. */
+    public CompetitionIds table() throws IOException {
+        return mapClsloc == null ? CompetitionIds.bundled() : CompetitionIds.read(mapClsloc);
+    }
+
     /** Model class index to the id written: competition id, or index + 1. */
     public int[] classIds(ClassLabels labels) throws IOException {
         int[] out = new int[labels.size()];
@@ -36,7 +41,7 @@ public final class SubmissionIds {
             for (int i = 0; i < out.length; i++) out[i] = i + 1;
             return out;
         }
-        CompetitionIds table = mapClsloc == null ? CompetitionIds.bundled() : CompetitionIds.read(mapClsloc);
+        CompetitionIds table = table();
         for (int i = 0; i < out.length; i++) {
             out[i] = table.idOf(labels.id(i));
             if (out[i] < 0) {

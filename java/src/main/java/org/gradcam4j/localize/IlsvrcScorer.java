@@ -84,10 +84,20 @@ public final class IlsvrcScorer {
      */
     public static Scores score(Path submission, Path xmlDir, Path labels, CompetitionIds ids, Set<Integer> blacklist, boolean partial)
             throws IOException {
+        try (BufferedReader sub = Files.newBufferedReader(submission, StandardCharsets.UTF_8)) {
+            return score(sub, submission.toString(), xmlDir, labels, ids, blacklist, partial);
+        }
+    }
+
+    /**
+     * As {@link #score(Path, Path, Path, CompetitionIds, Set, boolean)}, the submission read from {@code sub} (on any file
+     * system; {@code submission} names it in messages).
+     */
+    public static Scores score(BufferedReader sub, String submission, Path xmlDir, Path labels, CompetitionIds ids,
+                               Set<Integer> blacklist, boolean partial) throws IOException {
         List<Path> xmls = xmlFiles(xmlDir);
         int n = 0, localized = 0, c1 = 0, c5 = 0, l1 = 0, l5 = 0;
-        try (BufferedReader sub = Files.newBufferedReader(submission, StandardCharsets.UTF_8);
-             BufferedReader lab = Files.newBufferedReader(labels, StandardCharsets.UTF_8)) {
+        try (BufferedReader lab = Files.newBufferedReader(labels, StandardCharsets.UTF_8)) {
             DocumentBuilder parser = parser();
             for (String line; (line = sub.readLine()) != null; ) {
                 if (line.isBlank() && n >= xmls.size()) continue; // trailing blank lines

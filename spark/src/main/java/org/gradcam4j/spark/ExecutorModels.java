@@ -114,7 +114,9 @@ final class ExecutorModels {
                             index, e.getMessage());
                 }
             }
-            return Explainer.of(model, Backends.cpu(threads), options);
+            Explainer e = Explainer.of(model, Backends.cpu(threads), options);
+            LOG.info("gradcam4j: model {} on {}", o.weights(), e.backend().description());
+            return e;
         });
     }
 

@@ -1,9 +1,9 @@
 package org.gradcam4j.spark;
 
+import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
+import java.io.StringReader;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -16,7 +16,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -31,11 +30,13 @@ import org.apache.spark.util.CollectionAccumulator;
 import org.apache.spark.util.LongAccumulator;
 import org.apache.spark.util.SerializableConfiguration;
 import org.gradcam4j.cli.ExplainOptions;
+import org.gradcam4j.cli.GroundTruthOptions;
 import org.gradcam4j.cli.InputFiles;
 import org.gradcam4j.cli.Main;
 import org.gradcam4j.cli.SubmissionIds;
 import org.gradcam4j.explain.Device;
 import org.gradcam4j.explain.Explainer;
+import org.gradcam4j.localize.IlsvrcScorer;
 import org.gradcam4j.localize.Submission;
 import org.gradcam4j.model.Model;
 import picocli.CommandLine;
@@ -54,12 +55,13 @@ import picocli.CommandLine.Spec;
  * chunks of {@code --chunk}: each chunk is one Spark job whose tasks stream their images through the executor's
  * cached model in batches ({@link ExplainPartition}) and whose rows are appended to {@code OUT/explanations.parquet}
  * through Spark's output committer, so a retried task never duplicates a row and a chunk is committed whole or not
- * at all. {@code --resume} skips the images that already have rows.
+ * at all. {@code --resume} skips the images that already have result rows and tries the failed ones again
+ * ({@link #dropErrorRows}); {@code --localize} with ground truth scores the submission file(s) at the end.
  */
 @Command(name = "gradcam4j-spark", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"gradcam4j explain on Apache Spark: one Parquet row per image, class and method at OUT/explanations.parquet,",
-                "and the same png / npz / summary.json files as `gradcam4j explain` under OUT/IMG/ when OUT is on a local or shared",
-                "file system. Options as in `gradcam4j explain`; see docs/SPARK.md."})
+                "and the same png / npz / summary.json files as `gradcam4j explain` under OUT/IMG/ (OUT on any Hadoop file system).",
+                "Options as in `gradcam4j explain`; see docs/SPARK.md."})
 public final class ExplainJob implements Callable<Integer> {
     /** The dataset's folder name under {@code --out}. */
     public static final String PARQUET = "explanations.parquet";
@@ -71,14 +73,14 @@ public final class ExplainJob implements Callable<Integer> {
                     + "(file:, hdfs:, s3a:...); comma list or repeated")
     List<String> inputs;
 
-    @Option(names = {"-o", "--out"}, required = true, paramLabel = "DIR", description = "output folder (any Hadoop file system; "
-            + "the png / npz / json files only on a local or shared one)")
+    @Option(names = {"-o", "--out"}, required = true, paramLabel = "DIR", description = "output folder, on any Hadoop file system")
     String out;
 
     /** What to compute and write: shared with `gradcam4j explain`. */
     @Mixin ExplainOptions explain;
 
-    @Option(names = "--resume", description = "skip images that already have rows in OUT/explanations.parquet (explained or failed)")
+    @Option(names = "--resume", description = "skip images already explained in OUT/explanations.parquet; images that failed "
+            + "(error rows) are tried again, their old error rows removed")
     boolean resume;
 
     @Option(names = "--localize", description = "weak localisation: the box of every map in the boxes column (as --boxes), and "
@@ -88,6 +90,9 @@ public final class ExplainJob implements Callable<Integer> {
 
     /** --ids and --map-clsloc of `gradcam4j localize`, for the submission file. */
     @Mixin SubmissionIds submissionIds;
+
+    /** --ground-truth, --labels, --blacklist, --partial of `gradcam4j score`: with --localize, the submission is scored. */
+    @Mixin GroundTruthOptions groundTruth;
 
     @Option(names = "--master", paramLabel = "URL", description = "Spark master when not run by spark-submit (default: local[*])")
     String master;
@@ -101,12 +106,21 @@ public final class ExplainJob implements Callable<Integer> {
             description = "images per Spark task, about (default: 4 x --batch, fewer when that leaves cores idle)")
     int imagesPerTask;
 
+    @Option(names = "--task-log", paramLabel = "FILE",
+            description = "write a JSON line per finished Spark task to FILE on the driver: executor, task attempt, partition, the GPU "
+                    + "address Spark assigned, the device chosen and the reason for a CPU fallback, images, start, model ready and end (ms)")
+    java.nio.file.Path taskLog;
+
     @Option(names = "--progress-seconds", defaultValue = "10", paramLabel = "S",
             description = "seconds between progress lines on the driver; 0: none (default: ${DEFAULT-VALUE})")
     int progressSeconds;
 
-    /** What a finished run did (also printed). */
-    public record Summary(long explained, long failed, long skipped, double seconds, Map<String, Long> imagesPerExecutor) {}
+    /**
+     * What a finished run did (also printed); {@code scores}: per map method, the submission's scores when
+     * {@code --localize} was given with ground truth (else empty); {@code tasks}: a report per finished task, by start.
+     */
+    public record Summary(long explained, long failed, long skipped, double seconds, Map<String, Long> imagesPerExecutor,
+                          Map<String, IlsvrcScorer.Scores> scores, List<TaskReport> tasks) {}
 
     private Summary summary;
 
@@ -125,7 +139,7 @@ public final class ExplainJob implements Callable<Integer> {
         CommandLine cl = new CommandLine(job);
         cl.setExecutionExceptionHandler((ex, cmd, parse) -> {
             cmd.getErr().println("error: " + Main.messageOf(ex));
-            if (Boolean.getBoolean("gradcam4j.debug")) ex.printStackTrace(cmd.getErr());
+            if (org.gradcam4j.SystemProperty.DEBUG.flag()) ex.printStackTrace(cmd.getErr());
             return Main.exitCodeOf(ex);
         });
         try {
@@ -163,6 +177,8 @@ public final class ExplainJob implements Callable<Integer> {
         if (chunk < 1) throw new org.gradcam4j.InvalidInputException("--chunk must be >= 1, got " + chunk);
         if (imagesPerTask < 0) throw new org.gradcam4j.InvalidInputException("--images-per-task must be >= 0, got " + imagesPerTask);
         if (localize) submissionIds.competition();   // checks --ids
+        boolean score = groundTruth.given();
+        if (score && !localize) throw new org.gradcam4j.InvalidInputException("--ground-truth scores the submission of --localize: give --localize too");
         ExplainOptions.Plan plan = plan();
         if (localize && plan.request().targets().isTopK() && plan.request().targets().k() > Submission.GUESSES) {
             throw new org.gradcam4j.InvalidInputException("--localize: a submission line holds at most " + Submission.GUESSES + " guesses; --top-k "
@@ -190,13 +206,7 @@ public final class ExplainJob implements Callable<Integer> {
         org.apache.hadoop.fs.Path outPath = new org.apache.hadoop.fs.Path(out);
         FileSystem outFs = outPath.getFileSystem(hadoop);
         outPath = outFs.makeQualified(outPath);
-        boolean localOut = "file".equals(outFs.getScheme());
-        boolean saveGiven = spec.commandLine().getParseResult().hasMatchedOption("--save");
-        if (!localOut && saveGiven && !plan.save().isEmpty()) {
-            throw new org.gradcam4j.InvalidInputException("--save " + String.join(",", plan.save()) + ": the png / npz / json files need --out on "
-                    + "a local or shared file system (file:), not " + outPath + "; use --save none for the Parquet output only");
-        }
-        String sideFiles = localOut && !plan.save().isEmpty() ? outPath.toUri().getPath() : null;
+        SideFiles sideFiles = plan.save().isEmpty() ? null : new SideFiles(outPath.toString());
 
         // 1. the model, on the driver: a bad weights file, class, layer or method fails here, once
         Model model = ExecutorModels.model(explain, hadoop);
@@ -213,7 +223,14 @@ public final class ExplainJob implements Callable<Integer> {
         org.apache.hadoop.fs.Path parquet = new org.apache.hadoop.fs.Path(outPath, PARQUET);
         Set<String> complete = new HashSet<>();
         if (resume && outFs.exists(parquet)) {
-            for (Row r : spark.read().parquet(escapeGlob(parquet.toString())).select("path").distinct().collectAsList()) complete.add(r.getString(0));
+            dropStaging(outFs, parquet);
+            Dataset<Row> old = spark.read().parquet(escapeGlob(parquet.toString()));
+            for (Row r : old.where("error is null").select("path").distinct().collectAsList()) complete.add(r.getString(0));
+            int retried = dropErrorRows(spark, outFs, parquet);
+            if (retried > 0) {
+                stdout.printf(Locale.ROOT, "resume: %d image%s failed before and %s retried%n", retried, retried == 1 ? "" : "s",
+                        retried == 1 ? "is" : "are");
+            }
         }
         List<String> todo = images.stream().filter(p -> !complete.contains(p)).toList();
         long skipped = images.size() - todo.size();
@@ -224,7 +241,7 @@ public final class ExplainJob implements Callable<Integer> {
         Broadcast<Map<String, String>> namesB = jsc.broadcast(names);
         Broadcast<SerializableConfiguration> hadoopB = jsc.broadcast(new SerializableConfiguration(hadoop));
         LongAccumulator done = spark.sparkContext().longAccumulator("gradcam4j images");
-        CollectionAccumulator<String> perExecutor = spark.sparkContext().collectionAccumulator("gradcam4j executors");
+        CollectionAccumulator<TaskReport> tasks = spark.sparkContext().collectionAccumulator("gradcam4j tasks");
         int perTask = imagesPerTask > 0 ? imagesPerTask : 4 * plan.explainer().maxBatch();
         int parallelism = spark.sparkContext().defaultParallelism();
         stdout.printf(Locale.ROOT, "explain: %d images (%d already in %s), %d to do, in chunks of %d on %d cores%n",
@@ -237,7 +254,7 @@ public final class ExplainJob implements Callable<Integer> {
                 List<String> part = todo.subList(from, Math.min(todo.size(), from + chunk));
                 partitionFor(spark, part.size(), perTask, parallelism);
                 Dataset<Row> files = spark.read().format("binaryFile").load(part.stream().map(ExplainJob::escapeGlob).toArray(String[]::new));
-                Dataset<Row> rows = files.mapPartitions(new ExplainPartition(args, namesB, sideFiles, hadoopB, done, perExecutor),
+                Dataset<Row> rows = files.mapPartitions(new ExplainPartition(args, namesB, sideFiles, hadoopB, done, tasks),
                         Encoders.row(OutputRows.SCHEMA));
                 SaveMode mode = from == 0 && !resume ? SaveMode.Overwrite : SaveMode.Append;
                 rows.write().mode(mode).parquet(parquet.toString());
@@ -247,7 +264,7 @@ public final class ExplainJob implements Callable<Integer> {
             progress.close();
         }
         if (progressSeconds > 0 && !todo.isEmpty()) progress.report();
-        if (sideFiles != null) removeTemporaryFiles(Path.of(sideFiles), names.values());
+        if (sideFiles != null) SideFiles.removeTemporaries(outFs, outPath, PARQUET);
 
         // 4. the summary, from the committed rows of this run
         long failed = 0;
@@ -256,35 +273,111 @@ public final class ExplainJob implements Callable<Integer> {
             Set<String> todoSet = new HashSet<>(todo);
             for (Row r : ours.collectAsList()) if (todoSet.contains(r.getString(0))) failed++;
         }
+        List<TaskReport> reports = new ArrayList<>(tasks.value());
+        reports.sort(java.util.Comparator.comparingLong(TaskReport::startMillis));
         Map<String, Long> perExec = new TreeMap<>();
-        Map<String, Double> busy = new HashMap<>();
-        for (String e : perExecutor.value()) {
-            String[] f = e.split("\t");
-            perExec.merge(f[0], Long.parseLong(f[1]), Long::sum);
-            busy.merge(f[0], Double.parseDouble(f[2]), Double::sum);
+        Map<String, Long> busy = new HashMap<>();   // per executor: milliseconds in which at least one of its tasks ran
+        Map<String, Long> busyUntil = new HashMap<>();
+        for (TaskReport t : reports) {
+            perExec.merge(t.executor(), (long) t.images(), Long::sum);
+            long from = Math.max(t.startMillis(), busyUntil.getOrDefault(t.executor(), Long.MIN_VALUE));
+            if (t.endMillis() > from) busy.merge(t.executor(), t.endMillis() - from, Long::sum);
+            busyUntil.merge(t.executor(), t.endMillis(), Math::max);
         }
+        if (taskLog != null) writeTaskLog(taskLog, reports);
         double seconds = (System.nanoTime() - t0) / 1e9;
-        Summary s = new Summary(todo.size() - failed, failed, skipped, seconds, perExec);
+        Map<String, IlsvrcScorer.Scores> scores = new LinkedHashMap<>();
         stdout.printf(Locale.ROOT, "%d images: %d explained, %d skipped (already in the output), %d failed; %.1f s, %.2f images/s%n",
-                images.size(), s.explained(), skipped, failed, seconds, seconds > 0 ? todo.size() / seconds : 0);
+                images.size(), todo.size() - failed, skipped, failed, seconds, seconds > 0 ? todo.size() / seconds : 0);
         for (var e : perExec.entrySet()) {
-            stdout.printf(Locale.ROOT, "  executor %s: %d images, %.2f images/s of its task time%n", e.getKey(), e.getValue(),
-                    busy.get(e.getKey()) > 0 ? e.getValue() / busy.get(e.getKey()) : 0);
+            long ms = busy.getOrDefault(e.getKey(), 0L);
+            stdout.printf(Locale.ROOT, "  executor %s: %d images, %.2f images/s while it had tasks%n", e.getKey(), e.getValue(),
+                    ms > 0 ? e.getValue() * 1000.0 / ms : 0);
         }
         stdout.println("output: " + parquet);
         if (localize) {
             if (failed > 0) {
                 err.println("no submission file: it needs a line for every image, and " + failed + " failed");
             } else {
-                for (String f : Submissions.write(spark, parquet, outPath, plan.methodTokens(), classIds)) stdout.println("submission: " + f);
+                for (Submissions.Written w : Submissions.write(spark, parquet, outPath, plan.methodTokens(), classIds)) {
+                    stdout.println("submission: " + w.file());
+                    if (!groundTruth.given()) continue;
+                    IlsvrcScorer.Scores sc = groundTruth.score(new BufferedReader(new StringReader(w.text())), w.file().toString(),
+                            submissionIds.table());
+                    scores.put(w.method(), sc);
+                    stdout.print(sc.table());
+                }
             }
         }
         stdout.flush();
+        Summary s = new Summary(todo.size() - failed, failed, skipped, seconds, perExec, scores, reports);
         if (failed > 0) {
             err.println(failed + " image" + (failed == 1 ? "" : "s") + " failed: see the error column of " + parquet);
             err.flush();
         }
         return s;
+    }
+
+    /** The staging folders {@link #dropErrorRows} writes in the dataset (hidden from Parquet readers by the leading _). */
+    private static final String STAGING = "_gradcam4j-rewrite-";
+
+    /**
+     * Removes the error rows from {@code parquet} so that {@code --resume} explains those images again and the dataset
+     * ends with each image once: every data file that holds an error row is rewritten without its error rows (the
+     * other images' rows in it are kept, unchanged), through a staging folder inside the dataset. The old files are
+     * deleted before the new ones are moved in, so a run that stops in between leaves some images without rows
+     * (the next {@code --resume} explains them) but never an image twice. Returns the number of images retried.
+     */
+    static int dropErrorRows(SparkSession spark, FileSystem fs, org.apache.hadoop.fs.Path parquet) throws IOException {
+        Dataset<Row> errors = spark.read().parquet(escapeGlob(parquet.toString())).where("error is not null")
+                .select(org.apache.spark.sql.functions.col("path"), org.apache.spark.sql.functions.col("_metadata.file_path"));
+        List<Row> found = errors.collectAsList();
+        if (found.isEmpty()) return 0;
+        Set<String> images = new HashSet<>();
+        TreeSet<String> files = new TreeSet<>();
+        for (Row r : found) {
+            images.add(r.getString(0));
+            files.add(dataFile(r.getString(1)).toString());
+        }
+        org.apache.hadoop.fs.Path staging = new org.apache.hadoop.fs.Path(parquet, STAGING + java.util.UUID.randomUUID());
+        spark.read().schema(OutputRows.SCHEMA).parquet(files.stream().map(ExplainJob::escapeGlob).toArray(String[]::new))
+                .where("error is null").write().parquet(staging.toString());
+        for (String f : files) {
+            org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(f);
+            if (!fs.delete(p, false) && fs.exists(p)) throw new IOException("cannot delete " + p);
+        }
+        for (FileStatus st : fs.listStatus(staging)) {
+            String name = st.getPath().getName();
+            if (name.startsWith("_") || name.startsWith(".")) continue;
+            org.apache.hadoop.fs.Path to = new org.apache.hadoop.fs.Path(parquet, name);
+            if (!fs.rename(st.getPath(), to)) throw new IOException("cannot move " + st.getPath() + " to " + to);
+        }
+        fs.delete(staging, true);
+        return images.size();
+    }
+
+    /** Removes the staging folders a rewrite that stopped half-way left in {@code parquet}. */
+    private static void dropStaging(FileSystem fs, org.apache.hadoop.fs.Path parquet) throws IOException {
+        for (FileStatus st : fs.listStatus(parquet)) {
+            if (st.isDirectory() && st.getPath().getName().startsWith(STAGING)) fs.delete(st.getPath(), true);
+        }
+    }
+
+    /** A data file's path as Spark's {@code _metadata.file_path} gives it (a URI string). */
+    private static org.apache.hadoop.fs.Path dataFile(String filePath) {
+        try {
+            return new org.apache.hadoop.fs.Path(new java.net.URI(filePath));
+        } catch (java.net.URISyntaxException e) {
+            return new org.apache.hadoop.fs.Path(filePath);
+        }
+    }
+
+    /** The task reports as JSON lines, written atomically. */
+    private static void writeTaskLog(java.nio.file.Path file, List<TaskReport> reports) throws IOException {
+        var mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+        StringBuilder sb = new StringBuilder();
+        for (TaskReport t : reports) sb.append(mapper.writeValueAsString(t)).append('\n');
+        org.gradcam4j.io.AtomicFiles.write(file.toAbsolutePath(), sb.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 
     /**
@@ -349,22 +442,4 @@ public final class ExplainJob implements Callable<Integer> {
         return names;
     }
 
-    /**
-     * Removes the temporary files ({@code .NAME.RANDOM.tmp}) an attempt that was killed mid-write left in the image
-     * folders; complete files are only ever renamed into place, so what remains is exactly the finished outputs.
-     */
-    private static void removeTemporaryFiles(Path out, java.util.Collection<String> folders) {
-        for (String name : new HashSet<>(folders)) {
-            Path dir = out.resolve(name);
-            if (!Files.isDirectory(dir)) continue;
-            try (Stream<Path> files = Files.list(dir)) {
-                for (Path f : files.toList()) {
-                    String n = f.getFileName().toString();
-                    if (n.startsWith(".") && n.endsWith(".tmp")) Files.deleteIfExists(f);
-                }
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot tidy " + dir, e);
-            }
-        }
-    }
 }

@@ -1,6 +1,5 @@
 package org.gradcam4j.spark;
 
-import java.nio.file.Path;
 import java.util.Deque;
 import java.util.Iterator;
 import java.util.List;
@@ -27,33 +26,32 @@ import org.gradcam4j.model.Model;
 /**
  * The executor side of {@link ExplainJob}: streams one partition of {@code binaryFile} rows through the executor's
  * shared {@link Explainer} in batches of {@code --batch}, yielding the Parquet rows of each batch before the next is
- * decoded, and writes the side files (png / npz / summary.json) when asked. Side files go straight to their final
- * names, each written atomically and with the same bytes by any attempt of the task, so a retried or speculative
- * attempt rewrites identical files instead of adding new ones (idempotent by name).
+ * decoded, and writes the side files (png / npz / summary.json) when asked, through {@link SideFiles} (any Hadoop file
+ * system; each file promoted atomically to its name, the same bytes from any attempt of the task).
  */
 final class ExplainPartition implements MapPartitionsFunction<Row, Row> {
     private final List<String> args;
     private final Broadcast<Map<String, String>> names;
-    private final String sideFilesDir;
+    private final SideFiles sideFiles;
     private final Broadcast<SerializableConfiguration> hadoop;
     private final LongAccumulator done;
-    private final CollectionAccumulator<String> perExecutor;
+    private final CollectionAccumulator<TaskReport> tasks;
 
     /**
      * @param args         the job's command line: parsed again on the executor, so it sees the same options
      * @param names        each image path's output folder name (the CLI's names)
-     * @param sideFilesDir the local folder for the side files, or null for none
+     * @param sideFiles    where the side files go, or null for none
      * @param done         images finished (explained or failed), for the driver's progress
-     * @param perExecutor  one "executor id TAB images TAB seconds" entry per finished task
+     * @param tasks        a report per finished task
      */
-    ExplainPartition(List<String> args, Broadcast<Map<String, String>> names, String sideFilesDir,
-                     Broadcast<SerializableConfiguration> hadoop, LongAccumulator done, CollectionAccumulator<String> perExecutor) {
+    ExplainPartition(List<String> args, Broadcast<Map<String, String>> names, SideFiles sideFiles,
+                     Broadcast<SerializableConfiguration> hadoop, LongAccumulator done, CollectionAccumulator<TaskReport> tasks) {
         this.args = List.copyOf(args);
         this.names = names;
-        this.sideFilesDir = sideFilesDir;
+        this.sideFiles = sideFiles;
         this.hadoop = hadoop;
         this.done = done;
-        this.perExecutor = perExecutor;
+        this.tasks = tasks;
     }
 
     @Override
@@ -71,8 +69,8 @@ final class ExplainPartition implements MapPartitionsFunction<Row, Row> {
 
     private final class Batches extends ImageBatches {
         private final ImageLoader loader = new ImageLoader();
-        private final long started = System.nanoTime();
-        private ExplanationWriter writer;
+        private final long started = System.currentTimeMillis();
+        private SideFiles.Task writer;
         private int images;
 
         Batches(Iterator<Row> input) { super(input); }
@@ -89,8 +87,8 @@ final class ExplainPartition implements MapPartitionsFunction<Row, Row> {
 
         @Override
         protected void opened(Model model) {
-            if (sideFilesDir != null && !plan.save().isEmpty()) {
-                writer = new ExplanationWriter(model, explainer.preprocessor(), plan.writerSettings());
+            if (sideFiles != null && !plan.save().isEmpty()) {
+                writer = sideFiles.open(new ExplanationWriter(model, explainer.preprocessor(), plan.writerSettings()), hadoop.value().value());
             }
         }
 
@@ -111,15 +109,19 @@ final class ExplainPartition implements MapPartitionsFunction<Row, Row> {
         protected void explained(Row in, LoadedImage img, ImageExplanation r, Map<MapResult, List<HeatmapBoxes.PixelBox>> boxes,
                                  Deque<Row> out) {
             String path = in.getAs("path");
-            if (writer != null) writer.write(Path.of(sideFilesDir).resolve(name(path)), ExplainJob.localPath(path), img, r);
+            if (writer != null) writer.write(name(path), ExplainJob.localPath(path), img, r);
             for (Object[] v : OutputRows.results(img.width(), img.height(), r, boxes, where)) out.add(OutputRows.row(path, name(path), v));
             finished();
         }
 
         @Override
         protected void done() {
+            if (writer != null) writer.close();
             String exec = SparkEnv.get() == null ? "driver" : SparkEnv.get().executorId();
-            perExecutor.add(exec + "\t" + images + "\t" + (System.nanoTime() - started) / 1e9);
+            TaskContext tc = TaskContext.get();
+            tasks.add(new TaskReport(exec, tc == null ? -1 : tc.taskAttemptId(), tc == null ? -1 : tc.partitionId(), gpuAddress(),
+                    placement == null ? null : where.device(), placement == null ? null : placement.fallback(), images, started,
+                    readyMillis == 0 ? started : readyMillis, System.currentTimeMillis()));
         }
 
         private void finished() {

@@ -32,6 +32,10 @@ abstract class ImageBatches implements Iterator<Row> {
     protected ExplainOptions.Plan plan;
     protected Explainer explainer;
     protected OutputRows.Placement where;
+    /** The device policy's choice for this task's GPU address (null until the first batch). */
+    protected ExecutorModels.Placement placement;
+    /** When the model and explainer were ready for this task (ms since the epoch; 0 until then). */
+    protected long readyMillis;
 
     ImageBatches(Iterator<Row> input) { this.input = input; }
 
@@ -76,11 +80,12 @@ abstract class ImageBatches implements Iterator<Row> {
         Model model = model(o);
         plan = o.plan().forModel(model);
         String address = ExplainPartition.gpuAddress();
-        ExecutorModels.Placement placement = ExecutorModels.placement(plan.explainer().device(), address);
+        placement = ExecutorModels.placement(plan.explainer().device(), address);
         explainer = ExecutorModels.explainer(o, plan.explainer(), model, placement);
         where = new OutputRows.Placement(explainer.backend().name().equals("cuda") ? placement.device() : "cpu", address);
         opened = true;
         opened(model);
+        readyMillis = System.currentTimeMillis();
     }
 
     /** After the model and explainer are ready, before the first batch. */

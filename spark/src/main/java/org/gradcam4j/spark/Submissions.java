@@ -24,13 +24,16 @@ import org.gradcam4j.localize.Submission;
 final class Submissions {
     private Submissions() {}
 
-    /** Writes one file per map method (submission.txt, or submission.METHOD.txt with several); returns their names. */
-    static List<String> write(SparkSession spark, Path parquet, Path out, List<String> methods, int[] classIds) throws IOException {
+    /** A submission file written: its map method, where it is, and its text. */
+    record Written(String method, Path file, String text) {}
+
+    /** Writes one file per map method (submission.txt, or submission.METHOD.txt with several). */
+    static List<Written> write(SparkSession spark, Path parquet, Path out, List<String> methods, int[] classIds) throws IOException {
         List<String> maps = new ArrayList<>();
         List<org.gradcam4j.method.Method> parsed = org.gradcam4j.method.Method.parseList(methods, true);
         for (org.gradcam4j.method.Method m : parsed) if (m.isCam()) maps.add(m.token());
         for (org.gradcam4j.method.Method m : parsed) if (m.isAugmented()) maps.add(m.token());
-        List<String> written = new ArrayList<>();
+        List<Written> written = new ArrayList<>();
         FileSystem fs = out.getFileSystem(spark.sparkContext().hadoopConfiguration());
         for (String method : maps) {
             Map<String, TreeMap<Integer, Submission.Guess>> byImage = new TreeMap<>();
@@ -53,7 +56,7 @@ final class Submissions {
             }
             fs.delete(file, false);
             if (!fs.rename(tmp, file)) throw new IOException("cannot rename " + tmp + " to " + file);
-            written.add(file.toString());
+            written.add(new Written(method, file, text.toString()));
         }
         return written;
     }

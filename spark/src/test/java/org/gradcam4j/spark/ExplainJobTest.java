@@ -143,6 +143,49 @@ class ExplainJobTest {
         }
     }
 
+    /**
+     * --out on a Hadoop file system that java.nio cannot reach ({@link ElsewhereFileSystem}, scheme {@code elsewhere:}):
+     * the side files are written through Hadoop's API (created under temporary names, renamed into place) and are those
+     * of the run into a local folder; the Parquet rows are there too.
+     */
+    @Test
+    void sideFilesGoThroughHadoopsFileSystem() throws Exception {
+        spark.sparkContext().hadoopConfiguration().set("fs." + ElsewhereFileSystem.SCHEME + ".impl", ElsewhereFileSystem.class.getName());
+        Path local = tmp.resolve("job-elsewhere");
+        String uri = ElsewhereFileSystem.SCHEME + "://" + local.toAbsolutePath();
+        ElsewhereFileSystem.CREATED.clear();
+        int code = ExplainJob.run("--input", images.toString(), "--weights", "demo", "--method", METHODS, "--top-k", "2",
+                "--save", "npz,json", "--boxes", "--batch", "1", "--progress-seconds", "0", "--out", uri);
+        assertEquals(Main.EXIT_SOME_FAILED, code);
+        assertFalse(Files.exists(Path.of(ElsewhereFileSystem.SCHEME + ":")), "nothing written by java.nio under a folder named after the scheme");
+        assertEquals(rows().size(), spark.read().parquet(uri + "/" + ExplainJob.PARQUET).count());
+        ObjectMapper json = new ObjectMapper();
+        int files = 0;
+        try (Stream<Path> dirs = Files.list(jobOut)) {
+            for (Path d : dirs.filter(Files::isDirectory).filter(d -> !d.getFileName().toString().endsWith(".parquet")).toList()) {
+                Path e = local.resolve(d.getFileName());
+                Set<String> expected = new HashSet<>(), got = new HashSet<>();
+                try (Stream<Path> f = Files.list(d)) { f.forEach(p -> expected.add(p.getFileName().toString())); }
+                try (Stream<Path> f = Files.list(e)) { f.forEach(p -> got.add(p.getFileName().toString())); }
+                assertEquals(expected, got, e + ": the same files, no temporaries left");
+                assertEquals(json.readTree(d.resolve("summary.json").toFile()), json.readTree(e.resolve("summary.json").toFile()));
+                for (String n : expected) {
+                    if (n.endsWith(".npz")) {
+                        var a = Npz.read(d.resolve(n));
+                        var b = Npz.read(e.resolve(n));
+                        for (String t : a.names()) assertArrayEquals(a.tensor(t).data(), b.tensor(t).data(), 0f, n + " " + t);
+                    }
+                    // created through the file system under an attempt's temporary name, then renamed
+                    String dir = e.toAbsolutePath().toString();
+                    assertTrue(ElsewhereFileSystem.CREATED.stream().anyMatch(c -> c.startsWith(dir + "/." + n + ".") && c.endsWith(".tmp")),
+                            n + " in " + dir + " was not created through Hadoop's API");
+                    files++;
+                }
+            }
+        }
+        assertEquals(6 * (2 * 4 + 1), files, "6 images: per class 3 map npz + 1 gradient npz, and summary.json");
+    }
+
     @Test
     void corruptImageIsAnErrorRowAndTheRestComplete() {
         List<Row> errors = rows().stream().filter(r -> r.getAs("error") != null).toList();
@@ -164,9 +207,60 @@ class ExplainJobTest {
         ExplainJob.Summary[] s = new ExplainJob.Summary[1];
         ExplainJob.run(s, "--input", images.toString(), "--weights", "demo", "--method", METHODS, "--top-k", "2",
                 "--save", "npz,json", "--boxes", "--resume", "--progress-seconds", "0", "--out", jobOut.toString());
-        assertEquals(7, s[0].skipped());
-        assertEquals(0, s[0].explained() + s[0].failed());
-        assertEquals(before, rows().size());
+        assertEquals(6, s[0].skipped(), "the explained images");
+        assertEquals(0, s[0].explained());
+        assertEquals(1, s[0].failed(), "the broken image is tried again, and fails again");
+        assertEquals(before, rows().size(), "its new error row replaces the old one");
+    }
+
+    /**
+     * --resume tries failed images again: the first run has one undecodable image (an error row); a resumed run with
+     * the image still broken leaves exactly one error row for it; once the file is mended, a resumed run explains it
+     * (and only it), and the dataset holds every image exactly once, with no error row left.
+     */
+    @Test
+    void resumeRetriesFailedImagesAndKeepsEachImageOnce() throws Exception {
+        Path in = LocalSpark.samples(tmp.resolve("retry-in"));
+        Path broken = in.resolve("zz-mended.png");
+        Files.write(broken, new byte[] {(byte) 0x89, 'P', 'N', 'G', 9, 9, 9});
+        Path out = tmp.resolve("retry-out");
+        String[] args = {"--input", in.toString(), "--weights", "demo", "--method", "gradcam,vanilla", "--top-k", "2", "--save", "json",
+                "--batch", "2", "--progress-seconds", "0", "--out", out.toString()};
+        List<String> resumeArgs = new java.util.ArrayList<>(List.of(args));
+        resumeArgs.add("--resume");
+        ExplainJob.Summary[] s = new ExplainJob.Summary[1];
+        assertEquals(Main.EXIT_SOME_FAILED, ExplainJob.run(s, args));
+        assertEquals(1, s[0].failed());
+        assertEquals(Main.EXIT_SOME_FAILED, ExplainJob.run(s, resumeArgs.toArray(String[]::new)));
+        assertEquals(6, s[0].skipped());
+        assertEquals(1, s[0].failed());
+        assertOncePerImage(rows(out), 7, 1);
+
+        Files.copy(in.resolve("canvas-coat.png"), broken, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        assertEquals(Main.EXIT_OK, ExplainJob.run(s, resumeArgs.toArray(String[]::new)));
+        assertEquals(6, s[0].skipped());
+        assertEquals(1, s[0].explained());
+        assertEquals(0, s[0].failed());
+        assertOncePerImage(rows(out), 7, 0);
+        assertTrue(Files.isRegularFile(out.resolve("zz-mended").resolve("summary.json")));
+        try (Stream<Path> files = Files.list(out.resolve(ExplainJob.PARQUET))) {
+            assertTrue(files.noneMatch(f -> f.getFileName().toString().startsWith("_gradcam4j")), "no staging folder left");
+        }
+    }
+
+    /** {@code images} images, {@code errors} of them with exactly one error row, the others one row per class and method. */
+    private static void assertOncePerImage(List<Row> rows, int images, int errors) {
+        Map<String, Integer> perKey = new HashMap<>();
+        Set<String> paths = new HashSet<>(), failed = new HashSet<>();
+        for (Row r : rows) {
+            paths.add(r.getAs("path"));
+            if (r.getAs("error") != null) failed.add(r.getAs("path"));
+            perKey.merge(r.getAs("path") + " " + r.getAs("class_index") + " " + r.getAs("method"), 1, Integer::sum);
+        }
+        perKey.forEach((k, n) -> assertEquals(1, n, k));
+        assertEquals(images, paths.size());
+        assertEquals(errors, failed.size());
+        assertEquals((images - errors) * 2 * 2 + errors, rows.size(), "2 classes x 2 methods per explained image, 1 row per failed one");
     }
 
     @Test
@@ -206,6 +300,93 @@ class ExplainJobTest {
         List<String> expected = Files.readAllLines(cliSubmission);
         assertEquals(6, expected.size());
         assertEquals(expected, Files.readAllLines(out.resolve("submission.txt")));
+    }
+
+    /**
+     * --localize with ground truth scores the submission as `gradcam4j score` would. The ground truth is made by hand
+     * from the job's own guesses (line i of the submission: classes c_i1..c_i5 with boxes b_i1..b_i5, 1-based
+     * inclusive), so that every case's outcome follows from the devkit's rules, whatever the model predicted:
+     * <pre>
+     * image  label   XML object                         cls top-1 / top-5   loc top-1 / top-5
+     * 1      c_11    c_11, b_11                         right / right       right / right
+     * 2      c_23    c_23, b_23                         wrong / right       wrong / right   (3rd guess)
+     * 3      c_31    c_32, b_32                         right / right       wrong / right   (no c_31 object)
+     * 4      999     c_41, b_41   (blacklisted)         wrong / wrong       left out of localisation
+     * 5      c_51    c_51, b_51 twice as wide           right / right       right / right   (IoU = w h / 2 w h = 0.5, counts)
+     * 6      c_61    c_61, b_61 twice as wide + 1 px    right / right       wrong / wrong   (IoU = w / (2w + 1) < 0.5)
+     * </pre>
+     * Classification over 6 images: top-1 wrong 2 (images 2, 4), top-5 wrong 1 (image 4). Localisation over the 5 not
+     * blacklisted: top-1 wrong 3 (images 2, 3, 6), top-5 wrong 1 (image 6). Competition ids come from a hand-written
+     * map-clsloc table (201..210 for the demo model's classes), so the XML's class names must go through it.
+     */
+    @Test
+    void localizeScoresTheSubmissionAgainstGroundTruth() throws Exception {
+        Path valid = LocalSpark.samples(tmp.resolve("scored"));
+        List<String> wnids = new java.util.ArrayList<>();
+        for (String l : Files.readAllLines(Path.of("java/src/main/resources/org/gradcam4j/samples/classes.txt"))) {
+            if (!l.isBlank()) wnids.add(l.split("\\s+")[0]);
+        }
+        StringBuilder map = new StringBuilder();
+        for (int i = 0; i < wnids.size(); i++) map.append(wnids.get(i)).append(' ').append(201 + i).append(" class").append(i).append('\n');
+        Path mapFile = tmp.resolve("map_clsloc_demo.txt");
+        Files.writeString(mapFile, map);
+        Path out = tmp.resolve("job-scored");
+        List<String> common = List.of("--input", valid.toString(), "--weights", "demo", "--localize", "--map-clsloc", mapFile.toString(),
+                "--top-k", "5", "--save", "none", "--batch", "3", "--progress-seconds", "0", "--out", out.toString());
+        assertEquals(Main.EXIT_OK, ExplainJob.run(common.toArray(String[]::new)));
+        List<String> lines = Files.readAllLines(out.resolve("submission.txt"));
+        assertEquals(6, lines.size());
+        int[][][] g = new int[6][5][];   // [image][guess] = {class, xmin, ymin, xmax, ymax}
+        for (int i = 0; i < 6; i++) {
+            String[] f = lines.get(i).trim().split("\\s+");
+            assertEquals(25, f.length, lines.get(i));
+            for (int j = 0; j < 5; j++) {
+                g[i][j] = new int[5];
+                for (int k = 0; k < 5; k++) g[i][j][k] = Integer.parseInt(f[5 * j + k]);
+                assertTrue(g[i][j][0] >= 201 && g[i][j][0] <= 210, "competition id from the table: " + lines.get(i));
+            }
+        }
+        Path xml = Files.createDirectories(tmp.resolve("scored-xml"));
+        int[] label = {g[0][0][0], g[1][2][0], g[2][0][0], 999, g[4][0][0], g[5][0][0]};
+        int[][] object = {g[0][0], g[1][2], g[2][1], g[3][0], wider(g[4][0], 0), wider(g[5][0], 1)};
+        StringBuilder labels = new StringBuilder();
+        for (int i = 0; i < 6; i++) {
+            labels.append(label[i]).append('\n');
+            int[] o = object[i];
+            Files.writeString(xml.resolve(String.format("val_%08d.xml", i + 1)), "<annotation><object><name>" + wnids.get(o[0] - 201)
+                    + "</name><bndbox><xmin>" + o[1] + "</xmin><ymin>" + o[2] + "</ymin><xmax>" + o[3] + "</xmax><ymax>" + o[4]
+                    + "</ymax></bndbox></object></annotation>");
+        }
+        Path labelFile = tmp.resolve("scored-labels.txt"), blacklist = tmp.resolve("scored-blacklist.txt");
+        Files.writeString(labelFile, labels);
+        Files.writeString(blacklist, "4\n");
+
+        // the rerun explains nothing (--resume), rewrites the submission from the rows and scores it
+        List<String> scored = new java.util.ArrayList<>(common);
+        scored.addAll(List.of("--resume", "--ground-truth", xml.toString(), "--labels", labelFile.toString(), "--blacklist", blacklist.toString()));
+        ExplainJob.Summary[] s = new ExplainJob.Summary[1];
+        assertEquals(Main.EXIT_OK, ExplainJob.run(s, scored.toArray(String[]::new)));
+        assertEquals(6, s[0].skipped());
+        assertEquals(lines, Files.readAllLines(out.resolve("submission.txt")));
+        var sc = s[0].scores().get("gradcam");
+        assertNotNull(sc, "scores per map method: " + s[0].scores());
+        assertEquals(new org.gradcam4j.localize.IlsvrcScorer.Scores(6, 5, 2, 1, 3, 1), sc);
+
+        // ground truth without --localize, or half of it, is a usage error
+        StringWriter err = new StringWriter();
+        assertEquals(Main.EXIT_USAGE, runWithErr(err, "--input", valid.toString(), "--weights", "demo", "--out", tmp.resolve("x").toString(),
+                "--ground-truth", xml.toString(), "--labels", labelFile.toString()));
+        assertTrue(err.toString().contains("--localize"), err.toString());
+        err = new StringWriter();
+        assertEquals(Main.EXIT_USAGE, runWithErr(err, "--input", valid.toString(), "--weights", "demo", "--out", tmp.resolve("x").toString(),
+                "--localize", "--ground-truth", xml.toString()));
+        assertTrue(err.toString().contains("--labels"), err.toString());
+    }
+
+    /** A guess {class, xmin, ymin, xmax, ymax} as an object twice as wide to the right, plus {@code extra} pixels. */
+    private static int[] wider(int[] guess, int extra) {
+        int w = guess[3] - guess[1] + 1;
+        return new int[] {guess[0], guess[1], guess[2], guess[3] + w + extra, guess[4]};
     }
 
     @Test

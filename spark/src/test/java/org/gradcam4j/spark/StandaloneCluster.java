@@ -152,6 +152,19 @@ final class StandaloneCluster implements AutoCloseable {
         return sb.toString();
     }
 
+    /** The stderr log of executor {@code id} (work/APP/ID/stderr under some worker), or "" when there is none. */
+    String executorLog(String id) throws IOException {
+        StringBuilder sb = new StringBuilder();
+        for (Path w : workDirs) {
+            try (Stream<Path> s = Files.walk(w)) {
+                for (Path p : s.filter(p -> p.getFileName().toString().equals("stderr") && p.getParent().getFileName().toString().equals(id)).toList()) {
+                    sb.append(Files.readString(p));
+                }
+            }
+        }
+        return sb.toString();
+    }
+
     static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();

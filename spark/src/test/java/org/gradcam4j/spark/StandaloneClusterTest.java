@@ -183,10 +183,11 @@ class StandaloneClusterTest {
     void eachTaskGetsAGpuAddressAndTheCpuFallbackIsLogged() throws Exception {
         Path out = tmp.resolve("gpu-out");
         Path log = tmp.resolve("gpu-driver.log");
+        Path taskLog = tmp.resolve("gpu-tasks.jsonl");
         Process job = driver(Map.of("spark.executor.cores", "2", "spark.cores.max", "4",
                         "spark.executor.resource.gpu.amount", "2", "spark.task.resource.gpu.amount", "1"), log,
                 "--input", images.toString() + "/0*", "--weights", "demo", "--method", "gradcam", "--save", "none",
-                "--images-per-task", "1", "--progress-seconds", "0", "--out", out.toString());
+                "--images-per-task", "1", "--progress-seconds", "0", "--task-log", taskLog.toString(), "--out", out.toString());
         try {
             assertTrue(job.waitFor(10, TimeUnit.MINUTES), "the job did not finish");
         } finally {
@@ -212,5 +213,32 @@ class StandaloneClusterTest {
         for (Row r : rows) used.add(r.getAs("gpu_address"));
         assertTrue(logged.containsAll(used), "logged " + logged + ", used " + used + "\n" + logs);
         assertTrue(used.size() >= 2, "tasks on two executors got their own addresses: " + used);
+
+        // per task: its executor, the address Spark assigned and when it ran. Tasks that ran at the same time on the same
+        // executor held different addresses; every task's address went through the device policy, whose CPU fallback
+        // (and its reason) is in the task's report and in that executor's own log.
+        List<JsonNode> tasks = new ArrayList<>();
+        ObjectMapper json = new ObjectMapper();
+        for (String line : Files.readAllLines(taskLog)) tasks.add(json.readTree(line));
+        assertEquals(10, tasks.stream().mapToInt(t -> t.path("images").asInt()).sum(), "every image in some task's report");
+        int overlapping = 0;
+        for (int i = 0; i < tasks.size(); i++) {
+            JsonNode a = tasks.get(i);
+            assertTrue(announced.contains(a.path("gpuAddress").asText()), a.toString());
+            assertEquals("cpu", a.path("device").asText(), a.toString());
+            assertTrue(a.path("fallback").asText().contains("native library"), a.toString());
+            String execLog = cluster.executorLog(a.path("executor").asText());
+            assertTrue(execLog.contains("GPU address " + a.path("gpuAddress").asText() + " assigned by Spark; device policy auto: using the CPU: "),
+                    "executor " + a.path("executor").asText() + " logged no policy decision for its address: " + a);
+            for (int j = i + 1; j < tasks.size(); j++) {
+                JsonNode b = tasks.get(j);
+                boolean together = a.path("executor").asText().equals(b.path("executor").asText())
+                        && a.path("startMillis").asLong() < b.path("endMillis").asLong() && b.path("startMillis").asLong() < a.path("endMillis").asLong();
+                if (!together) continue;
+                overlapping++;
+                assertFalse(a.path("gpuAddress").asText().equals(b.path("gpuAddress").asText()), "concurrent tasks share a GPU: " + a + " " + b);
+            }
+        }
+        assertTrue(overlapping > 0, "no two tasks ran at the same time on one executor, so the check above checked nothing: " + tasks);
     }
 }
