@@ -67,7 +67,7 @@ final class WinogradConv {
             throw new IllegalArgumentException("Winograd F(2x2,3x3) needs equal even sizes, got " + size + " -> " + out.size);
         }
         final int kIn = in.channels, mOut = out.channels, h = size / 2, tileRows = in.batch * h;
-        final int rowsPerChunk = rowsPerChunk(kIn, mOut, h, tileRows);
+        final int rowsPerChunk = rowsPerChunk(kIn, mOut, h, tileRows, workers.threads(), chunkTiles);
         final int nChunks = (tileRows + rowsPerChunk - 1) / rowsPerChunk;
         workers.forEach(nChunks, ci -> {
             int r0 = ci * rowsPerChunk, r1 = Math.min(tileRows, r0 + rowsPerChunk), n = (r1 - r0) * h;
@@ -94,13 +94,12 @@ final class WinogradConv {
      * at 392-1024 for 512; below ~128 tiles the GEMMs and the transforms' vector loops slow down, which costs more
      * than the panels (16 (K + Mo) n floats) spilling from L2. The chunk count is rounded up to a multiple of the
      * thread count, rows spread evenly so the threads finish together, except that a layer of few tiles (block5 at
-     * batch 1: 49) stays in one chunk.
+     * batch 1: 49) stays in one chunk. Shared with {@link Winograd4Conv} (h tiles per tile row there too).
      */
-    private int rowsPerChunk(int kIn, int mOut, int h, int tileRows) {
+    static int rowsPerChunk(int kIn, int mOut, int h, int tileRows, int threads, int chunkTiles) {
         if (chunkTiles > 0) return Math.max(1, Math.min(tileRows, chunkTiles / h));
         long target = Math.max(196, (long) kIn * mOut / 512);
         long tiles = (long) tileRows * h;
-        int threads = workers.threads();
         long chunks = threads * ((tiles + threads * target - 1) / (threads * target));
         chunks = Math.max(1, Math.min(chunks, tiles / MIN_TILES));
         return (int) Math.max(1, (tileRows + chunks - 1) / chunks);
@@ -119,7 +118,7 @@ final class WinogradConv {
     private static final int GROUP = 1024;
 
     /** Channels per group for a chunk of n tiles. */
-    private static int group(int n, int channels) { return Math.max(1, Math.min(channels, GROUP / n)); }
+    static int group(int n, int channels) { return Math.max(1, Math.min(channels, GROUP / n)); }
 
     /**
      * V (16, K, n) for tile rows [r0, r1) of in (K, B, P); tile row r is image r / h, tile row r % h, and its tiles
