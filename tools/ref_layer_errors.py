@@ -17,12 +17,11 @@ import sys
 import h5py
 import numpy as np
 import torch
-import torch.nn.functional as F
 from PIL import Image
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import vgg_layouts as V  # noqa: E402
-from ref_vgg import layer_table  # noqa: E402
+import ref_vgg  # noqa: E402
 
 
 def keras_input(path, size):
@@ -36,24 +35,8 @@ def keras_input(path, size):
 
 
 def run(arch, params, x):
-    """Every layer's output (after ReLU where it has one), in the layer table's order."""
-    acts = {}
-    h = x
-    for l in layer_table(arch):
-        if l["kind"] == "conv":
-            k, b = params[l["name"]]
-            h = F.relu(F.conv2d(h, k, b, padding=1))
-        elif l["kind"] == "pool":
-            h = F.max_pool2d(h, 2, 2)
-        else:
-            if h.dim() == 4:
-                h = h.reshape(h.shape[0], -1)
-            k, b = params[l["name"]]
-            h = F.linear(h, k, b)
-            if l["relu"]:
-                h = F.relu(h)
-        acts[l["name"]] = h
-    return acts
+    """Every layer's output (after ReLU where it has one), in the layer table's order: ref_vgg's forward, keeping all."""
+    return ref_vgg.forward(arch, params, x, "gradient", {l["name"] for l in ref_vgg.layer_table(arch)})[1]
 
 
 def main():

@@ -42,29 +42,9 @@ final class Winograd4Conv {
             {1 / 24.0, -1 / 12.0, 1 / 6.0},
             {0, 0, 1}};
 
-    /** {@code U = G g G^T} of every (output, input) channel pair of a (cout, cin, 3, 3) kernel, as (36, cout, cin), in double. */
+    /** {@code U = G g G^T} of every (output, input) channel pair of a (cout, cin, 3, 3) kernel, as (36, cout, cin). */
     static FloatBuffer transform(Tensor kernel) {
-        int cout = kernel.dim(0), cin = kernel.dim(1);
-        float[] k = kernel.data();
-        float[] u = new float[36 * cout * cin];
-        java.util.stream.IntStream.range(0, cout).parallel().forEach(o -> {
-            double[] gg = new double[18];   // G g, 6x3
-            for (int c = 0; c < cin; c++) {
-                int g0 = (o * cin + c) * 9;
-                for (int a = 0; a < 6; a++) {
-                    for (int j = 0; j < 3; j++) {
-                        gg[a * 3 + j] = G[a][0] * k[g0 + j] + G[a][1] * k[g0 + 3 + j] + G[a][2] * k[g0 + 6 + j];
-                    }
-                }
-                for (int a = 0; a < 6; a++) {
-                    for (int b = 0; b < 6; b++) {
-                        double v = gg[a * 3] * G[b][0] + gg[a * 3 + 1] * G[b][1] + gg[a * 3 + 2] * G[b][2];
-                        u[((a * 6 + b) * cout + o) * cin + c] = (float) v;
-                    }
-                }
-            }
-        });
-        return Buffers.copyOf(u, "Winograd F(4x4) conv weights");
+        return Buffers.copyOf(WinogradWeights.transform(kernel, G), "Winograd F(4x4) conv weights");
     }
 
     /** out (cout, B, P) = ReLU?(conv3x3(in (cin, B, P)) + bias), as {@link LayerOps#convForward}; u from {@link #transform}. */
@@ -154,7 +134,7 @@ final class Winograd4Conv {
      * m0+m1+m2+m3+m4, m1-m2+2(m3-m4), m1+m2+4(m3+m4), m1-m2+8(m3-m4)+m5; first along y (24 rows), then along x (16).
      */
     private static void outputTransform(Act out, int r0, int r1, Scratch s, float[] bias, boolean relu) {
-        final int mOut = out.channels, w2 = out.w2(), p = out.plane(), span = out.span(), h = out.size / 4;
+        final int mOut = out.channels, w2 = out.w2(), h = out.size / 4;
         final int n = (r1 - r0) * h, g = WinogradConv.group(n, mOut);
         final float[][] mt = s.mt, st = s.st, yt = s.yt;
         final float[] yb = s.yb;
@@ -183,9 +163,7 @@ final class Winograd4Conv {
                             }
                         }
                     }
-                    int runLen = (rowEnd - rowStart) * w2, local0 = rowStart * w2;
-                    LayerOps.biasReluBorders(yb, runLen, bias[o], relu, local0, p, w2);
-                    out.buf.put(o * span + b * p + local0, yb, 0, runLen);
+                    WinogradConv.epilogue(out, yb, o, b, rowStart, rowEnd, bias, relu);
                     r += iEnd - iStart;
                 }
             }
@@ -218,15 +196,8 @@ final class Winograd4Conv {
             if (rows.length < ny * w2) rows = new float[ny * w2];
             if (yb.length < ny * w2) yb = new float[ny * w2];
             int in = WinogradConv.group(n, kIn) * n, out = WinogradConv.group(n, mOut) * n;
-            grow(rt, in);
-            grow(vt, in);
-            grow(mt, out);
-            grow(st, out);
-            grow(yt, out);
-        }
-
-        private static void grow(float[][] a, int len) {
-            for (int i = 0; i < a.length; i++) if (a[i].length < len) a[i] = new float[len];
+            for (float[][] a : new float[][][] {rt, vt}) WinogradConv.grow(a, in);
+            for (float[][] a : new float[][][] {mt, st, yt}) WinogradConv.grow(a, out);
         }
     }
 }

@@ -195,7 +195,7 @@ final class WinogradConv {
      * row) form one contiguous run, which gets the same epilogue as the direct path's runs.
      */
     private static void outputTransform(Act out, int r0, int r1, Scratch s, float[] bias, boolean relu) {
-        final int mOut = out.channels, w2 = out.w2(), p = out.plane(), span = out.span(), h = out.size / 2;
+        final int mOut = out.channels, w2 = out.w2(), h = out.size / 2;
         final int n = (r1 - r0) * h, g = group(n, mOut);
         final float[][] mt = s.mt, st = s.st, yt = s.yt;
         final float[] yb = s.yb;
@@ -226,17 +226,25 @@ final class WinogradConv {
                             yb[d1 + 2 * j + 1] = y11[q + j];
                         }
                     }
-                    int runLen = (rowEnd - rowStart) * w2, local0 = rowStart * w2;
-                    if (bias != null) {
-                        LayerOps.biasReluBorders(yb, runLen, bias[o], relu, local0, p, w2);
-                    } else {
-                        LayerOps.zeroBorders(yb, runLen, local0, p, w2);
-                    }
-                    out.buf.put(o * span + b * p + local0, yb, 0, runLen);
+                    epilogue(out, yb, o, b, rowStart, rowEnd, bias, relu);
                     r += iEnd - iStart;
                 }
             }
         }
+    }
+
+    /**
+     * The end of a chunk's output rows rowStart .. rowEnd - 1 of channel o, image b, held in yb from its row rowStart:
+     * bias and ReLU when bias is non-null, border zeroing always, then the run into out.
+     */
+    static void epilogue(Act out, float[] yb, int o, int b, int rowStart, int rowEnd, float[] bias, boolean relu) {
+        int w2 = out.w2(), p = out.plane(), runLen = (rowEnd - rowStart) * w2, local0 = rowStart * w2;
+        if (bias != null) {
+            LayerOps.biasReluBorders(yb, runLen, bias[o], relu, local0, p, w2);
+        } else {
+            LayerOps.zeroBorders(yb, runLen, local0, p, w2);
+        }
+        out.buf.put(o * out.span() + b * p + local0, yb, 0, runLen);
     }
 
     private static void sum3(float[] a, float[] b, float[] c, float[] d, int len) {
@@ -273,8 +281,10 @@ final class WinogradConv {
             grow(yt, out);
         }
 
-        private static void grow(float[][] a, int len) {
-            for (int i = 0; i < a.length; i++) if (a[i].length < len) a[i] = new float[len];
-        }
+    }
+
+    /** Grows each array of a to at least len floats (scratch panels of both Winograd kernels). */
+    static void grow(float[][] a, int len) {
+        for (int i = 0; i < a.length; i++) if (a[i].length < len) a[i] = new float[len];
     }
 }
