@@ -33,7 +33,11 @@ public final class Tolerances {
      */
     public static final double NEAR_TIE = 1e-2;
 
-    /** The float32-vs-float64 error of PyTorch itself above which a tensor counts as near-tie ({@link #NEAR_TIE}). */
+    /**
+     * The float32-vs-float64 error of PyTorch itself above which a tensor counts as near-tie ({@link #NEAR_TIE}); for
+     * input gradients, that error under any of the three ReLU rules on the same input (they share the forward's
+     * decisions; CpuParityTest says why).
+     */
     public static final double NEAR_TIE_SIGNAL = 1e-5;
 
     /**
