@@ -9,7 +9,7 @@ package org.gradcam4j;
 public enum SystemProperty {
     /** CPU backend: how 3x3 convolutions run. */
     CONV("gradcam4j.conv", "auto",
-            "CPU 3x3 convolutions: auto (per layer, the rule measured by `gradcam4j bench conv`), direct or winograd"),
+            "CPU 3x3 convolutions: auto (per layer, the rule measured by `gradcam4j bench conv`), direct, winograd (F(2x2,3x3)) or winograd4 (F(4x4,3x3) forwards)"),
     /** CPU backend: which SGEMM. */
     BLAS("gradcam4j.blas", "auto",
             "CPU matrix products: auto (OpenBLAS, the pure-Java GEMM if it cannot load) or java (always the pure-Java GEMM)"),

@@ -34,8 +34,9 @@ import org.gradcam4j.tensor.Tensor;
  */
 public final class CpuBenchmark {
     /** explainReps: timed runs of the whole explain path (the PyTorch peer takes minutes per batch). */
+    /** onnxJar: ONNX Runtime's jar for the ONNX Runtime rows (forward at the batch and at batch 1), or null for none. */
     public record Options(String arch, int batch, int threads, int warmup, int reps, int explainReps, String python, boolean peer,
-                          Path toolsDir) {}
+                          Path toolsDir, Path onnxJar) {}
 
     public record Row(String name, String what, double seconds, double flops) {
         double imgPerSec(int batch) { return batch / seconds; }
@@ -68,6 +69,8 @@ public final class CpuBenchmark {
         out.printf("SGEMM ceiling (%d threads, 2048^3, %s): %.1f GFLOP/s%n", o.threads(), GemmCeiling.gemmName(), ceiling);
 
         List<Row> ours = new ArrayList<>();
+        Row oursB1 = null;
+        float[] oursLogits = null;
         Tensor x = randomInput(o.batch(), arch.inputSize());
         int[] classes = new int[o.batch()];
         for (int i = 0; i < classes.length; i++) classes[i] = i % arch.numClasses();
@@ -89,6 +92,13 @@ public final class CpuBenchmark {
                     p.backward(BackwardRequest.perImage(seeds, Architecture.INPUT, ReluRule.GRADIENT)).at(Architecture.INPUT);
                 }
             }), inputFlops));
+            if (o.onnxJar() != null) {
+                Tensor x1 = randomInput(1, arch.inputSize());
+                oursB1 = new Row("forward", "forward only, batch 1", time(() -> {
+                    try (ForwardPass p = net.forward(x1, null)) { p.logits(); }
+                }), 2.0 * macs);
+                try (ForwardPass p = net.forward(x, null)) { oursLogits = p.logits().data(); }
+            }
         }
         Preprocessor.Batch prepared = preparedBatch(x);
         ExplainRequest explain = ExplainRequest.of(List.of("gradcam", "gradcampp", "guided"), Targets.topK(EXPLAIN_TOP_K));
@@ -99,6 +109,7 @@ public final class CpuBenchmark {
         }
 
         Map<String, Row> peer = o.peer() ? runPeer(camFlops, fwdFlops, inputFlops) : Map.of();
+        Map<Integer, Double> ort = o.onnxJar() != null ? runOnnxPeer(arch, oursLogits) : Map.of();
         out.println();
         out.printf("%-9s %-56s %9s %9s %8s%n", "row", "work", "img/s", "GFLOP/s", "%ceil");
         for (Row r : ours) printRow("ours", r, ceiling);
@@ -112,6 +123,55 @@ public final class CpuBenchmark {
             ratio("input gradients", ours.get(2), peer.get("input"));
             if (ours.size() > 3) ratio("explain path vs pytorch-grad-cam's way", ours.get(3), peer.get("explain"));
         }
+        if (!ort.isEmpty()) {
+            out.println();
+            out.printf("forward against ONNX Runtime (%s):%n", onnxHeader);
+            out.printf("  %-9s %12s %12s %12s %12s %8s%n", "batch", "ours img/s", "ours ms", "ORT img/s", "ORT ms", "ratio");
+            onnxRow(o.batch(), ours.get(0).seconds(), ort.get(o.batch()));
+            if (oursB1 != null) onnxRow(1, oursB1.seconds(), ort.get(1));
+            out.println("  (ratio: ORT seconds / ours; above 1 we are faster)");
+        }
+    }
+
+    private String onnxHeader = "";
+
+    private void onnxRow(int batch, double ours, Double ort) {
+        if (ort == null) return;
+        out.printf("  %-9d %12.2f %12.1f %12.2f %12.1f %7.2fx%n", batch, batch / ours, 1e3 * ours, batch / ort, 1e3 * ort, ort / ours);
+    }
+
+    /**
+     * ONNX Runtime's forward at the benchmark's batch and at batch 1, on the same weights exported to ONNX; checks that
+     * its logits match ours (the first image's first logits) so a stale export cannot pass for the same network.
+     */
+    private Map<Integer, Double> runOnnxPeer(Architecture arch, float[] oursLogits) throws Exception {
+        Path jar = o.onnxJar();
+        if (!Files.exists(jar)) {
+            out.println("ONNX Runtime: " + jar + " not found (mvn -B -DskipTests -Pbench-peers -pl java package copies it); rows skipped");
+            return Map.of();
+        }
+        Path onnx = OnnxPeer.export(RandomWeights.model(arch, 1), arch.name() + "-random-seed1", jar, o.python(), o.toolsDir());
+        int[] batches = o.batch() == 1 ? new int[] {1} : new int[] {o.batch(), 1};
+        OnnxPeer.Result r = OnnxPeer.run(onnx, jar, o.toolsDir(), o.threads(), batches, o.warmup(), o.reps());
+        if (r.run().header() != null) onnxHeader = "ONNX Runtime " + r.run().header();
+        if (r.run().problem() != null) {
+            out.println("ONNX Runtime: " + r.run().problem());
+            return Map.of();
+        }
+        float[] theirs = r.logits().get(o.batch());
+        if (theirs != null && oursLogits != null) {
+            double num = 0, den = 0;
+            for (int i = 0; i < theirs.length; i++) {
+                num += (theirs[i] - oursLogits[i]) * (double) (theirs[i] - oursLogits[i]);
+                den += (double) oursLogits[i] * oursLogits[i];
+            }
+            double rel = Math.sqrt(num / den);
+            out.printf("ONNX Runtime logits vs ours (image 0, first %d): relative L2 %.1e%s%n", theirs.length, rel,
+                    rel > 1e-3 ? ": NOT the same network (delete " + onnx + " to export again)" : "");
+        }
+        Map<Integer, Double> s = new LinkedHashMap<>();
+        r.run().seconds().forEach((k, v) -> s.put(Integer.parseInt(k.substring("forward_b".length())), v));
+        return s;
     }
 
     private void printRow(String who, Row r, double ceiling) {

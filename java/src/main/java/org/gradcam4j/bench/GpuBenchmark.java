@@ -137,7 +137,7 @@ public final class GpuBenchmark {
 
     private TorchPeer.Result runPeer(int batch) throws InterruptedException {
         Path script = o.toolsDir().resolve("bench_torch.py");
-        if (!Files.exists(script)) return new TorchPeer.Result(null, Map.of(), Map.of(), script + " not found; PyTorch rows skipped");
+        if (!Files.exists(script)) return new TorchPeer.Result(null, Map.of(), Map.of(), script + " not found; PyTorch rows skipped", "");
         return TorchPeer.run(List.of(o.python(), script.toString(), "--device", "cuda", "--precision", o.precision().label(),
                 "--arch", o.arch(), "--batch", String.valueOf(batch), "--reps", String.valueOf(o.reps()),
                 "--warmup", String.valueOf(o.warmup()), "--rows", "forward,truncated,full,guided"));

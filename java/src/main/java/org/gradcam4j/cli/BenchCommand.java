@@ -55,13 +55,19 @@ final class BenchCommand {
         @Option(names = "--no-peer", description = "skip the PyTorch rows") boolean noPeer;
         @Option(names = "--tools", defaultValue = "tools", description = "folder holding bench_torch.py (default: ${DEFAULT-VALUE})")
         Path tools;
+        @Option(names = "--onnx", description = "also time ONNX Runtime's forward (Java API, graph optimisation ALL) at the batch and at batch 1 on the same weights exported to ONNX")
+        boolean onnx;
+        @Option(names = "--onnx-jar", defaultValue = "java/target/peers/onnxruntime.jar",
+                description = "ONNX Runtime's jar; mvn -B -DskipTests -Pbench-peers -pl java package puts it there (default: ${DEFAULT-VALUE})")
+        Path onnxJar;
 
         @Override
         public Integer call() throws Exception {
             if (batch < 1) throw new InvalidInputException("--batch must be >= 1");
             if (reps < 1) throw new InvalidInputException("--reps must be >= 1");
             int t = threads == null ? Runtime.getRuntime().availableProcessors() : ModelOptions.threadCount(threads);
-            new CpuBenchmark(new CpuBenchmark.Options(arch, batch, t, warmup, reps, explainReps, python, !noPeer, tools), System.out).run();
+            new CpuBenchmark(new CpuBenchmark.Options(arch, batch, t, warmup, reps, explainReps, python, !noPeer, tools,
+                    onnx ? onnxJar : null), System.out).run();
             return Main.EXIT_OK;
         }
     }

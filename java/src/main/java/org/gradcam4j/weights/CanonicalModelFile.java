@@ -170,17 +170,18 @@ public final class CanonicalModelFile {
         Map<String, PreparedLayout> out = new LinkedHashMap<>();
         for (LayerSpec l : arch.layers()) {
             if (l.kind() != LayerKind.CONV3X3) continue;
-            String key = CpuLayouts.winogradKey(l.name());
-            if (!(find(h, PREPARED + "/" + key) instanceof Dataset d)) continue;
-            try {
-                Object fp = d.getAttribute(SOURCE_FINGERPRINT) == null ? null : d.getAttribute(SOURCE_FINGERPRINT).getData();
-                java.nio.FloatBuffer mapped = org.gradcam4j.SystemProperty.MAP_WEIGHTS.flag() ? Hdf5Files.mappedFloat32(d) : null;
-                float[] v = mapped != null ? null : Hdf5Files.contiguousFloat32(d);
-                if (!(fp instanceof Long f) || (mapped == null && v == null)) continue;
-                Tensor t = mapped != null ? Tensor.view(mapped, d.getDimensions()) : new Tensor(v, d.getDimensions());
-                out.put(key, new PreparedLayout(t, f));
-            } catch (RuntimeException e) {
-                // an unreadable cache entry: the layout is computed instead
+            for (String key : List.of(CpuLayouts.winogradKey(l.name()), CpuLayouts.winograd4Key(l.name()))) {
+                if (!(find(h, PREPARED + "/" + key) instanceof Dataset d)) continue;
+                try {
+                    Object fp = d.getAttribute(SOURCE_FINGERPRINT) == null ? null : d.getAttribute(SOURCE_FINGERPRINT).getData();
+                    java.nio.FloatBuffer mapped = org.gradcam4j.SystemProperty.MAP_WEIGHTS.flag() ? Hdf5Files.mappedFloat32(d) : null;
+                    float[] v = mapped != null ? null : Hdf5Files.contiguousFloat32(d);
+                    if (!(fp instanceof Long f) || (mapped == null && v == null)) continue;
+                    Tensor t = mapped != null ? Tensor.view(mapped, d.getDimensions()) : new Tensor(v, d.getDimensions());
+                    out.put(key, new PreparedLayout(t, f));
+                } catch (RuntimeException e) {
+                    // an unreadable cache entry: the layout is computed instead
+                }
             }
         }
         return out;
@@ -423,21 +424,27 @@ public final class CanonicalModelFile {
         return Tensor.zeros(shape);
     }
 
-    /** Under {@code prepared/<layer>/}: each conv kernel in the CPU backend's Winograd layout, with the fingerprint of its kernel. */
+    /**
+     * Under {@code prepared/<layer>/}: each conv kernel in the CPU backend's Winograd layouts
+     * ({@link CpuLayouts#layoutsToStore}), with the fingerprint of its kernel.
+     */
     private static void preparedLayouts(Architecture a, Map<String, Tensor> params, Map<String, Tensor> datasets, Map<String, Long> fingerprints) {
-        List<LayerSpec> convs = a.layers().stream().filter(l -> l.kind() == LayerKind.CONV3X3 && params.containsKey(ModelWeights.kernelKey(l.name())))
-                .toList();
-        Tensor[] u = new Tensor[convs.size()];
-        long[] fp = new long[convs.size()];
+        record Job(String path, Tensor kernel, java.util.function.Function<Tensor, Tensor> layout) {}
+        List<Job> jobs = new java.util.ArrayList<>();
+        for (LayerSpec l : a.layers()) {
+            Tensor k = params.get(ModelWeights.kernelKey(l.name()));
+            if (l.kind() != LayerKind.CONV3X3 || k == null) continue;
+            CpuLayouts.layoutsToStore(l).forEach((name, f) -> jobs.add(new Job(PREPARED + "/" + l.name() + "/" + name, k, f)));
+        }
+        Tensor[] u = new Tensor[jobs.size()];
+        long[] fp = new long[jobs.size()];
         java.util.stream.IntStream.range(0, u.length).parallel().forEach(i -> {
-            Tensor k = params.get(ModelWeights.kernelKey(convs.get(i).name()));
-            u[i] = CpuLayouts.winograd(k);
-            fp[i] = PreparedLayout.fingerprint(k);
+            u[i] = jobs.get(i).layout().apply(jobs.get(i).kernel());
+            fp[i] = PreparedLayout.fingerprint(jobs.get(i).kernel());
         });
         for (int i = 0; i < u.length; i++) {
-            String path = PREPARED + "/" + convs.get(i).name() + "/" + CpuLayouts.WINOGRAD;
-            datasets.put(path, u[i]);
-            fingerprints.put(path, fp[i]);
+            datasets.put(jobs.get(i).path(), u[i]);
+            fingerprints.put(jobs.get(i).path(), fp[i]);
         }
     }
 }

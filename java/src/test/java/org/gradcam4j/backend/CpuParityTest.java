@@ -30,7 +30,12 @@ import org.junit.jupiter.api.Test;
  * windows. This happens for input gradients of the full-size networks and for weight gradients of conv
  * layers below a pool  (PyTorch float32 measured 3.0e-3 on VGG16's input gradient; this engine
  * 3.0e-3 to 6.8e-3 across the rules). Those tensors are held to 1e-2, the band both PyTorch and this engine land in; the
- * printed lines show both errors side by side.
+ * printed lines show both errors side by side. The input gradients of all three ReLU rules share the forward's
+ * argmaxes and ReLU decisions, so a near-tie that PyTorch's float32 meets under one rule (its error above 1e-5) puts
+ * the input gradients of every rule of that input in the near-tie band: which decision a float32 engine flips, and
+ * whether that decision carries gradient under a given rule, is chance. Seen with the Winograd F(4x4) forwards (issue
+ * 13): VGG16's guided input gradient 2.3e-4 (PyTorch 8.7e-8 on that rule, 6.8e-3 on the plain gradient), 99.7% of
+ * the squared error in 500 of its 451,584 values, all within a few pixels on one seed: one flipped decision.
  */
 class CpuParityTest {
 
@@ -110,11 +115,25 @@ class CpuParityTest {
 
     static final double NEAR_TIE = Tolerances.NEAR_TIE;
 
-    /** {@link Tolerances#NETWORK}, or {@link Tolerances#NEAR_TIE} where PyTorch's own float32 error shows the tensor is subject to argmax near-ties (see class comment). */
+    /**
+     * {@link Tolerances#NETWORK}, or {@link Tolerances#NEAR_TIE} where PyTorch's own float32 error shows the tensor is
+     * subject to argmax near-ties: on this tensor, or, for an input gradient, on the input gradient of any ReLU rule
+     * (see class comment).
+     */
     static double bound(Map<String, Double> torchErr, String key) {
         Double e = torchErr.get("torch_f32_err/" + key);
         if (e != null) System.out.printf("  (PyTorch float32 vs float64 on %s: %.2e)%n", key, e);
-        return e != null && e > Tolerances.NEAR_TIE_SIGNAL ? NEAR_TIE : PARITY;
+        if (e != null && e > Tolerances.NEAR_TIE_SIGNAL) return NEAR_TIE;
+        if (key.startsWith("grad/input/") && key.indexOf('/', "grad/input/".length()) < 0) {
+            for (ReluRule rule : ReluRule.values()) {
+                Double other = torchErr.get("torch_f32_err/grad/input/" + rule.name().toLowerCase());
+                if (other != null && other > Tolerances.NEAR_TIE_SIGNAL) {
+                    System.out.printf("  (near-tie band: PyTorch float32 meets a near-tie on this input under the %s rule)%n", rule.name().toLowerCase());
+                    return NEAR_TIE;
+                }
+            }
+        }
+        return PARITY;
     }
 
     static void assertClose(String what, Tensor got, Tensor want) { assertClose(what, got, want, PARITY); }

@@ -54,7 +54,7 @@ class MappedModelFileTest {
                 if (!l.hasWeights()) continue;
                 paths.add("params/" + l.name() + "/kernel");
                 if (l.bias()) paths.add("params/" + l.name() + "/bias");
-                if (l.kind() == LayerKind.CONV3X3) paths.add("prepared/" + l.name() + "/" + CpuLayouts.WINOGRAD);
+                if (l.kind() == LayerKind.CONV3X3) CpuLayouts.layoutsToStore(l).keySet().forEach(n -> paths.add("prepared/" + l.name() + "/" + n));
             }
             CanonicalModelFile.dataAddresses(f, paths).forEach((p, at) ->
                     assertEquals(0, at % CanonicalModelFile.ALIGNMENT, arch.name() + " " + p + " at " + at));

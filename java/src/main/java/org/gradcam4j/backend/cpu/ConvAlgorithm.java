@@ -9,46 +9,57 @@ import java.util.Locale;
  * {@link LayerOps} (the reference, and the fallback for odd image sizes) or {@link WinogradConv}.
  */
 enum ConvAlgorithm {
-    /** Winograd where it measured faster than direct (see {@link #winogradForward}). */
+    /**
+     * Winograd where it measured faster than direct (see {@link #winogradForward}): F(4x4, 3x3) forwards on sides
+     * divisible by 4 ({@link #winograd4Forward}), F(2x2, 3x3) for the other forwards and every backward-data.
+     */
     AUTO,
     /** Direct everywhere. */
     DIRECT,
-    /** Winograd wherever it applies (even image sizes), whatever the speed. */
-    WINOGRAD;
+    /** Winograd F(2x2, 3x3) wherever it applies (even image sizes), whatever the speed. */
+    WINOGRAD,
+    /**
+     * Winograd F(4x4, 3x3) for the forward wherever it applies (sides divisible by 4), F(2x2, 3x3) for the other
+     * forwards (VGG's 14x14 block5) and every backward-data convolution.
+     */
+    WINOGRAD4;
 
     static ConvAlgorithm fromProperty() {
         String v = org.gradcam4j.SystemProperty.CONV.value();
         try {
             return valueOf(v.toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new InvalidInputException("gradcam4j.conv must be auto, direct or winograd, got '" + v + "'");
+            throw new InvalidInputException("gradcam4j.conv must be auto, direct, winograd or winograd4, got '" + v + "'");
         }
     }
 
     /*
      * The auto rule comes from `gradcam4j bench conv` (VGG16, batch 8, 2 threads, OpenBLAS; CPU ms of all threads,
-     * median of 7, kernels alternating; a machine shared with other jobs, so +-10% between runs):
+     * median of 5, kernels alternating). Issue 13's run (2-core AMD EPYC guest with AVX2, load average 13-15 from
+     * other jobs, so CPU time, which load inflates less than wall time, is the figure to read):
      *
-     *   layer          cin  cout    S | fwd direct  winograd  speed | bwd direct  winograd  speed
-     *   block1_conv1     3    64  224 |      227       293   0.78x |      217       125   1.75x
-     *   block1_conv2    64    64  224 |      672       559   1.20x |      541       345   1.57x
-     *   block2_conv1    64   128  112 |      337       280   1.20x |      302       200   1.51x
-     *   block2_conv2   128   128  112 |      560       387   1.45x |      407       287   1.42x
-     *   block3_conv1   128   256   56 |      266       184   1.45x |      188       137   1.38x
-     *   block3_conv2   256   256   56 |      445       298   1.49x |      328       185   1.77x
-     *   block3_conv3   256   256   56 |      351       246   1.43x |      358       216   1.66x
-     *   block4_conv1   256   512   28 |      224       133   1.69x |      246       124   1.99x
-     *   block4_conv2   512   512   28 |      435       229   1.90x |      426       212   2.02x
-     *   block4_conv3   512   512   28 |      459       229   2.00x |      439       210   2.09x
-     *   block5_conv1   512   512   14 |      125        61   2.05x |      124        56   2.20x
-     *   block5_conv2   512   512   14 |      136        64   2.12x |      127        58   2.20x
-     *   block5_conv3   512   512   14 |      126        61   2.09x |      119        55   2.16x
+     *   layer          cin  cout    S | fwd direct  F(2x2)  F(4x4)  auto  | bwd direct  F(2x2)
+     *   block1_conv1     3    64  224 |       47     115     100   direct |      197     167
+     *   block1_conv2    64    64  224 |      494     388     300   F(4x4) |      493     385
+     *   block2_conv1    64   128  112 |      216     160     124   F(4x4) |      243     177
+     *   block2_conv2   128   128  112 |      415     288     210   F(4x4) |      414     299
+     *   block3_conv1   128   256   56 |      199     132      88   F(4x4) |      215     149
+     *   block3_conv2   256   256   56 |      387     232     149   F(4x4) |      395     249
+     *   block3_conv3   256   256   56 |      384     229     147   F(4x4) |      384     233
+     *   block4_conv1   256   512   28 |      197     105      66   F(4x4) |      217     117
+     *   block4_conv2   512   512   28 |      403     187     121   F(4x4) |      410     191
+     *   block4_conv3   512   512   28 |      392     184     119   F(4x4) |      411     189
+     *   block5_conv1   512   512   14 |      118      50       -   F(2x2) |      122      51
+     *   block5_conv2   512   512   14 |      117      50       -   F(2x2) |      119      51
+     *   block5_conv3   512   512   14 |      116      49       -   F(2x2) |      117      50
+     *   forward as auto picks: 1518 ms (F(2x2) where F(4x4) runs now: 2101 ms, 1.38x more)
      *
      * Winograd wins everywhere but the forward of block1_conv1, whose 3 input channels the direct path gathers
-     * into one im2col GEMM (K = 27) while Winograd runs 16 GEMMs with K = 3. The gain grows with the channel count
-     * (the GEMMs shrink 2.25x, the transforms cost a fixed few adds per value, more of the total when channels are
-     * few). At batch 1 every layer but block1_conv1's forward is still faster with Winograd (1.1-1.7x; block5's
-     * 49 tiles run in one chunk, as the direct path's 222 columns do).
+     * into one im2col GEMM (K = 27) while Winograd runs 16 or 36 GEMMs with K = 3. The gain grows with the channel
+     * count (the GEMMs shrink, the transforms cost a fixed few adds per value, more of the total when channels are
+     * few). F(4x4) beats F(2x2) by 1.3x (64 channels) to 1.6x (512); 14x14 (block5) does not tile by 4. The
+     * backward-data convolutions stay on F(2x2), whose kernel transform serves both directions (F(4x4)'s G is not
+     * symmetric under reversal, so a backward F(4x4) would need a second transformed copy of every kernel).
      */
 
     /**
@@ -59,7 +70,24 @@ enum ConvAlgorithm {
         if (!WinogradConv.supports(size)) return false;
         return switch (this) {
             case DIRECT -> false;
-            case WINOGRAD -> true;
+            case WINOGRAD, WINOGRAD4 -> true;
+            case AUTO -> cin >= LayerOps.IM2COL_BELOW;
+        };
+    }
+
+    /**
+     * Whether the forward convolution runs F(4x4, 3x3) ({@link Winograd4Conv}); otherwise {@link #winogradForward}
+     * decides. Auto: where auto runs Winograd at all (cin >= {@link LayerOps#IM2COL_BELOW}) and the side is divisible
+     * by 4, i.e. every VGG forward but block1_conv1 and block5 (14x14). F(4x4) halves the GEMM work of F(2x2) again
+     * (36 products per 16 outputs instead of 16 per 4); its rounding is larger, and LayerErrorGuardTest holds every
+     * layer of VGG16/VGG19 within 2x PyTorch float32's error against float64 (measured 0.7x-1.3x with this rule;
+     * F(4x4) on block1_conv1 as well gave 1.87x there, too close to the bound for no speed). Timings: docs/SPEED.md.
+     */
+    boolean winograd4Forward(int cin, int cout, int size) {
+        if (!Winograd4Conv.supports(size)) return false;
+        return switch (this) {
+            case DIRECT, WINOGRAD -> false;
+            case WINOGRAD4 -> true;
             case AUTO -> cin >= LayerOps.IM2COL_BELOW;
         };
     }

@@ -93,7 +93,8 @@ final class CpuForwardPass implements ForwardPass {
             Act out = forwardLayer(i, l, prev);
             if (PROFILE) {
                 double ms = (System.nanoTime() - t0) / 1e6;
-                String how = l.kind() != LayerKind.CONV3X3 ? "" : net.winogradForward[i] != null ? "winograd" : "direct";
+                String how = l.kind() != LayerKind.CONV3X3 ? "" : net.winograd4Forward[i] != null ? "wino4x4"
+                        : net.winogradForward[i] != null ? "winograd" : "direct";
                 System.err.printf("  forward %-14s %-8s %8.2f ms %7.1f GFLOP/s%n", l.name(), how, ms, 2.0 * l.macs() * batch / ms / 1e6);
             }
             boolean keepPrev = (i - 1 >= keepIndex && i - 1 >= 0) || (i == 0 && keepIndex == -1);
@@ -110,7 +111,9 @@ final class CpuForwardPass implements ForwardPass {
             case CONV3X3 -> {
                 Act out = newAct(l.outChannels(), batch, l.outSize(), true, l.name());
                 ConvWeights w = (ConvWeights) net.weights[i];
-                if (net.winogradForward[i] != null) {
+                if (net.winograd4Forward[i] != null) {
+                    net.winograd4.forward(in, out, net.winograd4Forward[i], w.bias, l.relu());
+                } else if (net.winogradForward[i] != null) {
                     net.winograd.forward(in, out, net.winogradForward[i], w.bias, l.relu());
                 } else {
                     ops.convForward(in, out, w, l.relu());

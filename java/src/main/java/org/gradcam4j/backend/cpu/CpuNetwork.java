@@ -21,6 +21,9 @@ final class CpuNetwork implements Network {
     final Object[] weights;  // ConvWeights / FcWeights / null per layer
     /** Per conv layer, the Winograd-domain kernel where that direction runs Winograd, else null (direct). */
     final WinogradWeights[] winogradForward, winogradBackward;
+    /** Per conv layer, the F(4x4, 3x3) kernel ({@link Winograd4Conv#transform}) where the forward runs it, else null. */
+    final java.nio.FloatBuffer[] winograd4Forward;
+    final Winograd4Conv winograd4;
     final LayerOps ops;
     private final ConvAlgorithm algorithm;
     final WinogradConv winograd;
@@ -34,36 +37,43 @@ final class CpuNetwork implements Network {
         this.layers = arch.layers();
         this.ops = new LayerOps(workers, gemm);
         this.winograd = new WinogradConv(workers, gemm);
+        this.winograd4 = new Winograd4Conv(workers, gemm);
         this.algorithm = algorithm;
         this.weights = new Object[layers.size()];
         this.winogradForward = new WinogradWeights[layers.size()];
         this.winogradBackward = new WinogradWeights[layers.size()];
+        this.winograd4Forward = new java.nio.FloatBuffer[layers.size()];
         // the layers are rearranged independently, on all cores (part of what a user waits for at start-up)
         java.util.stream.IntStream.range(0, layers.size()).parallel().forEach(i -> {
             LayerSpec l = layers.get(i);
             if (!l.hasWeights()) return;
             Tensor kernel = model.weights().kernel(l.name());
-            Tensor stored = l.kind() == LayerKind.CONV3X3
-                    ? CpuLayouts.usableWinograd(model.weights().prepared(CpuLayouts.winogradKey(l.name())), kernel) : null;
-            prepare(i, kernel, l.bias() ? model.weights().bias(l.name()) : null, stored);
+            boolean conv = l.kind() == LayerKind.CONV3X3;
+            Tensor stored = conv ? CpuLayouts.usableWinograd(model.weights().prepared(CpuLayouts.winogradKey(l.name())), kernel) : null;
+            Tensor stored4 = conv ? CpuLayouts.usableWinograd4(model.weights().prepared(CpuLayouts.winograd4Key(l.name())), kernel) : null;
+            prepare(i, kernel, l.bias() ? model.weights().bias(l.name()) : null, stored, stored4);
         });
     }
 
     /**
      * Rearranges one layer's canonical parameters for the CPU kernels.
      *
-     * @param storedWinograd the layer's Winograd layout as the model file stored it (checked against the kernel), or null
+     * @param storedWinograd  the layer's Winograd layout as the model file stored it (checked against the kernel), or null
+     * @param storedWinograd4 likewise its F(4x4) layout, or null
      */
-    private void prepare(int i, Tensor kernel, Tensor bias, Tensor storedWinograd) {
+    private void prepare(int i, Tensor kernel, Tensor bias, Tensor storedWinograd, Tensor storedWinograd4) {
         LayerSpec l = layers.get(i);
         if (l.kind() == LayerKind.CONV3X3) {
-            boolean fwd = algorithm.winogradForward(l.inChannels(), l.outChannels(), l.inSize());
+            boolean fwd4 = algorithm.winograd4Forward(l.inChannels(), l.outChannels(), l.inSize());
+            boolean fwd = !fwd4 && algorithm.winogradForward(l.inChannels(), l.outChannels(), l.inSize());
             boolean bwd = algorithm.winogradBackwardData(l.inChannels(), l.outChannels(), l.inSize());
             WinogradWeights u = !(fwd || bwd) ? null : storedWinograd != null
                     ? new WinogradWeights(l.outChannels(), l.inChannels(), storedWinograd) : new WinogradWeights(kernel);
             winogradForward[i] = fwd ? u : null;
             winogradBackward[i] = bwd ? u : null;
-            weights[i] = new ConvWeights(kernel, bias, !(fwd && bwd));
+            winograd4Forward[i] = !fwd4 ? null : storedWinograd4 != null
+                    ? Buffers.ready(storedWinograd4, "Winograd F(4x4) conv weights") : Winograd4Conv.transform(kernel);
+            weights[i] = new ConvWeights(kernel, bias, !((fwd || fwd4) && bwd));
         } else if (l.kind() == LayerKind.FC) {
             weights[i] = new FcWeights(kernel, bias);
         }
@@ -73,7 +83,7 @@ final class CpuNetwork implements Network {
     @Override
     public boolean updateParameters(String layer, Tensor kernel, Tensor bias) {
         checkOpen();
-        prepare(PassChecks.parameters(arch, layer, kernel, bias), kernel, bias, null);
+        prepare(PassChecks.parameters(arch, layer, kernel, bias), kernel, bias, null, null);
         return true;
     }
 

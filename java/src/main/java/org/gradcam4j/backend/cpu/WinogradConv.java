@@ -67,7 +67,7 @@ final class WinogradConv {
             throw new IllegalArgumentException("Winograd F(2x2,3x3) needs equal even sizes, got " + size + " -> " + out.size);
         }
         final int kIn = in.channels, mOut = out.channels, h = size / 2, tileRows = in.batch * h;
-        final int rowsPerChunk = rowsPerChunk(kIn, mOut, h, tileRows);
+        final int rowsPerChunk = rowsPerChunk(kIn, mOut, h, tileRows, workers.threads(), chunkTiles);
         final int nChunks = (tileRows + rowsPerChunk - 1) / rowsPerChunk;
         workers.forEach(nChunks, ci -> {
             int r0 = ci * rowsPerChunk, r1 = Math.min(tileRows, r0 + rowsPerChunk), n = (r1 - r0) * h;
@@ -94,13 +94,12 @@ final class WinogradConv {
      * at 392-1024 for 512; below ~128 tiles the GEMMs and the transforms' vector loops slow down, which costs more
      * than the panels (16 (K + Mo) n floats) spilling from L2. The chunk count is rounded up to a multiple of the
      * thread count, rows spread evenly so the threads finish together, except that a layer of few tiles (block5 at
-     * batch 1: 49) stays in one chunk.
+     * batch 1: 49) stays in one chunk. Shared with {@link Winograd4Conv} (h tiles per tile row there too).
      */
-    private int rowsPerChunk(int kIn, int mOut, int h, int tileRows) {
+    static int rowsPerChunk(int kIn, int mOut, int h, int tileRows, int threads, int chunkTiles) {
         if (chunkTiles > 0) return Math.max(1, Math.min(tileRows, chunkTiles / h));
         long target = Math.max(196, (long) kIn * mOut / 512);
         long tiles = (long) tileRows * h;
-        int threads = workers.threads();
         long chunks = threads * ((tiles + threads * target - 1) / (threads * target));
         chunks = Math.max(1, Math.min(chunks, tiles / MIN_TILES));
         return (int) Math.max(1, (tileRows + chunks - 1) / chunks);
@@ -119,7 +118,7 @@ final class WinogradConv {
     private static final int GROUP = 1024;
 
     /** Channels per group for a chunk of n tiles. */
-    private static int group(int n, int channels) { return Math.max(1, Math.min(channels, GROUP / n)); }
+    static int group(int n, int channels) { return Math.max(1, Math.min(channels, GROUP / n)); }
 
     /**
      * V (16, K, n) for tile rows [r0, r1) of in (K, B, P); tile row r is image r / h, tile row r % h, and its tiles
@@ -196,7 +195,7 @@ final class WinogradConv {
      * row) form one contiguous run, which gets the same epilogue as the direct path's runs.
      */
     private static void outputTransform(Act out, int r0, int r1, Scratch s, float[] bias, boolean relu) {
-        final int mOut = out.channels, w2 = out.w2(), p = out.plane(), span = out.span(), h = out.size / 2;
+        final int mOut = out.channels, w2 = out.w2(), h = out.size / 2;
         final int n = (r1 - r0) * h, g = group(n, mOut);
         final float[][] mt = s.mt, st = s.st, yt = s.yt;
         final float[] yb = s.yb;
@@ -227,17 +226,25 @@ final class WinogradConv {
                             yb[d1 + 2 * j + 1] = y11[q + j];
                         }
                     }
-                    int runLen = (rowEnd - rowStart) * w2, local0 = rowStart * w2;
-                    if (bias != null) {
-                        LayerOps.biasReluBorders(yb, runLen, bias[o], relu, local0, p, w2);
-                    } else {
-                        LayerOps.zeroBorders(yb, runLen, local0, p, w2);
-                    }
-                    out.buf.put(o * span + b * p + local0, yb, 0, runLen);
+                    epilogue(out, yb, o, b, rowStart, rowEnd, bias, relu);
                     r += iEnd - iStart;
                 }
             }
         }
+    }
+
+    /**
+     * The end of a chunk's output rows rowStart .. rowEnd - 1 of channel o, image b, held in yb from its row rowStart:
+     * bias and ReLU when bias is non-null, border zeroing always, then the run into out.
+     */
+    static void epilogue(Act out, float[] yb, int o, int b, int rowStart, int rowEnd, float[] bias, boolean relu) {
+        int w2 = out.w2(), p = out.plane(), runLen = (rowEnd - rowStart) * w2, local0 = rowStart * w2;
+        if (bias != null) {
+            LayerOps.biasReluBorders(yb, runLen, bias[o], relu, local0, p, w2);
+        } else {
+            LayerOps.zeroBorders(yb, runLen, local0, p, w2);
+        }
+        out.buf.put(o * out.span() + b * p + local0, yb, 0, runLen);
     }
 
     private static void sum3(float[] a, float[] b, float[] c, float[] d, int len) {
@@ -274,8 +281,10 @@ final class WinogradConv {
             grow(yt, out);
         }
 
-        private static void grow(float[][] a, int len) {
-            for (int i = 0; i < a.length; i++) if (a[i].length < len) a[i] = new float[len];
-        }
+    }
+
+    /** Grows each array of a to at least len floats (scratch panels of both Winograd kernels). */
+    static void grow(float[][] a, int len) {
+        for (int i = 0; i < a.length; i++) if (a[i].length < len) a[i] = new float[len];
     }
 }

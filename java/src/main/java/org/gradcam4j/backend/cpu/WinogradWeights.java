@@ -27,7 +27,7 @@ final class WinogradWeights {
         this.cin = kernel.dim(1);
         FloatBuffer out = Buffers.allocate(16L * cout * cin, "Winograd conv weights");
         java.util.stream.IntStream.range(0, cout).parallel().forEach(o -> {
-            float[] rows = transformOutput(kernel, o);
+            float[] rows = transformOutput(kernel, o, G);
             for (int xi = 0; xi < 16; xi++) out.put((xi * cout + o) * cin, rows, xi * cin, cin);
         });
         this.u = out;
@@ -45,34 +45,40 @@ final class WinogradWeights {
     }
 
     /** {@code U = G g G^T} of every (output, input) channel pair of a (cout, cin, 3, 3) kernel, as (16, cout, cin). */
-    static float[] transform(Tensor kernel) {
-        int cout = kernel.dim(0), cin = kernel.dim(1);
-        float[] u = new float[16 * cout * cin];
-        for (int o = 0; o < cout; o++) {
-            float[] rows = transformOutput(kernel, o);
-            for (int xi = 0; xi < 16; xi++) System.arraycopy(rows, xi * cin, u, (xi * cout + o) * cin, cin);
-        }
+    static float[] transform(Tensor kernel) { return transform(kernel, G); }
+
+    /**
+     * {@code U = G g G^T} for a kernel transform G (t x 3; t = 4 for F(2x2, 3x3), 6 for F(4x4, 3x3)), as (t t, cout, cin)
+     * with position a t + b at {@code ((a t + b) cout + o) cin + c}; in double, rounded once. Output channels in parallel.
+     */
+    static float[] transform(Tensor kernel, double[][] g) {
+        int cout = kernel.dim(0), cin = kernel.dim(1), tt = g.length * g.length;
+        float[] u = new float[tt * cout * cin];
+        java.util.stream.IntStream.range(0, cout).parallel().forEach(o -> {
+            float[] rows = transformOutput(kernel, o, g);
+            for (int xi = 0; xi < tt; xi++) System.arraycopy(rows, xi * cin, u, (xi * cout + o) * cin, cin);
+        });
         return u;
     }
 
-    /** Output channel {@code o}'s transformed kernels as (16, cin): row xi holds U_xi[o, :]. */
-    private static float[] transformOutput(Tensor kernel, int o) {
-        int cin = kernel.dim(1);
+    /** Output channel {@code o}'s transformed kernels as (t t, cin): row a t + b holds U_(a,b)[o, :]. */
+    private static float[] transformOutput(Tensor kernel, int o, double[][] g) {
+        int cin = kernel.dim(1), t = g.length;
         float[] k = new float[9 * cin];
-        kernel.read(o * cin * 9, k, 0, 9 * cin);
-        float[] rows = new float[16 * cin];
-        double[] gg = new double[12];   // G g, 4x3
+        kernel.read(o * cin * 9, k, 0, 9 * cin);   // a view of a mapped file is read, not copied whole
+        float[] rows = new float[t * t * cin];
+        double[] gg = new double[3 * t];   // G g, t x 3
         for (int c = 0; c < cin; c++) {
             int g0 = c * 9;
-            for (int a = 0; a < 4; a++) {
+            for (int a = 0; a < t; a++) {
                 for (int j = 0; j < 3; j++) {
-                    gg[a * 3 + j] = G[a][0] * k[g0 + j] + G[a][1] * k[g0 + 3 + j] + G[a][2] * k[g0 + 6 + j];
+                    gg[a * 3 + j] = g[a][0] * k[g0 + j] + g[a][1] * k[g0 + 3 + j] + g[a][2] * k[g0 + 6 + j];
                 }
             }
-            for (int a = 0; a < 4; a++) {
-                for (int b = 0; b < 4; b++) {
-                    double v = gg[a * 3] * G[b][0] + gg[a * 3 + 1] * G[b][1] + gg[a * 3 + 2] * G[b][2];
-                    rows[(a * 4 + b) * cin + c] = (float) v;
+            for (int a = 0; a < t; a++) {
+                for (int b = 0; b < t; b++) {
+                    double v = gg[a * 3] * g[b][0] + gg[a * 3 + 1] * g[b][1] + gg[a * 3 + 2] * g[b][2];
+                    rows[(a * t + b) * cin + c] = (float) v;
                 }
             }
         }

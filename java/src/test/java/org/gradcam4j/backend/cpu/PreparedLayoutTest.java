@@ -34,19 +34,27 @@ class PreparedLayoutTest {
             fromA.put(CpuLayouts.winogradKey(l.name()), new PreparedLayout(CpuLayouts.winograd(k), PreparedLayout.fingerprint(k)));
             assertNotNull(CpuLayouts.usableWinograd(fromA.get(CpuLayouts.winogradKey(l.name())), k), l.name());
             assertNull(CpuLayouts.usableWinograd(fromA.get(CpuLayouts.winogradKey(l.name())), b.weights().kernel(l.name())), l.name());
+            fromA.put(CpuLayouts.winograd4Key(l.name()), new PreparedLayout(CpuLayouts.winograd4(k), PreparedLayout.fingerprint(k)));
+            assertNotNull(CpuLayouts.usableWinograd4(fromA.get(CpuLayouts.winograd4Key(l.name())), k), l.name());
+            assertNull(CpuLayouts.usableWinograd4(fromA.get(CpuLayouts.winograd4Key(l.name())), b.weights().kernel(l.name())), l.name());
+            // one transform's layout is never taken for the other's
+            assertNull(CpuLayouts.usableWinograd4(fromA.get(CpuLayouts.winogradKey(l.name())), k), l.name());
+            assertNull(CpuLayouts.usableWinograd(fromA.get(CpuLayouts.winograd4Key(l.name())), k), l.name());
         }
         Tensor x = input(3);
-        // a's own layouts: the same logits, bit for bit, as computing them at load
-        assertArrayEquals(logits(a.weights(), x), logits(new ModelWeights(a.weights().all(), fromA), x));
-        // a's layouts attached to b's kernels are stale: b's logits come out as if none were stored
-        assertArrayEquals(logits(b.weights(), x), logits(new ModelWeights(b.weights().all(), fromA), x));
+        for (ConvAlgorithm algorithm : new ConvAlgorithm[] {ConvAlgorithm.WINOGRAD, ConvAlgorithm.WINOGRAD4}) {
+            // a's own layouts: the same logits, bit for bit, as computing them at load
+            assertArrayEquals(logits(a.weights(), x, algorithm), logits(new ModelWeights(a.weights().all(), fromA), x, algorithm));
+            // a's layouts attached to b's kernels are stale: b's logits come out as if none were stored
+            assertArrayEquals(logits(b.weights(), x, algorithm), logits(new ModelWeights(b.weights().all(), fromA), x, algorithm));
+        }
     }
 
-    private static float[] logits(ModelWeights w, Tensor x) {
+    private static float[] logits(ModelWeights w, Tensor x, ConvAlgorithm algorithm) {
         Model m = RandomWeights.model(NET, 1);
         Model withW = new Model(NET, m.preprocessing(), m.labels(), w, "test");
-        // every conv on Winograd both ways, so that the stored layouts are what the passes read
-        try (CpuNetwork net = new CpuNetwork(withW, new Workers(2), SgemmProvider.BEST, ConvAlgorithm.WINOGRAD);
+        // every conv on Winograd (F(2x2), or F(4x4) forwards where the side allows), so the stored layouts are what the passes read
+        try (CpuNetwork net = new CpuNetwork(withW, new Workers(2), SgemmProvider.BEST, algorithm);
              ForwardPass p = net.forward(x, null)) {
             return p.logits().data().clone();
         }

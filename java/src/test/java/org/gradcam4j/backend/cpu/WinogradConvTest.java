@@ -79,6 +79,44 @@ class WinogradConvTest {
     }
 
     /**
+     * Winograd F(4x4, 3x3) forwards against the direct path likewise, on sides divisible by 4 (4 among them: one tile
+     * row per image), bias and ReLU included, with the default chunking and with chunks of 3 tile rows.
+     */
+    @ParameterizedTest(name = "F(4x4) cin {0} cout {1} size {2} batch {3}")
+    @CsvSource({
+            "3, 16, 8, 2",
+            "16, 8, 12, 3",
+            "64, 128, 28, 3",
+            "256, 256, 28, 8",
+            "512, 512, 4, 2",
+            "32, 48, 56, 1",
+    })
+    void f4MatchesDirect(int cin, int cout, int size, int batch) {
+        SplittableRandom rnd = new SplittableRandom(17L * cin + 5L * cout + size + batch);
+        Tensor kernel = randomKernel(cout, cin, rnd);
+        Tensor bias = Tensor.zeros(cout);
+        for (int i = 0; i < cout; i++) bias.data()[i] = (float) (rnd.nextDouble() - 0.5);
+        ConvWeights direct = new ConvWeights(kernel, bias);
+        java.nio.FloatBuffer u = Winograd4Conv.transform(kernel);
+        Act x = randomAct(cin, batch, size, rnd);
+        try (Workers workers = new Workers(2)) {
+            LayerOps ops = new LayerOps(workers, Sgemm.best());
+            Act want = emptyAct(cout, batch, size), wantRelu = emptyAct(cout, batch, size);
+            ops.convForward(x, want, direct, false);
+            ops.convForward(x, wantRelu, direct, true);
+            for (int chunkTiles : new int[] {0, 3 * (size / 4)}) {
+                Winograd4Conv wc = new Winograd4Conv(workers, Sgemm.best(), chunkTiles);
+                String how = chunkTiles == 0 ? "F4" : "F4 (3-row chunks)";
+                Act got = emptyAct(cout, batch, size);
+                wc.forward(x, got, u, direct.bias, false);
+                check("forward " + how, got, want);
+                wc.forward(x, got, u, direct.bias, true);
+                check("forward relu " + how, got, wantRelu);
+            }
+        }
+    }
+
+    /**
      * A whole network (widths 32..128, so auto picks Winograd everywhere but block1_conv1's forward), forced Winograd
      * and auto against direct: logits, an activation, and input gradients through every backward-data convolution.
      */
@@ -92,18 +130,21 @@ class WinogradConvTest {
         for (int i = 0; i < x.size(); i++) x.data()[i] = (float) (rnd.nextDouble() * 4 - 2);
         Tensor seeds = BackwardRequest.oneHot(new int[] {1, 4, 7}, 10);
         String target = arch.defaultTargetLayer();
-        try (Workers w0 = new Workers(2); Workers w1 = new Workers(2); Workers w2 = new Workers(2);
+        try (Workers w0 = new Workers(2); Workers w1 = new Workers(2); Workers w2 = new Workers(2); Workers w3 = new Workers(2);
              CpuNetwork direct = new CpuNetwork(model, w0, Sgemm.best(), ConvAlgorithm.DIRECT);
              CpuNetwork wino = new CpuNetwork(model, w1, Sgemm.best(), ConvAlgorithm.WINOGRAD);
              CpuNetwork auto = new CpuNetwork(model, w2, Sgemm.best(), ConvAlgorithm.AUTO);
+             CpuNetwork wino4 = new CpuNetwork(model, w3, Sgemm.best(), ConvAlgorithm.WINOGRAD4);
              ForwardPass want = direct.forward(x, Architecture.INPUT)) {
-            assertTrue(wino.winogradForward[0] != null && auto.winogradForward[0] == null && auto.winogradForward[1] != null,
-                    "forced Winograd runs every layer; auto leaves block1_conv1's forward (cin 3) to the direct path");
+            assertTrue(wino.winogradForward[0] != null && auto.winogradForward[0] == null && auto.winograd4Forward[0] == null && auto.winograd4Forward[1] != null,
+                    "forced Winograd runs every layer; auto leaves block1_conv1's forward (cin 3) to the direct path and runs F(4x4) above it");
             BackwardRequest req = new BackwardRequest(seeds, new int[] {0, 1, 2}, Architecture.INPUT, ReluRule.GRADIENT, Set.of(target), Set.of());
             Gradients gw = want.backward(req);
-            for (CpuNetwork net : new CpuNetwork[] {wino, auto}) {
+            assertTrue(wino4.winograd4Forward[0] != null && wino4.winograd4Forward[3] != null,
+                    "winograd4 runs F(4x4) on the 32x32 and 16x16 layers");
+            for (CpuNetwork net : new CpuNetwork[] {wino, auto, wino4}) {
                 try (ForwardPass got = net.forward(x, Architecture.INPUT)) {
-                    String who = net == wino ? "winograd" : "auto";
+                    String who = net == wino ? "winograd" : net == auto ? "auto" : "winograd4";
                     close(who + " logits", got.logits(), want.logits());
                     close(who + " " + target, got.activation(target), want.activation(target));
                     Gradients g = got.backward(req);
