@@ -36,4 +36,14 @@ public final class Tolerances {
     /** The float32-vs-float64 error of PyTorch itself above which a tensor counts as near-tie ({@link #NEAR_TIE}). */
     public static final double NEAR_TIE_SIGNAL = 1e-5;
 
+    /**
+     * Where the reference also ran the same computation in PyTorch float32 and recorded that result's error against
+     * float64 (full-size input gradients, tools/ref_vgg.py; Ablation-CAM weights, SmoothGrad and Integrated Gradients,
+     * tools/ref_methods.py {@code --f32-errors}): {@code base}, or twice PyTorch's own float32 error where that is larger.
+     * A max-pool near-tie, or a difference of nearly equal scores (Ablation-CAM's {@code y - y_k}), moves any float32
+     * result by about that much; a wrong rule, layer or formula still gives errors of order 1. Null error: {@code base}.
+     */
+    public static double againstTorchFloat32(double base, Double torchFloat32Error) {
+        return torchFloat32Error == null ? base : Math.max(base, 2 * torchFloat32Error);
+    }
 }
