@@ -156,7 +156,8 @@ def smooth_grad(arch, params, x, image_of, classes, rule, samples, noise, seed):
 
 
 def integrated_gradients(arch, params, fwd, x, image_of, classes, baseline, steps, rule_name):
-    """(M x 3 x S x S) attributions and (M) completeness gaps; baseline: (3) values per channel."""
+    """(M x 3 x S x S) attributions, (M) completeness gaps and (M x 3 x S x S) the attributions without the first
+    point's term; baseline: (3) values per channel."""
     if rule_name == "gauss-legendre":
         nodes, w = np.polynomial.legendre.leggauss(steps)
         alphas, weights = 0.5 * (nodes + 1), 0.5 * w
@@ -166,14 +167,16 @@ def integrated_gradients(arch, params, fwd, x, image_of, classes, baseline, step
         weights[0] /= 2
         weights[-1] /= 2
     b = torch.tensor(baseline, dtype=x.dtype)[:, None, None].expand_as(x[0])
-    attr, gaps = [], []
+    attr, gaps, rest = [], [], []
     for i, c in zip(image_of, classes):
         pts = torch.stack([b + a * (x[i] - b) for a in alphas])
         g = input_grads(arch, params, pts, "gradient", c)
-        ig = (x[i] - b) * (torch.tensor(weights, dtype=x.dtype)[:, None, None, None] * g).sum(dim=0)
+        terms = torch.tensor(weights, dtype=x.dtype)[:, None, None, None] * g
+        ig = (x[i] - b) * terms.sum(dim=0)
         attr.append(ig)
+        rest.append((x[i] - b) * terms[1:].sum(dim=0))
         gaps.append(ig.sum() - (fwd(x[i][None])[0, c] - fwd(b[None])[0, c]))
-    return torch.stack(attr), torch.stack(gaps)
+    return torch.stack(attr), torch.stack(gaps), torch.stack(rest)
 
 
 def occlusion(fwd, x, logits, image_of, classes, fill, patch, stride):
@@ -201,6 +204,21 @@ def occlusion(fwd, x, logits, image_of, classes, fill, patch, stride):
     return torch.stack(grids), torch.stack(maps)
 
 
+def reference_batch(arch, seed, n, one_seed, out):
+    """The seeded network (its float64 parameters; written to out as ref_vgg.py writes it), a batch of n inputs on the
+    scale of Keras-preprocessed pixels / 64, and the seeds: one class per image, plus a second class for image 0
+    unless one_seed."""
+    size, ncls = V.spec(arch).input_size, V.spec(arch).num_classes
+    params = RV.make_weights(arch, seed)
+    os.makedirs(out, exist_ok=True)
+    RV.write_weight_files(arch, seed, out)
+    g = torch.Generator().manual_seed(seed + 1)
+    x = (torch.rand(n, 3, size, size, generator=g, dtype=torch.float64) * 4 - 2).float().double()
+    image_of = list(range(n)) + ([] if one_seed else [0])
+    classes = [(37 * i + 5) % ncls for i in range(n)] + ([] if one_seed else [(ncls // 2 + 3) % ncls])
+    return params, x, image_of, classes
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--arch", choices=sorted(V.SPECS), required=True)
@@ -219,20 +237,11 @@ def main():
     args = ap.parse_args()
     torch.set_num_threads(os.cpu_count() or 1)
     arch = args.arch
-    size, ncls = V.spec(arch).input_size, V.spec(arch).num_classes
     convs = [l["name"] for l in RV.layer_table(arch) if l["kind"] == "conv"]
     target = convs[-1]
     sc_layer = args.scorecam_layer or target
-    params = RV.make_weights(arch, args.seed)
+    params, x, image_of, classes = reference_batch(arch, args.seed, args.batch, args.one_seed, args.out)
     p32 = {k: (w.float(), b.float()) for k, (w, b) in params.items()}
-    os.makedirs(args.out, exist_ok=True)
-    RV.write_weight_files(arch, args.seed, args.out)
-
-    g = torch.Generator().manual_seed(args.seed + 1)
-    n = args.batch
-    x = (torch.rand(n, 3, size, size, generator=g, dtype=torch.float64) * 4 - 2).float().double()
-    image_of = list(range(n)) + ([] if args.one_seed else [0])
-    classes = [(37 * i + 5) % ncls for i in range(n)] + ([] if args.one_seed else [(ncls // 2 + 3) % ncls])
 
     def fwd(inp):
         return RV.forward(arch, params, inp, "gradient", set())[0]
@@ -267,8 +276,9 @@ def main():
         out["methods/ablationcam/layer_map"] = m
         if args.f32_errors:
             lo32, a32 = RV.forward(arch, p32, x.float(), "gradient", {target})
-            w32, _ = ablation_cam(lambda h: forward_from(arch, p32, h, target), a32[target], lo32, image_of, classes)
+            w32, m32 = ablation_cam(lambda h: forward_from(arch, p32, h, target), a32[target], lo32, image_of, classes)
             record_f32("ablationcam/weights", w32, w)
+            record_f32("ablationcam/layer_map", m32, m)
 
     # gradient methods: delivered in RGB order; the reference networks take BGR (Keras convention)
     for token, rule in (("smoothgrad", "gradient"), ("smoothgrad-guided", "guided")):
@@ -287,11 +297,20 @@ def main():
     # scale, where float32 paths cross ReLU / max-pool near-ties (PyTorch's own float32 IG differs from float64 by
     # ~4e-3 there); the black baseline's value is checked by the Java test instead
     for tag, baseline, rule_name in (("gl", [0.0, 0.0, 0.0], "gauss-legendre"), ("trapezoid", [0.0, 0.0, 0.0], "riemann-trapezoid")):
-        attr, gaps = integrated_gradients(arch, params, fwd, x, image_of, classes, baseline, args.steps, rule_name)
+        attr, gaps, interior = integrated_gradients(arch, params, fwd, x, image_of, classes, baseline, args.steps, rule_name)
         out[f"methods/integrated-gradients-{tag}/grad"] = attr.flip(1)
         out[f"methods/integrated-gradients-{tag}/gap"] = gaps.detach()
+        if tag == "trapezoid":
+            # the trapezoid's first point is the baseline itself, a constant image, where every max-pool window holds
+            # exact ties and the gradient is a tie-break (docs/ALGORITHMS.md section 8): the attribution without that
+            # point's term, and the factor w_0 (X - X') that multiplies the gradient there, so that a test can supply
+            # the engine's own gradient at the baseline for that one term
+            b = torch.tensor(baseline, dtype=x.dtype)[:, None, None]
+            out[f"methods/integrated-gradients-{tag}/grad_without_baseline_term"] = interior.flip(1)
+            out[f"methods/integrated-gradients-{tag}/baseline_factor"] = torch.stack(
+                [(x[i] - b) / (2 * args.steps) for i in image_of]).flip(1)
         if args.f32_errors:
-            attr32, _ = integrated_gradients(arch, p32, lambda inp: RV.forward(arch, p32, inp, "gradient", set())[0],
+            attr32, _, _ = integrated_gradients(arch, p32, lambda inp: RV.forward(arch, p32, inp, "gradient", set())[0],
                                              x.float(), image_of, classes, baseline, args.steps, rule_name)
             record_f32(f"integrated-gradients-{tag}", attr32, attr)
 

@@ -33,6 +33,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import ref_vgg as RV  # noqa: E402
 import vgg_layouts as V  # noqa: E402
 from bench_methods_torch import pgc_package  # noqa: E402
+from ref_methods import reference_batch  # noqa: E402
 
 
 class Hooked(nn.Module):
@@ -117,18 +118,10 @@ def main():
     from pytorch_grad_cam.eigen_grad_cam import EigenGradCAM
 
     arch = args.arch
-    size, ncls = V.spec(arch).input_size, V.spec(arch).num_classes
     last = [l["name"] for l in RV.layer_table(arch) if l["kind"] == "conv"][-1]
     perturb = args.perturb_layer or last
     layers = {"scorecam": perturb, "ablationcam": perturb, "eigencam": last, "eigengradcam": last}
-    params = RV.make_weights(arch, args.seed)
-    os.makedirs(args.out, exist_ok=True)
-    RV.write_weight_files(arch, args.seed, args.out)
-    g = torch.Generator().manual_seed(args.seed + 1)
-    n = args.batch
-    x = (torch.rand(n, 3, size, size, generator=g, dtype=torch.float64) * 4 - 2).float().double()
-    image_of = list(range(n)) + ([] if args.one_seed else [0])
-    classes = [(37 * i + 5) % ncls for i in range(n)] + ([] if args.one_seed else [(ncls // 2 + 3) % ncls])
+    params, x, image_of, classes = reference_batch(arch, args.seed, args.batch, args.one_seed, args.out)   # as ref_methods.py
     xs = x[image_of]
     classes_of = {"scorecam": ScoreCAM, "ablationcam": AblationCAM, "eigencam": EigenCAM, "eigengradcam": EigenGradCAM}
 

@@ -48,7 +48,7 @@ class PytorchGradCamParityTest {
     void vgg16() {
         String pgc = checkout();
         check(Reference.generate("pgc-vgg16", "ref_pgc.py", "--pgc", pgc, "--arch", "vgg16", "--batch", "1", "--one-seed",
-                "--perturb-layer", "block1_conv2", "--pgc-batch", "32", "--f32"));
+                "--perturb-layer", "block1_conv2", "--pgc-batch", "8", "--f32"));
     }
 
     static void check(Path dir) {
