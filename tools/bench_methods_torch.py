@@ -74,11 +74,17 @@ def stand_ins():
             module(name, **attrs)
 
 
-def load_score_cam(path):
+def pgc_package(path):
+    """Makes `import pytorch_grad_cam.<module>` load from the checkout at path without running its __init__ (which
+    imports every method and their optional dependencies), stand-ins in place for the optional imports."""
     stand_ins()
-    pkg = types.ModuleType("pytorch_grad_cam")   # its __init__ imports every method: load only what ScoreCAM needs
+    pkg = types.ModuleType("pytorch_grad_cam")
     pkg.__path__ = [os.path.join(path, "pytorch_grad_cam")]
     sys.modules["pytorch_grad_cam"] = pkg
+
+
+def load_score_cam(path):
+    pgc_package(path)
     from pytorch_grad_cam.score_cam import ScoreCAM
     from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
     return ScoreCAM, ClassifierOutputTarget

@@ -35,20 +35,26 @@ def score_of(logits, cls, probability):
     return torch.softmax(logits, dim=1)[:, cls] if probability else logits[:, cls]
 
 
-def score_cam(fwd, x, act, image_of, classes, form):
-    """(M x C) weights and (M x h x w) layer maps. form: 'pytorch-grad-cam' or 'paper'."""
+def score_cam(fwd, x, act, image_of, classes, form, cache):
+    """(M x C) weights and (M x h x w) layer maps. form: 'pytorch-grad-cam' or 'paper'. The masked inputs of an
+    image are forwarded once and serve all its seeds; cache (a dict) shares them between the two forms where their masks
+    agree (a layer at input size, where either resampling is the identity)."""
     size = x.shape[-1]
     weights, maps = [], []
     base = None
     if form == "paper":
         base = torch.softmax(fwd(torch.zeros_like(x[:1])), dim=1)[0]
-    for r, (i, c) in enumerate(zip(image_of, classes)):
+    align = form == "pytorch-grad-cam"
+    for i, c in zip(image_of, classes):
         a = act[i]
-        up = F.interpolate(a[None], size=(size, size), mode="bilinear", align_corners=(form == "pytorch-grad-cam"))[0]
-        mn = up.amin(dim=(1, 2), keepdim=True)
-        mx = up.amax(dim=(1, 2), keepdim=True)
-        masks = (up - mn) / (mx - mn + SCORECAM_MASK_EPS)
-        logits = fwd(x[i][None] * masks[:, None])
+        key = (i, align if a.shape[-1] != size else None)
+        if key not in cache:
+            up = F.interpolate(a[None], size=(size, size), mode="bilinear", align_corners=align)[0]
+            mn = up.amin(dim=(1, 2), keepdim=True)
+            mx = up.amax(dim=(1, 2), keepdim=True)
+            masks = (up - mn) / (mx - mn + SCORECAM_MASK_EPS)
+            cache[key] = torch.cat([fwd(x[i][None] * masks[k:k + 8, None]) for k in range(0, masks.shape[0], 8)])
+        logits = cache[key]
         if form == "pytorch-grad-cam":
             w = torch.softmax(logits[:, c], dim=0)
         else:
@@ -83,11 +89,14 @@ def ablation_cam(fwd_from, act, logits, image_of, classes):
     weights, maps = [], []
     for i, c in zip(image_of, classes):
         a = act[i]
-        ablated = a[None].repeat(a.shape[0], 1, 1, 1)
-        for k in range(a.shape[0]):
-            ablated[k, k] = 0
+        ys = []
+        for k0 in range(0, a.shape[0], 64):
+            ablated = a[None].repeat(min(64, a.shape[0] - k0), 1, 1, 1)
+            for k in range(ablated.shape[0]):
+                ablated[k, k0 + k] = 0
+            ys.append(fwd_from(ablated)[:, c])
         y = logits[i, c]
-        w = (y - fwd_from(ablated)[:, c]) / y
+        w = (y - torch.cat(ys)) / y
         weights.append(w)
         maps.append(torch.relu((w[:, None, None] * a).sum(dim=0)))
     return torch.stack(weights), torch.stack(maps)
@@ -135,7 +144,7 @@ def smooth_grad(arch, params, x, image_of, classes, rule, samples, noise, seed):
     """(M x 3 x S x S) x3: mean, mean of squares, vargrad of the gradients at x + sigma z_n."""
     per = x[0].numel()
     rnd = JavaRandom(seed)
-    z = torch.tensor(np.float32([rnd.next_gaussian() for _ in range(samples * per)])).double().reshape(samples, *x.shape[1:])
+    z = torch.tensor(np.float32([rnd.next_gaussian() for _ in range(samples * per)])).to(x.dtype).reshape(samples, *x.shape[1:])
     mean, sq = [], []
     for i, c in zip(image_of, classes):
         sigma = noise * float(x[i].max() - x[i].min())
@@ -147,7 +156,8 @@ def smooth_grad(arch, params, x, image_of, classes, rule, samples, noise, seed):
 
 
 def integrated_gradients(arch, params, fwd, x, image_of, classes, baseline, steps, rule_name):
-    """(M x 3 x S x S) attributions and (M) completeness gaps; baseline: (3) values per channel."""
+    """(M x 3 x S x S) attributions, (M) completeness gaps and (M x 3 x S x S) the attributions without the first
+    point's term; baseline: (3) values per channel."""
     if rule_name == "gauss-legendre":
         nodes, w = np.polynomial.legendre.leggauss(steps)
         alphas, weights = 0.5 * (nodes + 1), 0.5 * w
@@ -157,14 +167,16 @@ def integrated_gradients(arch, params, fwd, x, image_of, classes, baseline, step
         weights[0] /= 2
         weights[-1] /= 2
     b = torch.tensor(baseline, dtype=x.dtype)[:, None, None].expand_as(x[0])
-    attr, gaps = [], []
+    attr, gaps, rest = [], [], []
     for i, c in zip(image_of, classes):
         pts = torch.stack([b + a * (x[i] - b) for a in alphas])
         g = input_grads(arch, params, pts, "gradient", c)
-        ig = (x[i] - b) * (torch.tensor(weights, dtype=x.dtype)[:, None, None, None] * g).sum(dim=0)
+        terms = torch.tensor(weights, dtype=x.dtype)[:, None, None, None] * g
+        ig = (x[i] - b) * terms.sum(dim=0)
         attr.append(ig)
+        rest.append((x[i] - b) * terms[1:].sum(dim=0))
         gaps.append(ig.sum() - (fwd(x[i][None])[0, c] - fwd(b[None])[0, c]))
-    return torch.stack(attr), torch.stack(gaps)
+    return torch.stack(attr), torch.stack(gaps), torch.stack(rest)
 
 
 def occlusion(fwd, x, logits, image_of, classes, fill, patch, stride):
@@ -192,27 +204,44 @@ def occlusion(fwd, x, logits, image_of, classes, fill, patch, stride):
     return torch.stack(grids), torch.stack(maps)
 
 
+def reference_batch(arch, seed, n, one_seed, out):
+    """The seeded network (its float64 parameters; written to out as ref_vgg.py writes it), a batch of n inputs on the
+    scale of Keras-preprocessed pixels / 64, and the seeds: one class per image, plus a second class for image 0
+    unless one_seed."""
+    size, ncls = V.spec(arch).input_size, V.spec(arch).num_classes
+    params = RV.make_weights(arch, seed)
+    os.makedirs(out, exist_ok=True)
+    RV.write_weight_files(arch, seed, out)
+    g = torch.Generator().manual_seed(seed + 1)
+    x = (torch.rand(n, 3, size, size, generator=g, dtype=torch.float64) * 4 - 2).float().double()
+    image_of = list(range(n)) + ([] if one_seed else [0])
+    classes = [(37 * i + 5) % ncls for i in range(n)] + ([] if one_seed else [(ncls // 2 + 3) % ncls])
+    return params, x, image_of, classes
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--arch", choices=sorted(V.SPECS), required=True)
     ap.add_argument("--out", required=True)
     ap.add_argument("--batch", type=int, default=2)
     ap.add_argument("--seed", type=int, default=77)
+    ap.add_argument("--one-seed", action="store_true", help="one class per image (default: a second class for image 0)")
+    ap.add_argument("--scorecam-layer", default=None, help="Score-CAM's target layer (default: the last conv)")
+    ap.add_argument("--samples", type=int, default=SMOOTH_SAMPLES, help="SmoothGrad's noisy copies")
+    ap.add_argument("--steps", type=int, default=IG_STEPS, help="Integrated Gradients' path points (both rules)")
+    ap.add_argument("--patch", type=int, default=16, help="occlusion patch side")
+    ap.add_argument("--stride", type=int, default=14, help="occlusion stride")
+    ap.add_argument("--f32-errors", action="store_true",
+                    help="also run Ablation-CAM, SmoothGrad and IG in PyTorch float32 and record its error against float64 per "
+                         "seed (attributes torch_f32_err/<token>/seed<r>)")
     args = ap.parse_args()
     torch.set_num_threads(os.cpu_count() or 1)
     arch = args.arch
-    size, ncls = V.spec(arch).input_size, V.spec(arch).num_classes
     convs = [l["name"] for l in RV.layer_table(arch) if l["kind"] == "conv"]
     target = convs[-1]
-    params = RV.make_weights(arch, args.seed)
-    os.makedirs(args.out, exist_ok=True)
-    RV.write_weight_files(arch, args.seed, args.out)
-
-    g = torch.Generator().manual_seed(args.seed + 1)
-    n = args.batch
-    x = (torch.rand(n, 3, size, size, generator=g, dtype=torch.float64) * 4 - 2).float().double()
-    image_of = list(range(n)) + [0]
-    classes = [(37 * i + 5) % ncls for i in range(n)] + [(ncls // 2 + 3) % ncls]
+    sc_layer = args.scorecam_layer or target
+    params, x, image_of, classes = reference_batch(arch, args.seed, args.batch, args.one_seed, args.out)
+    p32 = {k: (w.float(), b.float()) for k, (w, b) in params.items()}
 
     def fwd(inp):
         return RV.forward(arch, params, inp, "gradient", set())[0]
@@ -220,46 +249,83 @@ def main():
     def fwd_from(h):
         return forward_from(arch, params, h, target)
 
+    torch_err = {}
+
+    def record_f32(token, got32, want):
+        for r in range(len(image_of)):
+            torch_err[f"{token}/seed{r}"] = float((got32[r].double() - want[r]).norm() / want[r].norm())
+
     out = {"input": x, "image_of": np.array(image_of, np.int32), "classes": np.array(classes, np.int32)}
     with torch.no_grad():
-        logits, acts = RV.forward(arch, params, x, "gradient", {target})
+        logits, acts = RV.forward(arch, params, x, "gradient", {target, sc_layer})
         act = acts[target]
         out["logits"] = logits
+        cache = {}
         for token, form in (("scorecam", "pytorch-grad-cam"), ("scorecam-paper", "paper")):
-            w, m = score_cam(fwd, x, act, image_of, classes, form)
+            w, m = score_cam(fwd, x, acts[sc_layer], image_of, classes, form, cache)
             out[f"methods/{token}/weights"] = w
             out[f"methods/{token}/layer_map"] = m
-        # a black pixel under Keras preprocessing (-mean, BGR); patch 16, stride 14: 4 x 4 positions (0, 14, 28, 42),
-        # the last 6 columns and rows of pixels uncovered
-        grid, omap = occlusion(fwd, x, logits, image_of, classes, [-103.939, -116.779, -123.68], 16, 14)
+        # a black pixel under Keras preprocessing (-mean, BGR); narrow net: patch 16, stride 14, 4 x 4 positions
+        # (0, 14, 28, 42), the last 6 columns and rows of pixels uncovered
+        black = [-103.939, -116.779, -123.68]
+        grid, omap = occlusion(fwd, x, logits, image_of, classes, black, args.patch, args.stride)
         out["methods/occlusion/layer_map"] = grid
         out["methods/occlusion/map_raw"] = omap
         w, m = ablation_cam(fwd_from, act, logits, image_of, classes)
         out["methods/ablationcam/weights"] = w
         out["methods/ablationcam/layer_map"] = m
+        if args.f32_errors:
+            lo32, a32 = RV.forward(arch, p32, x.float(), "gradient", {target})
+            w32, m32 = ablation_cam(lambda h: forward_from(arch, p32, h, target), a32[target], lo32, image_of, classes)
+            record_f32("ablationcam/weights", w32, w)
+            record_f32("ablationcam/layer_map", m32, m)
 
     # gradient methods: delivered in RGB order; the reference networks take BGR (Keras convention)
     for token, rule in (("smoothgrad", "gradient"), ("smoothgrad-guided", "guided")):
-        mean, sq, var = smooth_grad(arch, params, x, image_of, classes, rule, SMOOTH_SAMPLES, 0.15, SMOOTH_SEED)
+        mean, sq, var = smooth_grad(arch, params, x, image_of, classes, rule, args.samples, 0.15, SMOOTH_SEED)
         out[f"methods/{token}/grad"] = mean.flip(1)
         if token == "smoothgrad":
             out["methods/smoothgrad-squared/grad"] = sq.flip(1)
             out["methods/smoothgrad-vargrad/grad"] = var.flip(1)
+        if args.f32_errors:
+            m32, sq32, var32 = smooth_grad(arch, p32, x.float(), image_of, classes, rule, args.samples, 0.15, SMOOTH_SEED)
+            record_f32(token, m32, mean)
+            if token == "smoothgrad":
+                record_f32("smoothgrad-squared", sq32, sq)
+                record_f32("smoothgrad-vargrad", var32, var)
     # zero baseline: a black pixel under Keras preprocessing (-mean, ~-110) lies far off these random weights' input
     # scale, where float32 paths cross ReLU / max-pool near-ties (PyTorch's own float32 IG differs from float64 by
     # ~4e-3 there); the black baseline's value is checked by the Java test instead
     for tag, baseline, rule_name in (("gl", [0.0, 0.0, 0.0], "gauss-legendre"), ("trapezoid", [0.0, 0.0, 0.0], "riemann-trapezoid")):
-        attr, gaps = integrated_gradients(arch, params, fwd, x, image_of, classes, baseline, IG_STEPS, rule_name)
+        attr, gaps, interior = integrated_gradients(arch, params, fwd, x, image_of, classes, baseline, args.steps, rule_name)
         out[f"methods/integrated-gradients-{tag}/grad"] = attr.flip(1)
         out[f"methods/integrated-gradients-{tag}/gap"] = gaps.detach()
+        if tag == "trapezoid":
+            # the trapezoid's first point is the baseline itself, a constant image, where every max-pool window holds
+            # exact ties and the gradient is a tie-break (docs/ALGORITHMS.md section 8): the attribution without that
+            # point's term, and the factor w_0 (X - X') that multiplies the gradient there, so that a test can supply
+            # the engine's own gradient at the baseline for that one term
+            b = torch.tensor(baseline, dtype=x.dtype)[:, None, None]
+            out[f"methods/integrated-gradients-{tag}/grad_without_baseline_term"] = interior.flip(1)
+            out[f"methods/integrated-gradients-{tag}/baseline_factor"] = torch.stack(
+                [(x[i] - b) / (2 * args.steps) for i in image_of]).flip(1)
+        if args.f32_errors:
+            attr32, _, _ = integrated_gradients(arch, p32, lambda inp: RV.forward(arch, p32, inp, "gradient", set())[0],
+                                             x.float(), image_of, classes, baseline, args.steps, rule_name)
+            record_f32(f"integrated-gradients-{tag}", attr32, attr)
 
     with h5py.File(os.path.join(args.out, "ref.h5"), "w") as f:
         f.attrs["arch"] = arch
         f.attrs["target"] = target
+        f.attrs["scorecam_layer"] = sc_layer
+        for k, v in torch_err.items():
+            f.attrs["torch_f32_err/" + k] = v
         for k, v in out.items():
             a = v.detach().numpy() if torch.is_tensor(v) else v
             f.create_dataset(k, data=a.astype(np.float32) if a.dtype == np.float64 else a)
     print("wrote %d arrays to %s (torch %s)" % (len(out), args.out, torch.__version__))
+    for k, v in torch_err.items():
+        print("  PyTorch float32 vs float64 %-40s %.2e" % (k, v))
 
 
 if __name__ == "__main__":

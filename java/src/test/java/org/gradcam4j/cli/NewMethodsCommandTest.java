@@ -54,10 +54,11 @@ class NewMethodsCommandTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"eigencam", "eigengradcam", "scorecam", "ablationcam"})
+    @ValueSource(strings = {"eigencam", "eigengradcam", "scorecam", "ablationcam", "occlusion", "smoothgrad", "smoothgrad-guided", "integrated-gradients"})
     void givenClassesTogetherWithGradCam(String token) throws IOException {
         Path in = images(), out = root.resolve("out");
-        CliRun r = explain(in, out, "--method", token + ",gradcam", "--class", "3,7");
+        CliRun r = explain(in, out, "--method", token + ",gradcam", "--class", "3,7", "--smooth-samples", "2", "--ig-steps", "3",
+                "--occlusion-patch", "8", "--occlusion-stride", "8");
         assertEquals(0, r.exit(), r.toString());
         for (String img : List.of("a", "b")) {
             for (int k : new int[] {3, 7}) {
@@ -65,6 +66,11 @@ class NewMethodsCommandTest {
                 assertTrue(Files.isRegularFile(out.resolve(img).resolve("gradcam-c" + k + ".npz")), img + " class " + k);
             }
         }
+        checkImage(out.resolve("a"), Method.parse(token), 40, 30, 2);
+        checkImage(out.resolve("b"), Method.parse(token), 32, 32, 2);
+        JsonNode s = Json.MAPPER.readTree(out.resolve("a").resolve("summary.json").toFile());
+        assertEquals(3, s.get("classes").get(0).get("index").asInt());
+        assertEquals(7, s.get("classes").get(1).get("index").asInt());
     }
 
     /** The files of one method for each class of summary.json, and their arrays. */
@@ -82,7 +88,10 @@ class NewMethodsCommandTest {
                 Set<String> want = new TreeSet<>(Set.of("grad"));
                 if (m == Method.INTEGRATED_GRADIENTS) {
                     want.add("completeness_gap");
-                    assertTrue(c.get("gradients").get(m.token()).get("completenessGap").isNumber(), c.toString());
+                    JsonNode gap = c.get("gradients").get(m.token()).get("completenessGap");
+                    assertTrue(gap.isNumber() && Double.isFinite(gap.asDouble()), c.toString());
+                    // the npz holds the same gap as summary.json (float32 there)
+                    assertEquals(gap.asDouble(), z.tensor("completeness_gap").data()[0], 1e-6 * Math.max(1, Math.abs(gap.asDouble())), base);
                 }
                 assertEquals(want, new TreeSet<>(z.names()));
                 assertArrayEquals(new int[] {32, 32, 3}, z.get("grad").shape());
@@ -92,6 +101,15 @@ class NewMethodsCommandTest {
                 if (m.hasChannelWeights()) want.add("weights");
                 assertEquals(want, new TreeSet<>(z.names()));
                 assertArrayEquals(new int[] {height, width}, z.get("map").shape());
+                // layer_map at the layer: block5_conv3 of random:narrow (32 pixels, 32 channels there) is 2 x 2; Occlusion's
+                // is its grid of patch positions, 4 x 4 for the 8-pixel patch every 8 pixels these tests use
+                int side = m == Method.OCCLUSION ? 4 : 2;
+                assertArrayEquals(new int[] {side, side}, z.get("layer_map").shape(), base);
+                assertFinite(z.tensor("layer_map"));
+                if (m.hasChannelWeights()) {
+                    assertArrayEquals(new int[] {32}, z.get("weights").shape(), base + " weights: one per channel");
+                    assertFinite(z.tensor("weights"));
+                }
                 assertFinite(z.tensor("map"));
                 assertTrue(c.get("maps").get(m.token()).has("empty"));
             }

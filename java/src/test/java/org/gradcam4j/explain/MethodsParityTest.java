@@ -98,7 +98,7 @@ public class MethodsParityTest {
      */
     private static double seedBound(double gradTol, Map<String, Double> torchErr, ReluRule rule, int seed) {
         Double e = torchErr.get("torch_f32_err/grad/input/" + rule.name().toLowerCase(java.util.Locale.ROOT) + "/seed" + seed);
-        return e == null ? gradTol : Math.max(gradTol, 2 * e);
+        return Tolerances.againstTorchFloat32(gradTol, e);
     }
 
     private static ClassExplanation find(ImageExplanation e, int cls) {
