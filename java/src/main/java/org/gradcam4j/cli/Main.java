@@ -22,10 +22,11 @@ import picocli.CommandLine.Command;
                 "2:bad usage or input (an option, a name, a user file; the message names it)", "3:model or weights problem",
                 "4:internal error (a bug; -Dgradcam4j.debug=true prints the stack trace)",
                 "5:output cannot be written (the run stops)",
-                "6:download failed: network or server (offline, refused, cut off); run again to resume"})
+                "6:download failed: network or server (offline, refused, cut off); run again to resume",
+                "7:out of memory (give Java more with GRADCAM4J_JAVA_OPTS=-Xmx..., or use a smaller --batch)"})
 public final class Main {
     public static final int EXIT_OK = 0, EXIT_SOME_FAILED = 1, EXIT_USAGE = 2, EXIT_MODEL = 3, EXIT_INTERNAL = 4,
-            EXIT_OUTPUT = 5, EXIT_NETWORK = 6;
+            EXIT_OUTPUT = 5, EXIT_NETWORK = 6, EXIT_MEMORY = 7;
 
     public static void main(String[] args) {
         System.exit(run(args));
@@ -46,7 +47,7 @@ public final class Main {
         cl.setExpandAtFiles(false);
         cl.setExecutionExceptionHandler((ex, cmd, parse) -> {
             int code = exitCodeOf(ex);
-            String text = "error: " + messageOf(ex);
+            String text = code == EXIT_MEMORY ? outOfMemory(ex) : "error: " + messageOf(ex);
             if (code == EXIT_INTERNAL && ex instanceof RuntimeException) {
                 text = "internal error (a bug in gradcam4j, not in the command): " + ex.getClass().getSimpleName() + ": "
                         + messageOf(ex) + (org.gradcam4j.SystemProperty.DEBUG.flag() ? ""
@@ -58,6 +59,9 @@ public final class Main {
         });
         try {
             return cl.execute(args);
+        } catch (OutOfMemoryError e) {   // picocli passes Errors thrown on the calling thread through
+            cl.getErr().println(cl.getColorScheme().errorText(outOfMemory(e)));
+            return EXIT_MEMORY;
         } finally {
             cl.getOut().flush();
             cl.getErr().flush();
@@ -65,12 +69,25 @@ public final class Main {
     }
 
     public static int exitCodeOf(Throwable ex) {
+        for (Throwable t = ex; t != null; t = t.getCause()) {
+            if (t instanceof OutOfMemoryError) return EXIT_MEMORY;   // also when a worker thread's failure carries it
+        }
         if (ex instanceof org.gradcam4j.weights.WeightsException) return EXIT_MODEL;
         if (ex instanceof OutputException) return EXIT_OUTPUT;
         if (ex instanceof org.gradcam4j.weights.DownloadException) return EXIT_NETWORK;
         // only validation is bad usage: any other IllegalArgumentException is a precondition broken inside the library
         if (ex instanceof org.gradcam4j.InvalidInputException) return EXIT_USAGE;
         return EXIT_INTERNAL;
+    }
+
+    /** What a user reads when Java ran out of heap or direct memory: which, and the two ways out. */
+    static String outOfMemory(Throwable ex) {
+        Throwable t = ex;
+        while (!(t instanceof OutOfMemoryError) && t.getCause() != null) t = t.getCause();
+        long maxMiB = Runtime.getRuntime().maxMemory() >> 20;
+        return "error: out of memory (" + messageOf(t) + "; Java may use " + maxMiB + " MiB of heap, and as much direct "
+                + "memory unless -XX:MaxDirectMemorySize says otherwise): give it more with GRADCAM4J_JAVA_OPTS=-Xmx16g "
+                + "(the launcher's default is -Xmx8g), or use a smaller --batch";
     }
 
     public static String messageOf(Throwable t) {

@@ -136,6 +136,21 @@ class FaultCasesTest {
         assertEquals(0, after.exit(), after.toString());
     }
 
+    @Test
+    void runningOutOfMemoryIsExit7WithHowToGiveJavaMore() throws Exception {
+        Path img = CliRun.image(root.resolve("in").resolve("cat.png"), 64, 64, "png");
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        // VGG16's 138 M random parameters (553 MB) cannot fit a 64 MiB heap
+        Process p = new ProcessBuilder(java.toString(), "-Xmx64m", "-cp", System.getProperty("java.class.path"),
+                Main.class.getName(), "classify", img.toString(), "--weights", "random:vgg16", "--threads", "1")
+                .redirectErrorStream(true).start();
+        String said = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS), said);
+        assertEquals(Main.EXIT_MEMORY, p.exitValue(), said);
+        assertTrue(said.contains("error: out of memory (Java heap space") && said.contains("GRADCAM4J_JAVA_OPTS=-Xmx"), said);
+        assertFalse(said.contains("\tat "), "no stack trace: " + said);
+    }
+
     /** A tiny tmpfs (needs root and mount permission; skipped otherwise) filled to the last {@code free} bytes. */
     private Path fullFileSystem(long free) throws Exception {
         Path fs = Files.createDirectories(root.resolve("fs"));
