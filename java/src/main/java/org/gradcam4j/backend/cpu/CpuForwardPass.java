@@ -93,8 +93,8 @@ final class CpuForwardPass implements ForwardPass {
             Act out = forwardLayer(i, l, prev);
             if (PROFILE) {
                 double ms = (System.nanoTime() - t0) / 1e6;
-                String how = l.kind() != LayerKind.CONV3X3 ? "" : net.winograd4Forward[i] != null ? "wino4x4"
-                        : net.winogradForward[i] != null ? "winograd" : "direct";
+                String how = l.kind() != LayerKind.CONV3X3 ? "" : forwardF2(i) != null ? "winograd"
+                        : net.winograd4Forward[i] != null ? "wino4x4" : "direct";
                 System.err.printf("  forward %-14s %-8s %8.2f ms %7.1f GFLOP/s%n", l.name(), how, ms, 2.0 * l.macs() * batch / ms / 1e6);
             }
             boolean keepPrev = (i - 1 >= keepIndex && i - 1 >= 0) || (i == 0 && keepIndex == -1);
@@ -105,16 +105,31 @@ final class CpuForwardPass implements ForwardPass {
         }
     }
 
+    /**
+     * The F(2x2, 3x3) kernel layer {@code i}'s forward runs on, or null (F(4x4) or direct). A pass whose backward
+     * reaches the input (input gradients: vanilla, guided, deconvnet, SmoothGrad, Integrated Gradients, guided
+     * Grad-CAM) runs F(2x2) also where F(4x4) would run: an input gradient follows every ReLU and max-pool decision of
+     * the forward, and F(4x4)'s larger rounding flips more of the decisions that sit within rounding of a tie
+     * (full-size VGG16 against float64: SmoothGrad 7.0e-3 and Integrated Gradients 1.0e-2 with F(4x4) forwards,
+     * 3.9e-4 and 2.3e-4 with F(2x2), PyTorch float32 2.7e-3 and 3.0e-3; docs/SPEED.md). Passes that stop at a layer
+     * (the CAM methods) keep F(4x4). The F(2x2) kernel is the one the backward-data convolution uses.
+     */
+    private WinogradWeights forwardF2(int i) {
+        if (net.winogradForward[i] != null) return net.winogradForward[i];
+        return keepIndex == -1 && net.winograd4Forward[i] != null ? net.winogradBackward[i] : null;
+    }
+
     private Act forwardLayer(int i, LayerSpec l, Act in) {
         LayerOps ops = net.ops;
         switch (l.kind()) {
             case CONV3X3 -> {
                 Act out = newAct(l.outChannels(), batch, l.outSize(), true, l.name());
                 ConvWeights w = (ConvWeights) net.weights[i];
-                if (net.winograd4Forward[i] != null) {
+                WinogradWeights f2 = forwardF2(i);
+                if (f2 == null && net.winograd4Forward[i] != null) {
                     net.winograd4.forward(in, out, net.winograd4Forward[i], w.bias, l.relu());
-                } else if (net.winogradForward[i] != null) {
-                    net.winograd.forward(in, out, net.winogradForward[i], w.bias, l.relu());
+                } else if (f2 != null) {
+                    net.winograd.forward(in, out, f2, w.bias, l.relu());
                 } else {
                     ops.convForward(in, out, w, l.relu());
                 }
