@@ -170,7 +170,8 @@ public final class CanonicalModelFile {
         Map<String, PreparedLayout> out = new LinkedHashMap<>();
         for (LayerSpec l : arch.layers()) {
             if (l.kind() != LayerKind.CONV3X3) continue;
-            for (String key : List.of(CpuLayouts.winogradKey(l.name()), CpuLayouts.winograd4Key(l.name()))) {
+            for (String layout : CpuLayouts.KNOWN) {
+                String key = CpuLayouts.key(l.name(), layout);
                 if (!(find(h, PREPARED + "/" + key) instanceof Dataset d)) continue;
                 try {
                     Object fp = d.getAttribute(SOURCE_FINGERPRINT) == null ? null : d.getAttribute(SOURCE_FINGERPRINT).getData();
@@ -434,7 +435,7 @@ public final class CanonicalModelFile {
         for (LayerSpec l : a.layers()) {
             Tensor k = params.get(ModelWeights.kernelKey(l.name()));
             if (l.kind() != LayerKind.CONV3X3 || k == null) continue;
-            CpuLayouts.layoutsToStore(l).forEach((name, f) -> jobs.add(new Job(PREPARED + "/" + l.name() + "/" + name, k, f)));
+            CpuLayouts.layoutsToStore(l).forEach((name, f) -> jobs.add(new Job(PREPARED + "/" + CpuLayouts.key(l.name(), name), k, f)));
         }
         Tensor[] u = new Tensor[jobs.size()];
         long[] fp = new long[jobs.size()];

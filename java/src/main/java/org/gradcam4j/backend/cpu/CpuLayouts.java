@@ -13,14 +13,19 @@ public final class CpuLayouts {
     public static final String WINOGRAD = "winograd_f2x2_3x3_v1";
     /** A 3x3 kernel in the Winograd F(4x4, 3x3) domain, (36, cout, cin), as {@link Winograd4Conv#transform} makes it. */
     public static final String WINOGRAD4 = "winograd_f4x4_3x3_v1";
+    /** Every layout name this version reads from a model file (others under {@code prepared/} are skipped). */
+    public static final java.util.List<String> KNOWN = java.util.List.of(WINOGRAD, WINOGRAD4);
 
     private CpuLayouts() {}
 
     /** The key of a conv layer's Winograd layout in {@link org.gradcam4j.model.ModelWeights#prepared}. */
-    public static String winogradKey(String layer) { return layer + "/" + WINOGRAD; }
+    public static String winogradKey(String layer) { return key(layer, WINOGRAD); }
+
+    /** The key of a conv layer's layout {@code layout} in {@link org.gradcam4j.model.ModelWeights#prepared}. */
+    public static String key(String layer, String layout) { return layer + "/" + layout; }
 
     /** The key of a conv layer's F(4x4) Winograd layout in {@link org.gradcam4j.model.ModelWeights#prepared}. */
-    public static String winograd4Key(String layer) { return layer + "/" + WINOGRAD4; }
+    public static String winograd4Key(String layer) { return key(layer, WINOGRAD4); }
 
     /** The Winograd layout of a canonical (cout, cin, 3, 3) kernel. */
     public static Tensor winograd(Tensor kernel) {
