@@ -31,8 +31,16 @@ final class BatchPipeline<L, P, R> {
     /** An input left out on purpose (complete under {@code --resume}). */
     record Skipped<L>(int index) implements Item<L> {}
 
-    /** An input that could not be read; the run goes on without it. */
-    record Failed<L>(int index, String message) implements Item<L> {}
+    /**
+     * An input that could not be read. The run goes on without it, unless {@code last}: then the batch loaded before
+     * it is cut there and completed, the failure is reported after it, and no later input is read ({@code localize},
+     * whose file cannot skip a line).
+     */
+    record Failed<L>(int index, String message, boolean last) implements Item<L> {
+        Failed(int index, String message) {
+            this(index, message, false);
+        }
+    }
 
     record Loaded<L>(int index, L value) implements Item<L> {}
 
@@ -53,7 +61,10 @@ final class BatchPipeline<L, P, R> {
 
     /** Stage 3 (writer thread): every visible effect, in input order. */
     interface Writer<L, R> {
-        void skipped(int index);
+        /** Only where the reader returns {@link Skipped}. */
+        default void skipped(int index) {
+            throw new IllegalStateException("this command skips no input, yet input " + index + " was skipped");
+        }
 
         void failed(int index, String message);
 
@@ -116,16 +127,27 @@ final class BatchPipeline<L, P, R> {
     }
 
     private void runSequentially() {
+        walk(s -> write(s instanceof Batch<L, P, R> b ? new Batch<>(b.inputs(), null, network.run(values(b.inputs()), b.prepared())) : s));
+    }
+
+    /**
+     * Stage 1, the same in both loops: the inputs in order, each skipped or failed one handed on in its place, batches
+     * cut when {@code maxBatch} inputs are loaded, at the last input, or at a failure that is {@code last}.
+     */
+    private void walk(java.util.function.Consumer<Step<L, P, R>> next) {
         List<Loaded<L>> batch = new ArrayList<>();
         for (int i = 0; i < inputs; i++) {
             Item<L> item = reader.read(i);
+            boolean stop = item instanceof Failed<L> f && f.last();
             if (item instanceof Loaded<L> l) batch.add(l);
-            else write(new Single<>(item));
-            if (!batch.isEmpty() && (batch.size() == maxBatch || i == inputs - 1)) {
-                List<L> values = values(batch);
-                P prepared = preparer.prepare(values);
-                write(new Batch<>(List.copyOf(batch), prepared, network.run(values, prepared)));
+            else if (!stop) next.accept(new Single<>(item));
+            if (!batch.isEmpty() && (batch.size() == maxBatch || i == inputs - 1 || stop)) {
+                next.accept(new Batch<>(List.copyOf(batch), preparer.prepare(values(batch)), null));
                 batch.clear();
+            }
+            if (stop) {
+                next.accept(new Single<>(item));
+                return;
             }
         }
     }
@@ -192,19 +214,10 @@ final class BatchPipeline<L, P, R> {
         if (t != null) throw new IllegalStateException(t);
     }
 
-    /** The reader thread: inputs in order, batches cut where the sequential loop cuts them, then End (or a Crash). */
+    /** The reader thread: {@link #walk}, then End (or a Crash). */
     private void readAll(BlockingQueue<Step<L, P, R>> toNetwork) {
-        List<Loaded<L>> batch = new ArrayList<>();
         try {
-            for (int i = 0; i < inputs; i++) {
-                Item<L> item = reader.read(i);
-                if (item instanceof Loaded<L> l) batch.add(l);
-                else put(toNetwork, new Single<>(item));
-                if (!batch.isEmpty() && (batch.size() == maxBatch || i == inputs - 1)) {
-                    put(toNetwork, new Batch<>(List.copyOf(batch), preparer.prepare(values(batch)), null));
-                    batch.clear();
-                }
-            }
+            walk(s -> put(toNetwork, s));
             put(toNetwork, new End<>());
         } catch (Cancelled e) {
             // stopped by another stage

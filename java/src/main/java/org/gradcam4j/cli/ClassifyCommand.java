@@ -10,7 +10,6 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.gradcam4j.explain.Explainer;
 import org.gradcam4j.explain.Prediction;
-import org.gradcam4j.image.ImageException;
 import org.gradcam4j.image.ImageLoader;
 import org.gradcam4j.image.LoadedImage;
 import org.gradcam4j.model.Model;
@@ -43,6 +42,8 @@ final class ClassifyCommand implements Callable<Integer> {
 
     @Mixin ModelOptions modelOptions;
 
+    @Mixin PipelineOption pipeline;
+
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
@@ -70,20 +71,10 @@ final class ClassifyCommand implements Callable<Integer> {
             List<Path> files = in.files();
             int[] counts = new int[2];   // classified, failed: written by the writer stage only
             new BatchPipeline<LoadedImage, Void, List<Prediction>>(files.size(), options.maxBatch(),
-                    i -> {
-                        try {
-                            return new BatchPipeline.Loaded<>(i, ModelOptions.load(loader, ex.preprocessor(), files.get(i)));
-                        } catch (ImageException e) {
-                            return new BatchPipeline.Failed<>(i, e.getMessage());
-                        }
-                    },
+                    i -> ModelOptions.read(i, loader, ex.preprocessor(), files.get(i), image -> image),
                     batch -> null,
                     (batch, none) -> ex.classify(batch, topK),
                     new BatchPipeline.Writer<>() {
-                        @Override public void skipped(int index) {
-                            throw new IllegalStateException("classify skips no image");
-                        }
-
                         @Override public void failed(int index, String message) {
                             counts[1]++;
                             progress.message("error: " + message);
@@ -104,7 +95,7 @@ final class ClassifyCommand implements Callable<Integer> {
                             counts[0]++;
                             progress.step();
                         }
-                    }).run(BatchPipeline.sequentialByDefault());
+                    }).run(pipeline.sequential());
             classified += counts[0];
             failed += counts[1];
         }

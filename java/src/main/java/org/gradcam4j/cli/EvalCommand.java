@@ -86,6 +86,8 @@ final class EvalCommand implements Callable<Integer> {
 
     @Mixin MethodOptions methodOptions;
 
+    @Mixin PipelineOption pipeline;
+
     /** Per-method sums. */
     static final class Score {
         int images, locHits, top1LocHits, pointingHits, empty, fidelity, increases;
@@ -105,49 +107,57 @@ final class EvalCommand implements Callable<Integer> {
                 .stream().map(org.gradcam4j.method.Method::token).toList();
         Map<String, Score> scores = new LinkedHashMap<>();
         for (String m : tokens) scores.put(m, new Score());
-        int correct = 0;
+        int[] counts = new int[3];   // scored, right, failed: written by the writer stage only
         ImageLoader loader = new ImageLoader();
         try (Explainer ex = Explainer.of(model, options);
              Network net = ex.backend().load(model);
-             Progress progress = Progress.start("eval", items.size(), false, err)) {
-            for (int from = 0; from < items.size(); from += options.maxBatch()) {
-                List<Item> chunk = items.subList(from, Math.min(items.size(), from + options.maxBatch()));
-                List<LoadedImage> images = new ArrayList<>();
-                List<List<String>> targets = new ArrayList<>();
-                for (Item it : chunk) {
-                    images.add(loader.load(it.file()));
-                    targets.add(List.of(Integer.toString(it.label())));
-                }
-                List<ImageExplanation> res = ex.explain(images, new ExplainRequest(tokens, Targets.perImage(targets), null,
-                        org.gradcam4j.explain.Score.LOGIT, 1, augmentOptions.settings(), methodOptions.settings()));
-                for (int i = 0; i < chunk.size(); i++) {
-                    Item it = chunk.get(i);
-                    ImageExplanation e = res.get(i);
-                    boolean right = e.predictions().get(0).index() == it.label();
-                    if (right) correct++;
-                    ClassExplanation c = e.classes().get(0);
-                    boolean fidelity = from + i < fidelityImages;
-                    float[] pixels = fidelity ? ex.preprocessor().resizedRgb(images.get(i).image(), e.geometry()) : null;
-                    for (Map.Entry<String, Score> s : scores.entrySet()) {
-                        Tensor netMap = networkMap(c, s.getKey());
-                        Tensor orig = e.geometry().mapToOriginal(netMap.reshape(1, netMap.dim(0), netMap.dim(1)));
-                        orig = orig.reshape(orig.dim(1), orig.dim(2));
-                        Score sc = s.getValue();
-                        sc.images++;
-                        Optional<Box> b = Boxes.fromMap(orig, threshold);
-                        if (b.isEmpty()) sc.empty++;
-                        double iou = b.map(x -> Boxes.iou(x, it.box())).orElse(0.0);
-                        sc.iouSum += iou;
-                        if (iou >= 0.5) { sc.locHits++; if (right) sc.top1LocHits++; }
-                        if (Boxes.pointingHit(orig, it.box())) sc.pointingHits++;
-                        if (fidelity) fidelity(net, model.preprocessing(), pixels, netMap, it.label(), sc);
-                    }
-                }
-                for (int i = 0; i < chunk.size(); i++) progress.step();
-            }
+             Progress progress = Progress.start("eval", items.size(), modelOptions.quiet, err)) {
+            int[] fidelityLeft = {fidelityImages};   // the network stage's own: the first images read get the fidelity passes
+            // decoding ahead and scoring behind the network (BatchPipeline); every sum below is added in input order
+            new BatchPipeline<Input, Explainer.PreparedBatch, Scored>(items.size(), options.maxBatch(),
+                    i -> ModelOptions.read(i, loader, ex.preprocessor(), items.get(i).file(), image -> new Input(items.get(i), image)),
+                    batch -> ex.prepare(images(batch), request(tokens, batch)),
+                    (batch, prepared) -> {
+                        List<ImageExplanation> res = ExplainCommand.explainBatch(ex, images(batch), prepared, request(tokens, batch));
+                        List<Scored> scored = new ArrayList<>();
+                        for (int i = 0; i < batch.size(); i++) {
+                            Map<String, double[]> probs = null;
+                            if (fidelityLeft[0] > 0) {
+                                fidelityLeft[0]--;
+                                probs = new LinkedHashMap<>();
+                                float[] pixels = ex.preprocessor().resizedRgb(batch.get(i).image().image(), res.get(i).geometry());
+                                for (String m : tokens) {
+                                    Tensor map = networkMap(res.get(i).classes().get(0), m);
+                                    probs.put(m, fidelityProbabilities(net, model.preprocessing(), pixels, map, batch.get(i).item().label()));
+                                }
+                            }
+                            scored.add(new Scored(res.get(i), probs));
+                        }
+                        return scored;
+                    },
+                    new BatchPipeline.Writer<>() {
+                        @Override public void failed(int index, String message) {
+                            counts[2]++;
+                            progress.message("error: " + message);
+                            progress.step();
+                        }
+
+                        @Override public void done(int index, Input input, Scored result) {
+                            counts[0]++;
+                            if (score(input.item(), result, scores)) counts[1]++;
+                            progress.step();
+                        }
+                    }).run(pipeline.sequential());
         }
-        out.printf(Locale.ROOT, "model: %s%ndata: %s, %d images; classification accuracy %.4f; box threshold %.2f of max; fidelity on %d images, %d steps%n",
-                model.source(), data, items.size(), correct / (double) items.size(), threshold, Math.min(fidelityImages, items.size()), steps);
+        int scored = counts[0], failed = counts[2];
+        if (scored == 0) {
+            err.println("error: none of the " + items.size() + " images " + data.resolve("boxes.csv") + " lists could be read");
+            err.flush();
+            return Main.EXIT_SOME_FAILED;
+        }
+        out.printf(Locale.ROOT, "model: %s%ndata: %s, %d images%s; classification accuracy %.4f; box threshold %.2f of max; fidelity on %d images, %d steps%n",
+                model.source(), data, scored, failed == 0 ? "" : " (" + failed + " more could not be read)", counts[1] / (double) scored,
+                threshold, Math.min(fidelityImages, scored), steps);
         out.println("| method | loc acc (GT-known, IoU>=0.5) | top-1 loc acc | mean IoU | pointing game | empty maps | Average Drop % | Increase in Confidence % | deletion AUC (lower better) | insertion AUC (higher better) |");
         out.println("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
         for (Map.Entry<String, Score> s : scores.entrySet()) {
@@ -158,7 +168,46 @@ final class EvalCommand implements Callable<Integer> {
                     sc.deletionSum / f, sc.insertionSum / f);
         }
         out.flush();
-        return Main.EXIT_OK;
+        return failed > 0 ? Main.EXIT_SOME_FAILED : Main.EXIT_OK;
+    }
+
+    /** An image of boxes.csv, decoded. */
+    private record Input(Item item, LoadedImage image) {}
+
+    /** The network stage's result for one image: its explanation and, on a fidelity image, each method's {@link #fidelityProbabilities}. */
+    private record Scored(ImageExplanation explanation, Map<String, double[]> fidelity) {}
+
+    private static List<LoadedImage> images(List<Input> batch) {
+        return batch.stream().map(Input::image).toList();
+    }
+
+    /** Every method, each image's map of its ground-truth class. */
+    private ExplainRequest request(List<String> tokens, List<Input> batch) {
+        List<List<String>> targets = batch.stream().map(in -> List.of(Integer.toString(in.item().label()))).toList();
+        return new ExplainRequest(tokens, Targets.perImage(targets), null, org.gradcam4j.explain.Score.LOGIT, 1,
+                augmentOptions.settings(), methodOptions.settings());
+    }
+
+    /** Adds one image's localisation, pointing and fidelity results to every method's sums; whether its top-1 class is right. */
+    private boolean score(Item it, Scored result, Map<String, Score> scores) {
+        ImageExplanation e = result.explanation();
+        boolean right = e.predictions().get(0).index() == it.label();
+        ClassExplanation c = e.classes().get(0);
+        for (Map.Entry<String, Score> s : scores.entrySet()) {
+            Tensor netMap = networkMap(c, s.getKey());
+            Tensor orig = e.geometry().mapToOriginal(netMap.reshape(1, netMap.dim(0), netMap.dim(1)));
+            orig = orig.reshape(orig.dim(1), orig.dim(2));
+            Score sc = s.getValue();
+            sc.images++;
+            Optional<Box> b = Boxes.fromMap(orig, threshold);
+            if (b.isEmpty()) sc.empty++;
+            double iou = b.map(x -> Boxes.iou(x, it.box())).orElse(0.0);
+            sc.iouSum += iou;
+            if (iou >= 0.5) { sc.locHits++; if (right) sc.top1LocHits++; }
+            if (Boxes.pointingHit(orig, it.box())) sc.pointingHits++;
+            if (result.fidelity() != null) fidelity(result.fidelity().get(s.getKey()), sc);
+        }
+        return right;
     }
 
     /** (S x S) the method's normalised map at network resolution, in [0, 1]. */
@@ -180,8 +229,11 @@ final class EvalCommand implements Callable<Integer> {
         return new Tensor(out, v.dim(1), v.dim(2));
     }
 
-    /** Average Drop, Increase in Confidence, deletion and insertion AUC for one image and map. */
-    private void fidelity(Network net, Preprocessing pre, float[] rgb, Tensor map, int label, Score sc) {
+    /**
+     * The class probabilities fidelity needs for one image and map: the image, the image times the map, then for each of
+     * the {@code steps + 1} end points the deletion and the insertion image.
+     */
+    private double[] fidelityProbabilities(Network net, Preprocessing pre, float[] rgb, Tensor map, int label) {
         int side = map.dim(0), plane = side * side;
         float[] m = map.data();
         Integer[] order = new Integer[plane];
@@ -202,7 +254,11 @@ final class EvalCommand implements Callable<Integer> {
             inputs.add(del);
             inputs.add(ins);
         }
-        double[] prob = probabilities(net, pre, inputs, side, label);
+        return probabilities(net, pre, inputs, side, label);
+    }
+
+    /** Adds Average Drop, Increase in Confidence, deletion and insertion AUC of one image and map ({@link #fidelityProbabilities}). */
+    private void fidelity(double[] prob, Score sc) {
         double y = prob[0], o = prob[1];
         sc.fidelity++;
         sc.dropSum += Math.max(0, y - o) / y;

@@ -15,7 +15,6 @@ import org.gradcam4j.backend.DeviceOutOfMemoryException;
 import org.gradcam4j.explain.ExplainRequest;
 import org.gradcam4j.explain.Explainer;
 import org.gradcam4j.explain.ImageExplanation;
-import org.gradcam4j.image.ImageException;
 import org.gradcam4j.image.ImageLoader;
 import org.gradcam4j.image.LoadedImage;
 import org.gradcam4j.io.AtomicFiles;
@@ -52,9 +51,7 @@ final class ExplainCommand implements Callable<Integer> {
     @Option(names = "--resume", description = "skip images whose summary.json exists, lists files that all exist and was made with the same --method list")
     boolean resume;
 
-    @Option(names = "--sequential", description = "decode, explain and write one batch after another instead of overlapping "
-            + "them (same outputs; slower; also -Dgradcam4j.pipeline=false)")
-    boolean sequential;
+    @Mixin PipelineOption pipeline;
 
     @Option(names = "--report", description = "also write OUT/report.html: one page with every image of the run, its overlays, "
             + "top predictions and raw files (built from the summary.json files; needs json in --save)")
@@ -125,11 +122,7 @@ final class ExplainCommand implements Callable<Integer> {
                             if (resume && ExplanationWriter.isComplete(outDir(names, file), file, methodTokens)) {
                                 return new BatchPipeline.Skipped<>(i);
                             }
-                            try {
-                                return new BatchPipeline.Loaded<>(i, ModelOptions.load(loader, ex.preprocessor(), file));
-                            } catch (ImageException e) {
-                                return new BatchPipeline.Failed<>(i, e.getMessage());
-                            }
+                            return ModelOptions.read(i, loader, ex.preprocessor(), file, image -> image);
                         },
                         batch -> ex.prepare(batch, request),
                         (batch, prepared) -> explainBatch(ex, batch, prepared, request),
@@ -153,7 +146,7 @@ final class ExplainCommand implements Callable<Integer> {
                                 counts[0]++;
                                 progress.step();
                             }
-                        }).run(sequential || BatchPipeline.sequentialByDefault());
+                        }).run(pipeline.sequential());
                 explained += counts[0];
                 skipped += counts[1];
                 failed += counts[2];
@@ -179,7 +172,7 @@ final class ExplainCommand implements Callable<Integer> {
      * One batch through the network, from the input the reader stage prepared; when the GPU runs out of memory on it,
      * through {@link Explainer#explain}, which retries in halves.
      */
-    private static List<ImageExplanation> explainBatch(Explainer ex, List<LoadedImage> batch, Explainer.PreparedBatch prepared,
+    static List<ImageExplanation> explainBatch(Explainer ex, List<LoadedImage> batch, Explainer.PreparedBatch prepared,
                                                        ExplainRequest request) {
         try {
             return ex.explainPrepared(prepared, request);

@@ -14,7 +14,6 @@ import org.gradcam4j.explain.ImageExplanation;
 import org.gradcam4j.explain.MapResult;
 import org.gradcam4j.explain.Score;
 import org.gradcam4j.explain.Targets;
-import org.gradcam4j.image.ImageException;
 import org.gradcam4j.image.ImageLoader;
 import org.gradcam4j.image.LoadedImage;
 import org.gradcam4j.localize.HeatmapBoxes;
@@ -68,6 +67,8 @@ final class LocalizeCommand implements Callable<Integer> {
 
     @Mixin ModelOptions modelOptions;
 
+    @Mixin PipelineOption pipeline;
+
     @Override
     public Integer call() throws IOException {
         PrintWriter stdout = spec.commandLine().getOut(), err = spec.commandLine().getErr();
@@ -95,8 +96,8 @@ final class LocalizeCommand implements Callable<Integer> {
         files.add(out.resolveSibling(out.getFileName() + ".inputs"));
 
         ImageLoader loader = new ImageLoader();
-        int written = 0, emptyGuesses = 0;
-        String failure = null;
+        int[] counts = new int[2];   // lines written, all-zero guesses: written by the writer stage only
+        String[] failure = new String[1];
         try (Explainer ex = Explainer.of(model, options)) {
             ex.explain(List.of(), request); // validates layer and methods on this network
             ResumableLineFiles lines;
@@ -108,56 +109,55 @@ final class LocalizeCommand implements Callable<Integer> {
             try (lines; Progress progress = Progress.start("localize", paths.size(), modelOptions.quiet, err)) {
                 int done = lines.done();
                 for (int i = 0; i < done; i++) progress.step();
-                // images in batches of --batch; each line is written as soon as its image is done
-                for (int start = done; start < paths.size(); start += options.maxBatch()) {
-                    int end = Math.min(paths.size(), start + options.maxBatch());
-                    List<LoadedImage> batch = new ArrayList<>();
-                    for (int i = start; i < end; i++) {
-                        Path f = in.files().get(i);
-                        try {
-                            batch.add(ModelOptions.load(loader, ex.preprocessor(), f));
-                        } catch (ImageException e) {
-                            failure = "error: cannot read image " + (i + 1) + " (" + f + "): " + e.getMessage()
-                                    + "; the file stops after line " + i + " since every line belongs to its image: fix or remove the image "
-                                    + "and rerun (the lines written are kept)";
-                            break;
-                        }
-                    }
-                    if (batch.isEmpty()) break;
-                    List<ImageExplanation> results = ex.explain(batch, request);
-                    for (int b = 0; b < batch.size(); b++) {
-                        List<String> row = new ArrayList<>();
-                        for (String t : tokens) {
-                            List<Submission.Guess> guesses = new ArrayList<>();
-                            for (ClassExplanation ce : results.get(b).classes()) {
-                                MapResult m = ce.maps().get(t);
-                                List<HeatmapBoxes.PixelBox> found = HeatmapBoxes.find(m.mapInOriginal(), boxes);
-                                if (found.isEmpty()) emptyGuesses++;
-                                guesses.add(Submission.Guess.of(classIds[ce.classIndex()], found, batch.get(b).width(), batch.get(b).height()));
+                // the images after the lines already written, decoded ahead and written behind the network (BatchPipeline);
+                // an unreadable image ends the run after the lines before it, since every line belongs to its image
+                new BatchPipeline<LoadedImage, Explainer.PreparedBatch, ImageExplanation>(paths.size() - done, options.maxBatch(),
+                        i -> {
+                            BatchPipeline.Item<LoadedImage> item = ModelOptions.read(i, loader, ex.preprocessor(), in.files().get(done + i), image -> image);
+                            return item instanceof BatchPipeline.Failed<LoadedImage> f ? new BatchPipeline.Failed<>(i, f.message(), true) : item;
+                        },
+                        batch -> ex.prepare(batch, request),
+                        (batch, prepared) -> ExplainCommand.explainBatch(ex, batch, prepared, request),
+                        new BatchPipeline.Writer<>() {
+                            @Override public void failed(int index, String message) {
+                                int i = done + index;
+                                failure[0] = "error: cannot read image " + (i + 1) + " (" + in.files().get(i) + "): " + message
+                                        + "; the file stops after line " + i + " since every line belongs to its image: fix or remove the image "
+                                        + "and rerun (the lines written are kept)";
                             }
-                            row.add(Submission.format(guesses));
-                        }
-                        row.add(paths.get(start + b));
-                        try {
-                            lines.append(row);
-                        } catch (IOException e) {
-                            throw new OutputException(out, e);
-                        }
-                        written++;
-                        progress.step();
-                    }
-                    if (failure != null) break;
-                }
-                int total = paths.size();
-                stdout.println(total + " image" + (total == 1 ? "" : "s") + ": " + written + " localized, " + done + " already in "
+
+                            @Override public void done(int index, LoadedImage image, ImageExplanation result) {
+                                List<String> row = new ArrayList<>();
+                                for (String t : tokens) {
+                                    List<Submission.Guess> guesses = new ArrayList<>();
+                                    for (ClassExplanation ce : result.classes()) {
+                                        MapResult m = ce.maps().get(t);
+                                        List<HeatmapBoxes.PixelBox> found = HeatmapBoxes.find(m.mapInOriginal(), boxes);
+                                        if (found.isEmpty()) counts[1]++;
+                                        guesses.add(Submission.Guess.of(classIds[ce.classIndex()], found, image.width(), image.height()));
+                                    }
+                                    row.add(Submission.format(guesses));
+                                }
+                                row.add(paths.get(done + index));
+                                try {
+                                    lines.append(row);
+                                } catch (IOException e) {
+                                    throw new OutputException(out, e);
+                                }
+                                counts[0]++;
+                                progress.step();
+                            }
+                        }).run(pipeline.sequential());
+                int total = paths.size(), emptyGuesses = counts[1];
+                stdout.println(total + " image" + (total == 1 ? "" : "s") + ": " + counts[0] + " localized, " + done + " already in "
                         + out.getFileName() + (emptyGuesses > 0 ? "; " + emptyGuesses + " guess" + (emptyGuesses == 1 ? "" : "es")
                         + " had an all-zero map and got the whole image as box" : ""));
             }
         }
         for (int f = 0; f < tokens.size(); f++) stdout.println(tokens.get(f) + ": " + files.get(f));
         stdout.flush();
-        if (failure != null) {
-            err.println(failure);
+        if (failure[0] != null) {
+            err.println(failure[0]);
             err.flush();
             return Main.EXIT_SOME_FAILED;
         }

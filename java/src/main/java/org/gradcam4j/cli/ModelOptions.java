@@ -81,4 +81,16 @@ final class ModelOptions {
         pre.geometry(img.width(), img.height(), img.source());
         return img;
     }
+
+    /**
+     * {@link #load} as a {@link BatchPipeline}'s reader: the image (as {@code as} wraps it), or the reason it cannot be
+     * used, so that it fails alone.
+     */
+    static <L> BatchPipeline.Item<L> read(int index, ImageLoader loader, Preprocessor pre, Path file, java.util.function.Function<LoadedImage, L> as) {
+        try {
+            return new BatchPipeline.Loaded<>(index, as.apply(load(loader, pre, file)));
+        } catch (ImageException e) {
+            return new BatchPipeline.Failed<>(index, e.getMessage());
+        }
+    }
 }

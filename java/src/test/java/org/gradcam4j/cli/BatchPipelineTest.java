@@ -126,4 +126,36 @@ class BatchPipelineTest {
             assertSame(true, logs.get(0).get(logs.get(0).size() - 1).startsWith("threw "));
         }
     }
+
+    @Test
+    void aLastFailureEndsTheRunAfterTheBatchBeforeIt() {
+        // batches of 4; input 7 fails as the last one: the batch 5 and 6 were loaded into is cut there, then 7 is reported,
+        // and nothing after it is read, in both modes
+        List<List<String>> logs = new ArrayList<>();
+        for (boolean sequential : new boolean[] {true, false}) {
+            List<String> log = Collections.synchronizedList(new ArrayList<>());
+            AtomicInteger maxRead = new AtomicInteger();
+            new BatchPipeline<Integer, Void, Integer>(23, 4,
+                    i -> {
+                        maxRead.accumulateAndGet(i, Math::max);
+                        if (i == 7) return new BatchPipeline.Failed<>(i, "bad", true);
+                        return i == 2 ? new BatchPipeline.Failed<>(i, "bad") : new BatchPipeline.Loaded<>(i, i);
+                    },
+                    batch -> null,
+                    (batch, none) -> {
+                        log.add("batch " + batch);
+                        return batch;
+                    },
+                    new BatchPipeline.Writer<>() {
+                        @Override public void failed(int index, String message) { log.add("fail " + index); }
+
+                        @Override public void done(int index, Integer input, Integer result) { log.add("done " + index); }
+                    }).run(sequential);
+            assertEquals(7, maxRead.get(), "read up to");
+            logs.add(log);
+        }
+        assertEquals(List.of("fail 2", "batch [0, 1, 3, 4]", "done 0", "done 1", "done 3", "done 4", "batch [5, 6]", "done 5",
+                "done 6", "fail 7"), logs.get(0));
+        assertEquals(writes(logs.get(0)), writes(logs.get(1)));
+    }
 }
