@@ -30,7 +30,7 @@ public enum SystemProperty {
                     + "library follows $GRADCAM4J_CACHE only)"),
     /** Command line: the pipelined explain / classify. */
     PIPELINE("gradcam4j.pipeline", "true",
-            "false: explain and classify decode, compute and write one batch after another instead of overlapping them (same outputs)"),
+            "false: explain, classify, eval and localize decode, compute and write one batch after another instead of overlapping them (same outputs)"),
     /** Model files: mapped or read. */
     MAP_WEIGHTS("gradcam4j.mapWeights", "true",
             "false: model files are read into memory instead of mapped (mapped: faster loading, parameters shared with the "

@@ -51,7 +51,9 @@ import picocli.CommandLine.Model.CommandSpec;
  *       probability averaged over the steps' end points by the trapezoid rule).</li>
  * </ul>
  * Gradient-family methods (guided Grad-CAM and friends) are scored through their saliency map: the absolute
- * value summed over the colour channels, divided by its maximum.
+ * value summed over the colour channels, divided by its maximum. An image that cannot be read is reported and left
+ * out (the scores are those of the data without it; exit 1). The loop runs through {@link BatchPipeline}: the next
+ * batch is decoded while the network (explanations, fidelity passes) runs on this one and the previous one is scored.
  */
 @Command(name = "eval", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Score explanation methods against ground-truth boxes: localisation, pointing game, fidelity.",
