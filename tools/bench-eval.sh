@@ -8,7 +8,8 @@
 #   tools/bench-eval.sh --photos DIR [--reps N] [-- EVAL_OPTIONS...]
 #
 # EVAL_OPTIONS default to `--methods gradcam,gradcampp --fidelity-images 0`. The load average is printed before and
-# after: on a shared machine the ratio of the two modes (taking turns) is what means something.
+# after: on a shared machine the ratio of the two modes (taking turns) is what means something, and the CPU time
+# (user + system, per process) shows whether the pipeline costs work or only overlaps it.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 photos="" reps=3
@@ -49,16 +50,19 @@ n="$(($(wc -l < "$work/data/boxes.csv") - 1))"
 echo "bench-eval: gradcam4j eval on $n photos from $photos, seeded random VGG16 model file, ${eval_args[*]}"
 echo "whole processes taking turns: 1 untimed round + $reps timed, median; $(nproc) cores; $(java -version 2>&1 | head -1)"
 echo "load average before: $(cut -d" " -f1-3 /proc/loadavg)"
-declare -A times=()
+declare -A times=() cpu=()
 for ((r = 0; r <= reps; r++)); do
   for mode in pipelined sequential; do
     extra=()
     [[ "$mode" == sequential ]] && extra=(--sequential)
-    t0="$(date +%s.%N)"
-    "$launcher" eval --data "$work/data" --weights "$work/vgg16.gradcam4j.h5" --device cpu -q "${eval_args[@]}" ${extra[@]+"${extra[@]}"} \
+    /usr/bin/time -f "%e %U %S" -o "$work/time" \
+      "$launcher" eval --data "$work/data" --weights "$work/vgg16.gradcam4j.h5" --device cpu -q "${eval_args[@]}" ${extra[@]+"${extra[@]}"} \
       > "$work/$mode.out" 2> "$work/$mode.err" || { echo "bench-eval: eval ($mode) failed:" >&2; cat "$work/$mode.err" >&2; exit 1; }
-    t1="$(date +%s.%N)"
-    if ((r > 0)); then times[$mode]+="$(echo "$t1 - $t0" | bc -l) "; fi
+    read -r wall user sys < "$work/time"
+    if ((r > 0)); then
+      times[$mode]+="$wall "
+      cpu[$mode]+="$(echo "$user + $sys" | bc -l) "
+    fi
   done
   cmp -s <(grep '^|' "$work/pipelined.out") <(grep '^|' "$work/sequential.out") \
     || { echo "bench-eval: the two modes printed different tables" >&2; diff "$work/pipelined.out" "$work/sequential.out" >&2; exit 1; }
@@ -67,12 +71,13 @@ echo "load average after: $(cut -d" " -f1-3 /proc/loadavg)"
 echo
 median() { tr ' ' '\n' | grep . | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
 seq_med="$(echo "${times[sequential]}" | median)"
-printf "%-12s %9s %8s %8s %7s %14s  %s\n" mode "median s" "min s" "max s" img/s "vs sequential" "runs (s)"
+printf "%-12s %9s %8s %8s %7s %14s %10s  %s\n" mode "median s" "min s" "max s" img/s "vs sequential" "CPU s" "runs (s)"
 for mode in pipelined sequential; do
   med="$(echo "${times[$mode]}" | median)"
   min="$(echo "${times[$mode]}" | tr ' ' '\n' | grep . | sort -g | head -1)"
   max="$(echo "${times[$mode]}" | tr ' ' '\n' | grep . | sort -g | tail -1)"
   runs="$(for t in ${times[$mode]}; do printf "%.2f " "$t"; done)"
-  printf "%-12s %9.2f %8.2f %8.2f %7.2f %13.2fx  %s\n" "$mode" "$med" "$min" "$max" "$(echo "$n / $med" | bc -l)" "$(echo "$seq_med / $med" | bc -l)" "$runs"
+  printf "%-12s %9.2f %8.2f %8.2f %7.2f %13.2fx %10.2f  %s\n" "$mode" "$med" "$min" "$max" "$(echo "$n / $med" | bc -l)" \
+    "$(echo "$seq_med / $med" | bc -l)" "$(echo "${cpu[$mode]}" | median)" "$runs"
 done
-echo "vs sequential = the sequential median / this row's median (higher: faster)"
+echo "vs sequential = the sequential median / this row's median (higher: faster); CPU s = the median of user + system time"
