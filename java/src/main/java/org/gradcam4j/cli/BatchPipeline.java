@@ -8,19 +8,20 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The loop of a command that runs the network over many images in batches ({@code explain}, {@code classify},
- * {@code eval}, {@code localize}), as three overlapping stages: a reader thread decodes the next images and prepares their batch ahead, the calling
- * thread runs the network on one batch at a time, and a writer thread renders and writes the previous batch's
- * outputs. The hand-offs are synchronous (a stage that is ahead waits for the next one to take its step), so at most
- * three batches of decoded images are alive, however many images there are.
+ * {@code eval}, {@code localize}), as three overlapping stages: a reader thread decodes the next images and prepares
+ * their batch ahead, the calling thread runs the network on one batch at a time, and a writer thread renders and
+ * writes (or scores) the previous batch's outputs. The hand-offs are synchronous (a stage that is ahead waits for
+ * the next one to take its step), so at most three batches of decoded images are alive, however many images there
+ * are.
  *
  * <p>Outputs are the sequential loop's, in its order: the reader walks the inputs in order and cuts batches where
  * the sequential loop did (when {@code maxBatch} images are loaded, at the last input, or at a failure marked
  * {@code last}); every visible effect (a file, a message, a count) happens in the writer's callbacks, in the
  * sequential loop's order: input order, except that a skipped or failed input is reported as the reader meets it,
- * before the batch still being loaded around it (the same in both modes). An exception
- * from any stage surfaces from {@link #run} after everything before it in input order was written, as the
- * sequential loop's would, and the other stages stop. With {@code sequential} the same stages run one after another
- * on the calling thread (the loop as it was before the pipeline; the tests compare the two).
+ * before the batch still being loaded around it (the same in both modes). An exception from any stage surfaces
+ * from {@link #run} after everything before it in input order was written, as the sequential loop's would, and the
+ * other stages stop. With {@code sequential} the same stages run one after another on the calling thread (the loop
+ * as it was before the pipeline; the tests compare the two).
  *
  * @param <L> a loaded input (a decoded image)
  * @param <P> a prepared batch (network-ready tensors), or anything the network stage takes besides the inputs
