@@ -13,8 +13,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import org.gradcam4j.backend.ForwardPass;
-import org.gradcam4j.backend.Network;
 import org.gradcam4j.explain.ClassExplanation;
 import org.gradcam4j.explain.ExplainRequest;
 import org.gradcam4j.explain.Explainer;
@@ -112,7 +110,6 @@ final class EvalCommand implements Callable<Integer> {
         int[] counts = new int[3];   // scored, right, failed: written by the writer stage only
         ImageLoader loader = new ImageLoader();
         try (Explainer ex = Explainer.of(model, options);
-             Network net = ex.backend().load(model);
              Progress progress = Progress.start("eval", items.size(), modelOptions.quiet, err)) {
             int[] fidelityLeft = {fidelityImages};   // the network stage's own: the first images read get the fidelity passes
             // decoding ahead and scoring behind the network (BatchPipeline); every sum below is added in input order
@@ -130,7 +127,7 @@ final class EvalCommand implements Callable<Integer> {
                                 float[] pixels = ex.preprocessor().resizedRgb(batch.get(i).image().image(), res.get(i).geometry());
                                 for (String m : tokens) {
                                     Tensor map = networkMap(res.get(i).classes().get(0), m);
-                                    probs.put(m, fidelityProbabilities(net, model.preprocessing(), pixels, map, batch.get(i).item().label()));
+                                    probs.put(m, fidelityProbabilities(ex, model.preprocessing(), pixels, map, batch.get(i).item().label()));
                                 }
                             }
                             scored.add(new Scored(res.get(i), probs));
@@ -235,7 +232,7 @@ final class EvalCommand implements Callable<Integer> {
      * The class probabilities fidelity needs for one image and map: the image, the image times the map, then for each of
      * the {@code steps + 1} end points the deletion and the insertion image.
      */
-    private double[] fidelityProbabilities(Network net, Preprocessing pre, float[] rgb, Tensor map, int label) {
+    private double[] fidelityProbabilities(Explainer ex, Preprocessing pre, float[] rgb, Tensor map, int label) {
         int side = map.dim(0), plane = side * side;
         float[] m = map.data();
         Integer[] order = new Integer[plane];
@@ -256,7 +253,7 @@ final class EvalCommand implements Callable<Integer> {
             inputs.add(del);
             inputs.add(ins);
         }
-        return probabilities(net, pre, inputs, side, label);
+        return probabilities(ex, pre, inputs, side, label);
     }
 
     /** Adds Average Drop, Increase in Confidence, deletion and insertion AUC of one image and map ({@link #fidelityProbabilities}). */
@@ -276,7 +273,7 @@ final class EvalCommand implements Callable<Integer> {
     }
 
     /** The class probability of each (3 x S x S) RGB 0..255 image. */
-    private static double[] probabilities(Network net, Preprocessing pre, List<float[]> rgbImages, int side, int label) {
+    private static double[] probabilities(Explainer ex, Preprocessing pre, List<float[]> rgbImages, int side, int label) {
         int plane = side * side, n = rgbImages.size();
         float[] x = new float[n * 3 * plane];
         for (int i = 0; i < n; i++) {
@@ -287,11 +284,10 @@ final class EvalCommand implements Callable<Integer> {
             }
         }
         double[] out = new double[n];
-        try (ForwardPass pass = net.forward(new Tensor(x, n, 3, side, side), null)) {
-            float[] logits = pass.logits().data();
-            int k = pass.logits().dim(1);
-            for (int i = 0; i < n; i++) out[i] = Trainer.softmax(logits, i * k, k)[label];
-        }
+        Tensor logitsTensor = ex.logits(new Tensor(x, n, 3, side, side));
+        float[] logits = logitsTensor.data();
+        int k = logitsTensor.dim(1);
+        for (int i = 0; i < n; i++) out[i] = Trainer.softmax(logits, i * k, k)[label];
         return out;
     }
 

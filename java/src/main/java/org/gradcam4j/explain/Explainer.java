@@ -143,6 +143,21 @@ public final class Explainer implements AutoCloseable {
         return out;
     }
 
+    /**
+     * The logits (n x classes) of an input the caller already preprocessed (n x 3 x S x S, the model's input side), on
+     * this explainer's network: for callers that build their own inputs (eval's fidelity passes) without loading the
+     * network a second time. The whole input runs as one batch.
+     */
+    public Tensor logits(Tensor preprocessedInput) {
+        Tensor[] out = new Tensor[1];
+        locked(() -> {
+            try (ForwardPass pass = network.forward(preprocessedInput, null)) {
+                out[0] = pass.logits().copy();
+            }
+        });
+        return out[0];
+    }
+
     /** Explains every image; large lists are split into batches of {@code maxBatch}. */
     public List<ImageExplanation> explain(List<LoadedImage> images, ExplainRequest request) {
         Plan plan = plan(request);
