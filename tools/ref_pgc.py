@@ -9,7 +9,8 @@ __init__ is bypassed and the optional imports these four classes do not use (tta
 met with stand-in modules (tools/bench_methods_torch.py). The network is a torch.nn.Module whose target layers are
 identity modules after the (post-ReLU) layer outputs, the way a pytorch-grad-cam user hooks a VGG; it runs in
 float64 (pytorch-grad-cam itself rounds Score-CAM's and Ablation-CAM's scores to float32, as it always does) and,
-with --f32, once more in float32 as users run it, to record pytorch-grad-cam's own float32 error.
+with --f32, once more in float32 as users run it, to record pytorch-grad-cam's own float32 error. Classes named in
+--float32-only run in float32 only, and that run is their reference.
 
 Writes DIR/keras.h5 (the network, as ref_vgg.py writes it) and DIR/ref.h5: `input` (N x 3 x S x S, BGR,
 preprocessed), `image_of`, `classes` (one row per (image, class) seed; pytorch-grad-cam gets one input row per seed)
@@ -132,6 +133,9 @@ def main():
     ap.add_argument("--f32", action="store_true", help="also run pytorch-grad-cam in float32 and record its error")
     ap.add_argument("--classes", default="scorecam,ablationcam,eigencam,eigengradcam",
                     help="which of pytorch-grad-cam's classes to run (comma-separated)")
+    ap.add_argument("--float32-only", default="",
+                    help="classes (comma-separated) run only in float32, as users run them, and not in float64 (needs --f32): "
+                         "ScoreCAM at block5_conv3 is 512 full VGG16 forwards, over an hour in float64 on 2 shared cores")
     ap.add_argument("--cache-prefix", action="store_true",
                     help="run the layers before the target layer once per image in AblationCAM's forwards instead of "
                          "once per ablated channel (same result; pytorch-grad-cam's code is unchanged)")
@@ -158,12 +162,21 @@ def main():
     layers = {k: v for k, v in layers.items() if k in wanted}
 
     model = Hooked(arch, params, set(layers.values()), args.cache_prefix).eval()
-    got = run_pgc(classes_of, model, xs, layers, classes, args.pgc_batch)
+    only32 = [c for c in args.float32_only.split(",") if c]
+    if any(c not in classes_of for c in only32):
+        ap.error("--float32-only names a class not run: %s" % args.float32_only)
+    if only32 and not args.f32:
+        ap.error("--float32-only needs --f32")
+    got = run_pgc({k: v for k, v in classes_of.items() if k not in only32}, model, xs, layers, classes, args.pgc_batch)
     errs = {}
     if args.f32:
         p32 = {k: (w.float(), b.float()) for k, (w, b) in params.items()}
         got32 = run_pgc(classes_of, Hooked(arch, p32, set(layers.values()), args.cache_prefix).eval(), xs.float(), layers, classes, args.pgc_batch)
+        for name in only32:   # the reference is pytorch-grad-cam's float32 run itself: no float32 error to record
+            got[name] = got32[name]
         for name, (w, cam) in got.items():
+            if name in only32:
+                continue
             for part, a, a32 in (("weights", w, got32[name][0]), ("cam", cam, got32[name][1])):
                 if a is None:
                     continue
