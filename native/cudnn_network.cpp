@@ -10,6 +10,7 @@
 #include <stdexcept>
 
 #include "check.h"
+#include "ablated_copies.cuh"
 #include "augment.cuh"
 #include "cam_combine.cuh"
 #include "engine_ops.cuh"
@@ -582,6 +583,38 @@ void CudnnNetwork::forward_from(int from, const float* activations, int n, const
                                    cudaMemcpyHostToDevice, ctx_.stream()));
         run_layers(a, from + 1);  // ends with a stream synchronisation: staging_ is free again
         to_host(arena_ptr(a, count - 1), static_cast<size_t>(volume(count - 1) * n), 0, sink);
+    } catch (...) {
+        a.in_use = false;
+        throw;
+    }
+    a.in_use = false;
+}
+
+void CudnnNetwork::forward_ablated(int pass, int from, int image, int first, int K, const HostSink& sink) {
+    const int count = layer_count();
+    Arena& src = arena_for(pass);  // heap-held: stays valid while take_arena adds arenas
+    if (from < 0 || from >= count) throw std::invalid_argument("layer " + std::to_string(from) + " out of range");
+    if (!kept(from, src.keep, count)) {
+        throw std::invalid_argument("the output of layer " + std::to_string(from) + " was not kept by pass " +
+                                    std::to_string(pass));
+    }
+    if (image < 0 || image >= src.n) {
+        throw std::invalid_argument("image " + std::to_string(image) + " outside the pass's " + std::to_string(src.n));
+    }
+    const LayerInfo& l = layers_[from];
+    const int C = l.cout;
+    const int64_t HW = volume(from) / C;
+    if (K <= 0 || first < 0 || static_cast<int64_t>(first) + K > C) {
+        throw std::invalid_argument("ablated channels " + std::to_string(first) + ".." + std::to_string(first + K) +
+                                    " outside the layer's " + std::to_string(C));
+    }
+    const int pick = take_arena(K, count, from);
+    Arena& a = *arenas_[pick];
+    try {
+        const float* act = arena_ptr(src, from) + static_cast<int64_t>(image) * volume(from);
+        CUDA_CHECK(launch_ablated_copies(arena_ptr(a, from), act, first, K, C, HW, ctx_.stream()));
+        run_layers(a, from + 1);
+        to_host(arena_ptr(a, count - 1), static_cast<size_t>(volume(count - 1) * K), 0, sink);
     } catch (...) {
         a.in_use = false;
         throw;

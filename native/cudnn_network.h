@@ -246,6 +246,13 @@ public:
     // Network.forwardFrom).
     void forward_from(int from, const float* activations, int n, const HostSink& sink);
 
+    // Ablation-CAM's ablated passes without the activations crossing the bus: the logits (K x
+    // classes, to the sink in slot 0) of copies first .. first+K-1 of row `image` of open pass
+    // `pass`'s output of layer `from` (kept there), copy k with channel first + k zeroed
+    // (kernels/ablated_copies.cuh), run from layer from + 1 on in a separate arena, which is
+    // released before returning (as forward_from). The pass stays open and unchanged.
+    void forward_ablated(int pass, int from, int image, int first, int K, const HostSink& sink);
+
     // Output of `layer` (-1: the input) of a pass, (n x volume) row-major, to the sink (slot 0).
     void output(int pass, int layer, const HostSink& sink);
 

@@ -18,6 +18,8 @@
 //                                       float[] values, int[] ints, double[] doubles, long seed);
 //       static native void uploadNoise(long net, long seed, int samples, float[] noise);
 //       static native void forwardFrom(long net, int layer, float[] activations, int n, float[] logits);
+//       static native void forwardAblated(long net, int pass, int layer, int image, int first, int count,
+//                                         float[] logits);
 //       static native void release(long net, int pass);
 //       static native void backward(long net, int pass, float[] seeds, int m, int[] imageOf,
 //                                   int stop, int rule, int[] capture, float[][] captureOut,
@@ -373,6 +375,23 @@ JNIEXPORT void JNICALL Java_org_gradcam4j_backend_cuda_CudnnEngineNative_forward
         check_jni(env);
         nw->forward_from(layer, staged, n, [&](int, const float* data, size_t count) {
             if (count != static_cast<size_t>(out_len)) throw std::invalid_argument("logits array has the wrong length");
+            env->SetFloatArrayRegion(logits, 0, out_len, data);
+            check_jni(env);
+        });
+        return 0;
+    });
+}
+
+JNIEXPORT void JNICALL Java_org_gradcam4j_backend_cuda_CudnnEngineNative_forwardAblated(
+    JNIEnv* env, jclass, jlong net, jint pass, jint layer, jint image, jint first, jint count, jfloatArray logits) {
+    gradcam4j::jni::guarded<int>(env, 0, [&] {
+        check_batch(count);
+        const jsize out_len = length_of(env, logits, "logits");
+        gradcam4j::CudnnNetwork* nw = network_of(net);
+        const int classes = nw->layer(nw->layer_count() - 1).cout;
+        if (out_len != static_cast<int64_t>(count) * classes) throw std::invalid_argument("logits must be (count x classes)");
+        nw->forward_ablated(pass, layer, image, first, count, [&](int, const float* data, size_t n) {
+            if (n != static_cast<size_t>(out_len)) throw std::invalid_argument("logits array has the wrong length");
             env->SetFloatArrayRegion(logits, 0, out_len, data);
             check_jni(env);
         });

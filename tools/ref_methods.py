@@ -10,6 +10,8 @@ BGR, preprocessed), `image_of` and `classes` (one seed row per (image, class)) a
   methods/<token>/layer_map (M x h x w)  the layer map before upsampling
   methods/<token>/grad      (M x 3 x S x S) gradient-type attributions, RGB order
   methods/integrated-gradients-{gl,trapezoid}/gap (M) completeness gaps (zero baseline)
+  methods/integrated-gradients-trapezoid-image/{baseline (3 x S x S), grad_model_order (M x 3 x S x S), gap (M)}:
+                            the trapezoid rule on a seeded random baseline image (no max-pool ties), BGR order
 SmoothGrad draws its noise with java.util.Random as specified in its documentation (the same noise as gradcam4j).
 The formulas are written here from docs/ALGORITHMS.md (and, for Score-CAM's default form, from pytorch-grad-cam's
 ScoreCAM: masks upsampled with UpsamplingBilinear2d, i.e. align_corners=True), independently of the Java code.
@@ -156,8 +158,8 @@ def smooth_grad(arch, params, x, image_of, classes, rule, samples, noise, seed):
 
 
 def integrated_gradients(arch, params, fwd, x, image_of, classes, baseline, steps, rule_name):
-    """(M x 3 x S x S) attributions, (M) completeness gaps and (M x 3 x S x S) the attributions without the first
-    point's term; baseline: (3) values per channel."""
+    """(M x 3 x S x S) attributions and (M) completeness gaps; baseline: (3) values per channel, or a (3 x S x S)
+    image."""
     if rule_name == "gauss-legendre":
         nodes, w = np.polynomial.legendre.leggauss(steps)
         alphas, weights = 0.5 * (nodes + 1), 0.5 * w
@@ -166,17 +168,19 @@ def integrated_gradients(arch, params, fwd, x, image_of, classes, baseline, step
         weights = np.full(steps, 1.0 / steps)
         weights[0] /= 2
         weights[-1] /= 2
-    b = torch.tensor(baseline, dtype=x.dtype)[:, None, None].expand_as(x[0])
-    attr, gaps, rest = [], [], []
+    if torch.is_tensor(baseline):
+        b = baseline.to(x.dtype)
+    else:
+        b = torch.tensor(baseline, dtype=x.dtype)[:, None, None].expand_as(x[0])
+    attr, gaps = [], []
     for i, c in zip(image_of, classes):
         pts = torch.stack([b + a * (x[i] - b) for a in alphas])
         g = input_grads(arch, params, pts, "gradient", c)
         terms = torch.tensor(weights, dtype=x.dtype)[:, None, None, None] * g
         ig = (x[i] - b) * terms.sum(dim=0)
         attr.append(ig)
-        rest.append((x[i] - b) * terms[1:].sum(dim=0))
         gaps.append(ig.sum() - (fwd(x[i][None])[0, c] - fwd(b[None])[0, c]))
-    return torch.stack(attr), torch.stack(gaps), torch.stack(rest)
+    return torch.stack(attr), torch.stack(gaps)
 
 
 def occlusion(fwd, x, logits, image_of, classes, fill, patch, stride):
@@ -205,13 +209,13 @@ def occlusion(fwd, x, logits, image_of, classes, fill, patch, stride):
 
 
 def reference_batch(arch, seed, n, one_seed, out):
-    """The seeded network (its float64 parameters; written to out as ref_vgg.py writes it), a batch of n inputs on the
+    """The seeded network (its float64 parameters; written to out as ref_vgg.py writes its keras.h5), a batch of n inputs on the
     scale of Keras-preprocessed pixels / 64, and the seeds: one class per image, plus a second class for image 0
     unless one_seed."""
     size, ncls = V.spec(arch).input_size, V.spec(arch).num_classes
     params = RV.make_weights(arch, seed)
     os.makedirs(out, exist_ok=True)
-    RV.write_weight_files(arch, seed, out)
+    RV.write_weight_files(arch, seed, out, converted=False)   # the tests load keras.h5 only
     g = torch.Generator().manual_seed(seed + 1)
     x = (torch.rand(n, 3, size, size, generator=g, dtype=torch.float64) * 4 - 2).float().double()
     image_of = list(range(n)) + ([] if one_seed else [0])
@@ -229,6 +233,9 @@ def main():
     ap.add_argument("--scorecam-layer", default=None, help="Score-CAM's target layer (default: the last conv)")
     ap.add_argument("--samples", type=int, default=SMOOTH_SAMPLES, help="SmoothGrad's noisy copies")
     ap.add_argument("--steps", type=int, default=IG_STEPS, help="Integrated Gradients' path points (both rules)")
+    ap.add_argument("--trapezoid-baselines", default="zero,image",
+                    help="IG trapezoid runs: 'zero' (the constant zero baseline, gradcam4j's product baseline) and/or "
+                         "'image' (a seeded random baseline image, where no max-pool window is tied)")
     ap.add_argument("--patch", type=int, default=16, help="occlusion patch side")
     ap.add_argument("--stride", type=int, default=14, help="occlusion stride")
     ap.add_argument("--f32-errors", action="store_true",
@@ -296,23 +303,34 @@ def main():
     # zero baseline: a black pixel under Keras preprocessing (-mean, ~-110) lies far off these random weights' input
     # scale, where float32 paths cross ReLU / max-pool near-ties (PyTorch's own float32 IG differs from float64 by
     # ~4e-3 there); the black baseline's value is checked by the Java test instead
-    for tag, baseline, rule_name in (("gl", [0.0, 0.0, 0.0], "gauss-legendre"), ("trapezoid", [0.0, 0.0, 0.0], "riemann-trapezoid")):
-        attr, gaps, interior = integrated_gradients(arch, params, fwd, x, image_of, classes, baseline, args.steps, rule_name)
+    ig_runs = [("gl", [0.0, 0.0, 0.0], "gauss-legendre")]
+    if "zero" in args.trapezoid_baselines.split(","):
+        ig_runs.append(("trapezoid", [0.0, 0.0, 0.0], "riemann-trapezoid"))
+    for tag, baseline, rule_name in ig_runs:
+        attr, gaps = integrated_gradients(arch, params, fwd, x, image_of, classes, baseline, args.steps, rule_name)
         out[f"methods/integrated-gradients-{tag}/grad"] = attr.flip(1)
         out[f"methods/integrated-gradients-{tag}/gap"] = gaps.detach()
-        if tag == "trapezoid":
-            # the trapezoid's first point is the baseline itself, a constant image, where every max-pool window holds
-            # exact ties and the gradient is a tie-break (docs/ALGORITHMS.md section 8): the attribution without that
-            # point's term, and the factor w_0 (X - X') that multiplies the gradient there, so that a test can supply
-            # the engine's own gradient at the baseline for that one term
-            b = torch.tensor(baseline, dtype=x.dtype)[:, None, None]
-            out[f"methods/integrated-gradients-{tag}/grad_without_baseline_term"] = interior.flip(1)
-            out[f"methods/integrated-gradients-{tag}/baseline_factor"] = torch.stack(
-                [(x[i] - b) / (2 * args.steps) for i in image_of]).flip(1)
         if args.f32_errors:
-            attr32, _, _ = integrated_gradients(arch, p32, lambda inp: RV.forward(arch, p32, inp, "gradient", set())[0],
+            attr32, _ = integrated_gradients(arch, p32, lambda inp: RV.forward(arch, p32, inp, "gradient", set())[0],
                                              x.float(), image_of, classes, baseline, args.steps, rule_name)
             record_f32(f"integrated-gradients-{tag}", attr32, attr)
+    if "image" in args.trapezoid_baselines.split(","):
+        # The trapezoid's first point is the baseline itself. On a constant baseline (the product's black and
+        # zero) every max-pool window holds exact ties there, and which input takes the gradient is a tie-break
+        # that float32 rounding moves (docs/ALGORITHMS.md section 8). On this seeded random image no window is
+        # tied, so every term of the rule is defined and computed here. In the model's channel order (the Java
+        # test calls the IG step directly).
+        g = torch.Generator().manual_seed(args.seed + 2)
+        bimg = (torch.rand(x.shape[1:], generator=g, dtype=torch.float64) * 2 - 1).float().double()
+        tag = "integrated-gradients-trapezoid-image"
+        attr, gaps = integrated_gradients(arch, params, fwd, x, image_of, classes, bimg, args.steps, "riemann-trapezoid")
+        out[f"methods/{tag}/baseline"] = bimg
+        out[f"methods/{tag}/grad_model_order"] = attr
+        out[f"methods/{tag}/gap"] = gaps.detach()
+        if args.f32_errors:
+            attr32, _ = integrated_gradients(arch, p32, lambda inp: RV.forward(arch, p32, inp, "gradient", set())[0],
+                                             x.float(), image_of, classes, bimg.float(), args.steps, "riemann-trapezoid")
+            record_f32(tag, attr32, attr)
 
     with h5py.File(os.path.join(args.out, "ref.h5"), "w") as f:
         f.attrs["arch"] = arch

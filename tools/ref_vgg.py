@@ -44,12 +44,16 @@ def make_weights(arch, seed):
             for k, (w, b) in V.random_params(V.spec(arch), seed).items()}
 
 
-def write_weight_files(arch, seed, out):
+def write_weight_files(arch, seed, out, converted=True):
     """The same parameters as a Keras-layout file and as a torchvision state dict converted by the
-    project's converter: the Java tests load both and must find identical parameters."""
+    project's converter: the Java tests load both and must find identical parameters. converted=False:
+    the Keras file only (for references whose tests load nothing else: at full size the torchvision
+    file and its conversion write another 1.1 GB)."""
     s = V.spec(arch)
     p = V.random_params(s, seed)
     V.write_keras_h5(os.path.join(out, "keras.h5"), V.keras_from_canonical(p, s), s, style="new", top=True)
+    if not converted:
+        return
     pth = os.path.join(out, "torchvision.pth")
     torch.save(V.torchvision_from_canonical(p, s), pth)
     import convert_torchvision

@@ -111,5 +111,10 @@ void occlusion_copies(float* out, const float* image, const float* fill, int fir
                       int patch, int stride);
 void noisy_copies(float* out, const float* image, const float* noise, double sigma, int K, int C, int S);
 
+// ablated_copies (org.gradcam4j.backend.AblatedActivations: Ablation-CAM's ablated activations)
+void ablated_copies(float* out,        // K x C x HW
+                    const float* act,  // C x HW
+                    int first, int K, int C, int64_t HW);
+
 }  // namespace reference
 }  // namespace gradcam4j

@@ -249,5 +249,32 @@ inline CopyInputs make_copy_inputs(const CopyCase& cs, uint32_t seed) {
     return in;
 }
 
+// ---------------------------------------------------------------------------------------------
+// ablated_copies: Ablation-CAM's copies of one image's target-layer activation (C x HW), channel
+// first + k zeroed in copy k (kernels/ablated_copies.cuh). `first` and `K` pick a range, as the
+// Java side's batches do; the last case is VGG16's block5_conv3 (512 x 14 x 14), a last batch of 16
+// (under reference_check's dump limit, so that the Java test sees it too).
+
+struct AblationCase {
+    const char* name;
+    int C, HW;       // the activation's channels and positions
+    int first, K;    // copies first .. first+K-1
+    bool large;
+};
+
+inline const AblationCase kAblationCases[] = {
+    {"C5_HW3_all", 5, 3, 0, 5, false},
+    {"C9_HW35_first4_K3", 9, 35, 4, 3, false},
+    {"C64_HW49_first60_K4", 64, 49, 60, 4, false},
+    {"C512_HW196_first496_K16", 512, 196, 496, 16, true},
+};
+
+// A ReLU-like activation (dead channels and exact zeros included), so that a zeroed channel is not
+// told apart from a dead one by its values alone.
+inline std::vector<float> make_ablation_activation(const AblationCase& cs, uint32_t seed) {
+    Rng rng(seed);
+    return activation_like(rng, 1, cs.C, cs.HW);
+}
+
 }  // namespace test
 }  // namespace gradcam4j

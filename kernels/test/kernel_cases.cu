@@ -19,6 +19,7 @@
 #include "tv_solver.cuh"
 #include "augment.cuh"
 #include "input_copies.cuh"
+#include "ablated_copies.cuh"
 #include "grad_pool.cuh"
 #include "gradcampp.cuh"
 #include "guided_product.cuh"
@@ -667,6 +668,22 @@ void check_input_copies(Recorder& rec, const CopyCase& cs, uint32_t seed) {
     }
 }
 
+// ablated_copies: Ablation-CAM's ablated activations (bit-identical: a copy or a zero).
+void check_ablated_copies(Recorder& rec, const AblationCase& cs, uint32_t seed) {
+    const std::vector<float> act = make_ablation_activation(cs, seed);
+    const size_t count = static_cast<size_t>(cs.K) * cs.C * cs.HW;
+    DeviceArray<float> d_act(act), d_out(count);
+    std::vector<float> ref(count);
+    CUDA_CHECK(launch_ablated_copies(d_out.get(), d_act.get(), cs.first, cs.K, cs.C, cs.HW, nullptr));
+    reference::ablated_copies(ref.data(), act.data(), cs.first, cs.K, cs.C, cs.HW);
+    const std::vector<float> got = d_out.download();
+    rec.add("ablated_copies", "ablated_copies", dims(cs.name, {cs.K, cs.C, cs.HW}), rel_l2(got, ref), kTolExact);
+    // rel_l2 could hide a wrong zero in a large case: the copies must be equal value for value
+    size_t differ = 0;
+    for (size_t i = 0; i < count; ++i) differ += got[i] != ref[i];
+    rec.add("ablated_copies", "values that differ", dims(cs.name, {cs.K, cs.C, cs.HW}), static_cast<double>(differ), 0.0);
+}
+
 }  // namespace
 
 std::vector<CheckLine> run_kernel_checks(const CheckOptions& options) {
@@ -692,6 +709,8 @@ std::vector<CheckLine> run_kernel_checks(const CheckOptions& options) {
         if (!(options.quick && cs.large)) check_guided_product(rec, cs, seed++);
     for (const auto& cs : kCopyCases)
         if (!(options.quick && cs.large)) check_input_copies(rec, cs, seed++);
+    for (const auto& cs : kAblationCases)
+        if (!(options.quick && cs.large)) check_ablated_copies(rec, cs, seed++);
     // Kernel faults are asynchronous: make sure none is pending before declaring success.
     CUDA_CHECK(cudaDeviceSynchronize());
     return rec.lines;

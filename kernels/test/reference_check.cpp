@@ -300,6 +300,15 @@ void check_input_copies() {
     expect("noisy_copies: x + sigma z", noisy, {2, -2, 0.5, 0});
 }
 
+void check_ablated_copies() {
+    // C = 3 channels of HW = 2 values: [[1, 2], [3, 4], [5, 6]]; copies 1 and 2 (first = 1, K = 2)
+    // zero channel 1, then channel 2, and keep the rest.
+    const std::vector<float> act = {1, 2, 3, 4, 5, 6};
+    std::vector<float> out(12, -1.f);
+    reference::ablated_copies(out.data(), act.data(), 1, 2, 3, 2);
+    expect("ablated_copies: channel first + k zeroed in copy k", out, {1, 2, 0, 0, 5, 6, 1, 2, 3, 4, 0, 0});
+}
+
 namespace {
 
 // ---------------------------------------------------------------------------------------------
@@ -445,6 +454,16 @@ void dump_cases(const std::string& dir, float xgradcam_eps, float gradcampp_eps)
         }
         write_npy(d + "/copies.npy", out, {cs.K, C, S, S});
     }
+    for (const auto& cs : test::kAblationCases) {
+        const std::vector<float> act = test::make_ablation_activation(cs, seed++);
+        if (static_cast<size_t>(cs.K) * cs.C * cs.HW > kDumpLimit) continue;
+        std::vector<float> out(static_cast<size_t>(cs.K) * cs.C * cs.HW);
+        reference::ablated_copies(out.data(), act.data(), cs.first, cs.K, cs.C, cs.HW);
+        const std::string d = make_dir(dir, std::string("ablated_") + cs.name);
+        write_npy(d + "/act.npy", act, {cs.C, 1, cs.HW});
+        write_npy(d + "/range.npy", std::vector<int>{cs.first, cs.K}, {2});
+        write_npy(d + "/copies.npy", out, {cs.K, cs.C, 1, cs.HW});
+    }
     std::printf("dumped the cases to %s\n", dir.c_str());
 }
 
@@ -480,6 +499,7 @@ int main(int argc, char** argv) {
     check_tv_solver();
     check_augment();
     check_input_copies();
+    check_ablated_copies();
     std::printf("%s (%d failed)\n", g_failures ? "FAIL" : "PASS", g_failures);
     return g_failures ? 1 : 0;
 }

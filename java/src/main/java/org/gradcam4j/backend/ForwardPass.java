@@ -28,6 +28,18 @@ public interface ForwardPass extends AutoCloseable {
      */
     default CamMaps camMaps(CamRequest request) { return HostCamSteps.compute(this, request); }
 
+    /**
+     * Ablation-CAM's ablated passes from this pass's own activations: the logits ((to - first) x classes) of copies
+     * {@code first .. to-1} of row {@code image}'s output of {@code layer} ({@link AblatedActivations#make}: channel
+     * {@code k} zeroed in copy {@code k}), run from that layer on. A device backend builds the copies where the
+     * activation already is, so it never crosses the bus. Empty where the backend has no such path (the default): the
+     * caller then makes the copies on the host and runs them with {@link Network#forwardFrom}. The pass must keep
+     * {@code layer}; it stays open and unchanged.
+     */
+    default java.util.Optional<Tensor> ablatedLogits(String layer, int image, int first, int to) {
+        return java.util.Optional.empty();
+    }
+
     @Override
     void close();
 }

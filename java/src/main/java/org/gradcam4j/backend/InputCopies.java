@@ -112,21 +112,32 @@ public sealed interface InputCopies
 
     /**
      * Integrated Gradients' path points: copy {@code k} is {@code (float) (b + alphas[k] (x - b))} per pixel, with
-     * {@code b} the channel's baseline value and {@code x - b} a float difference.
+     * {@code b} the baseline's value there and {@code x - b} a float difference. The baseline is one value per channel
+     * ({@code C}: the product's black and zero baselines) or an image ({@code C x S x S}, row-major, as the image).
      */
     record PathPoints(float[] baseline, double[] alphas) implements InputCopies {
         @Override public int count() { return alphas.length; }
 
+        /** Whether the baseline is one value per channel (else one per pixel). */
+        public boolean perChannel(int channels) { return baseline.length == channels; }
+
         @Override
         public Tensor make(Tensor image, int from, int to) {
             int ch = image.dim(0), s = image.dim(1), plane = s * s, per = ch * plane;
-            if (baseline.length != ch) throw new IllegalArgumentException("the baseline needs one value per channel (" + ch + ")");
+            if (baseline.length != ch && baseline.length != per) {
+                throw new IllegalArgumentException("the baseline needs one value per channel (" + ch + ") or per value of the image ("
+                        + per + "), got " + baseline.length);
+            }
+            boolean image1 = baseline.length == per;
             float[] x = image.data(), dst = new float[(to - from) * per];
             for (int k = from; k < to; k++) {
                 double a = alphas[k];
                 for (int q = 0; q < ch; q++) {
                     int d = (k - from) * per + q * plane;
-                    for (int p = 0; p < plane; p++) dst[d + p] = (float) (baseline[q] + a * (x[q * plane + p] - baseline[q]));
+                    for (int p = 0; p < plane; p++) {
+                        float b = image1 ? baseline[q * plane + p] : baseline[q];
+                        dst[d + p] = (float) (b + a * (x[q * plane + p] - b));
+                    }
                 }
             }
             return new Tensor(dst, to - from, ch, s, s);

@@ -73,6 +73,24 @@ public final class PassChecks {
         return i;
     }
 
+    /**
+     * Checks {@link ForwardPass#ablatedLogits} on a pass of {@code batch} images that kept layers from
+     * {@code keepIndex} up, and returns the layer's index.
+     */
+    public static int ablated(Architecture arch, int batch, int keepIndex, String layer, int image, int first, int to) {
+        int i = arch.indexOf(layer);
+        if (arch.numClasses() == 0) throw new IllegalStateException(arch.name() + " has no classifier head: no logits to forward to");
+        if (i < keepIndex && i != arch.layers().size() - 1) {
+            throw new IllegalStateException("activation of '" + layer + "' was not kept: forward with keepFrom at or below it");
+        }
+        if (image < 0 || image >= batch) throw new IllegalArgumentException("image " + image + " outside the pass's batch of " + batch);
+        int channels = shape(arch, i, 1)[1];
+        if (first < 0 || to > channels || first >= to) {
+            throw new IllegalArgumentException("ablated channels " + first + ".." + to + " outside the layer's " + channels);
+        }
+        return i;
+    }
+
     /** Checks new parameters for {@link Network#updateParameters} and returns the layer's index. */
     public static int parameters(Architecture arch, String layer, Tensor kernel, Tensor bias) {
         int i = arch.indexOf(layer);

@@ -11,6 +11,7 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.logging.Logger;
 import org.gradcam4j.augment.AugmentedGradCam;
 import org.gradcam4j.augment.AugmentedGradCam.Aggregation;
+import org.gradcam4j.backend.AblatedActivations;
 import org.gradcam4j.backend.Backend;
 import org.gradcam4j.backend.BackwardRequest;
 import org.gradcam4j.backend.CamMaps;
@@ -487,7 +488,8 @@ public final class Explainer implements AutoCloseable {
                     for (Method cm : eigenGrad) hostMaps.put(cm, CamMath.compute(cm, act, layerGrad, imageOf));
                 }
                 ExtraMethods extra = new ExtraMethods(network, input, act, logits, imageOf, classOf, req.score() == Score.PROBABILITY,
-                        req.methodSettings(), options.maxBatch(), blackPixel(), a -> forwardFrom(plan.layer(), a));
+                        req.methodSettings(), options.maxBatch(), blackPixel(), (img, first, to) -> pass.ablatedLogits(plan.layer(), img, first, to)
+                                .orElseGet(() -> forwardFrom(plan.layer(), AblatedActivations.make(act.slice(img), first, to))));
                 Map<Method, Tensor> inputSizeMaps = new LinkedHashMap<>();
                 extra.camMaps(onHost, hostMaps, inputSizeMaps);
                 for (Map.Entry<Method, CamLayerMaps> e : hostMaps.entrySet()) {

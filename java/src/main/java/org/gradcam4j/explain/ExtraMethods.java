@@ -19,10 +19,10 @@ import org.gradcam4j.tensor.Tensor;
  * @param logits      (N x classes) the batch's logits
  * @param probability whether the score is the softmax probability
  * @param blackPixel  the input value of a black pixel per channel (Occlusion's fill, IG's default baseline)
- * @param forwardFrom runs given target-layer activations on up (Ablation-CAM)
+ * @param ablated     runs Ablation-CAM's ablated activations from the target layer on
  */
 record ExtraMethods(Network network, Tensor input, Tensor activations, Tensor logits, int[] imageOf, int[] classOf,
-                    boolean probability, MethodSettings settings, int maxBatch, float[] blackPixel, AblationCam.ForwardFrom forwardFrom) {
+                    boolean probability, MethodSettings settings, int maxBatch, float[] blackPixel, AblationCam.AblatedLogits ablated) {
 
     /**
      * Adds the layer maps of the CAM-type methods among {@code methods} this step computes; Occlusion's map at the
@@ -34,7 +34,7 @@ record ExtraMethods(Network network, Tensor input, Tensor activations, Tensor lo
                 case EIGEN -> layerMaps.put(m, CamMath.eigenCam(activations, imageOf));
                 case SCORE -> layerMaps.put(m, ScoreCam.compute(network, input, activations, imageOf, classOf, probability,
                         settings.scoreCamForm(), maxBatch));
-                case ABLATION -> layerMaps.put(m, AblationCam.compute(forwardFrom, activations, logits, imageOf, classOf, probability, maxBatch));
+                case ABLATION -> layerMaps.put(m, AblationCam.compute(ablated, activations, logits, imageOf, classOf, probability, maxBatch));
                 case OCCLUSION -> {
                     Occlusion.Result occ = Occlusion.compute(network, input, blackPixel, logits, imageOf, classOf, probability,
                             settings.occlusionPatch(), settings.occlusionStride(), maxBatch);

@@ -69,7 +69,8 @@ final class IntegratedGradients {
 
     /**
      * @param input     (N x C x S x S) the batch
-     * @param baseline  (C) the baseline's value per channel (the same for every pixel and image)
+     * @param baseline  (C) the baseline's value per channel (the same for every pixel and image), or (C x S x S) a
+     *                  baseline image (the same for every image of the batch)
      * @param logits    (N x classes) the batch's logits, for {@code S(X)}
      */
     static Result compute(Network network, Tensor input, float[] baseline, Tensor logits, int[] imageOf, int[] classOf,
@@ -81,7 +82,13 @@ final class IntegratedGradients {
         double[][][] sums = InputSamples.weightedSums(network, input, imageOf, classOf, probability, ReluRule.GRADIENT,
                 points.count(), path[1], image -> points, maxBatch);
         float[] base = new float[per];
-        for (int q = 0; q < ch; q++) java.util.Arrays.fill(base, q * plane, (q + 1) * plane, baseline[q]);
+        if (points.perChannel(ch)) {
+            for (int q = 0; q < ch; q++) java.util.Arrays.fill(base, q * plane, (q + 1) * plane, baseline[q]);
+        } else if (baseline.length == per) {
+            System.arraycopy(baseline, 0, base, 0, per);
+        } else {
+            throw new IllegalArgumentException("the baseline needs " + ch + " or " + per + " values, got " + baseline.length);
+        }
         Tensor baseLogits = ForwardBatches.logits(network, 1, 1, (from, to) -> new Tensor(base, 1, ch, input.dim(2), input.dim(3)));
         float[] out = new float[m * per];
         double[] gaps = new double[m];
@@ -91,7 +98,7 @@ final class IntegratedGradients {
             for (int q = 0; q < ch; q++) {
                 for (int p = 0; p < plane; p++) {
                     int e = q * plane + p;
-                    double v = (x[i * per + e] - (double) baseline[q]) * sums[0][r][e];
+                    double v = (x[i * per + e] - (double) base[e]) * sums[0][r][e];
                     out[r * per + e] = (float) v;
                     total += v;
                 }

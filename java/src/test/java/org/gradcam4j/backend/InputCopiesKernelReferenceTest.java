@@ -23,7 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code gradcam4j_reference_check --dump} writes the harness's own seeded cases ({@code kernels/test/case_inputs.h},
  * {@code kCopyCases}) with the references' copies, and each is recomputed here with {@link InputCopies#make}. Both
  * sides do the same float / double operations in the same order (no FMA contraction on either), so the copies must
- * be bit-identical. Runs where the native build exists ({@code build/native}); skips elsewhere. No GPU needed.
+ * be bit-identical; likewise Ablation-CAM's ablated activations ({@code kernels/ablated_copies.cuh}) against
+ * {@link AblatedActivations}. Runs where the native build exists ({@code build/native}); skips elsewhere. No GPU needed.
  */
 class InputCopiesKernelReferenceTest {
     @TempDir static Path dump;
@@ -90,6 +91,28 @@ class InputCopiesKernelReferenceTest {
             assertArrayEquals(read(d, "copies").data(), recipe.make(read(d, "image"), range[0], range[0] + range[1]).data(),
                     d.getFileName().toString());
         }
+    }
+
+    /**
+     * Ablation-CAM's ablated activations ({@code kernels/reference/ablated_copies_ref.cpp}, cases {@code kAblationCases}
+     * of {@code kernels/test/case_inputs.h}, VGG16's block5_conv3 included) against {@link AblatedActivations#make}:
+     * the index arithmetic (which channel of which copy is zeroed, where each copy starts) must agree value for value.
+     */
+    @Test
+    void ablatedActivationsMatchBitForBit() throws IOException {
+        List<Path> cases = cases("ablated_");
+        assertTrue(cases.size() >= 4, "cases dumped: " + cases);
+        boolean block5 = false;
+        for (Path d : cases) {
+            int[] range = ints(d, "range");
+            Tensor act = read(d, "act");   // C x 1 x HW
+            block5 |= act.dim(0) == 512 && act.dim(2) == 14 * 14;
+            Tensor want = read(d, "copies");
+            Tensor got = AblatedActivations.make(act, range[0], range[0] + range[1]);
+            assertArrayEquals(want.shape(), got.shape(), d.getFileName() + " shape");
+            assertArrayEquals(want.data(), got.data(), d.getFileName().toString());
+        }
+        assertTrue(block5, "VGG16's block5_conv3 shape is covered");
     }
 
     private static Tensor read(Path dir, String name) throws IOException {

@@ -71,6 +71,17 @@ final class CudaForwardPass implements ForwardPass {
         return output(i);
     }
 
+    /** The ablated copies are made on the device from this pass's kept activation; only the logits come back. */
+    @Override
+    public java.util.Optional<Tensor> ablatedLogits(String layer, int image, int first, int to) {
+        if (closed) throw new IllegalStateException("forward pass is closed");
+        Architecture arch = net.architecture();
+        int i = PassChecks.ablated(arch, batch, keep, layer, image, first, to);
+        float[] logits = new float[(to - first) * arch.numClasses()];
+        net.backend().run(() -> CudnnEngineNative.forwardAblated(handle(), pass, i, image, first, to - first, logits));
+        return java.util.Optional.of(new Tensor(logits, to - first, arch.numClasses()));
+    }
+
     @Override
     public Gradients backward(BackwardRequest req) {
         if (closed) throw new IllegalStateException("forward pass is closed");

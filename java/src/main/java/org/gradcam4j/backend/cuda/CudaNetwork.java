@@ -239,6 +239,9 @@ public final class CudaNetwork implements Network {
     @Override
     public ForwardPass forwardCopies(Tensor image, InputCopies copies, int from, int to, String keepFrom) {
         copies.check(arch, image, from, to);
+        if (copies instanceof InputCopies.PathPoints p && !p.perChannel(image.dim(0))) {
+            return forward(copies.make(image, from, to), keepFrom);   // an image baseline: the kernel takes one value per channel
+        }
         int keep = PassChecks.keepIndex(arch, keepFrom), n = to - from;
         float[] x = image.data();
         int pass = backend.call(() -> {

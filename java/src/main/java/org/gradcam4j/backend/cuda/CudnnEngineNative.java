@@ -47,6 +47,13 @@ final class CudnnEngineNative {
     static native void forwardFrom(long network, int layer, float[] activations, int n, float[] logits);
 
     /**
+     * The logits ({@code count x classes}, into {@code logits}) of Ablation-CAM's copies {@code first .. first+count-1}
+     * of row {@code image} of open pass {@code pass}'s output of {@code layer}, made on the device
+     * ({@code CudnnNetwork::forward_ablated}, {@code kernels/ablated_copies.cuh}); the pass stays open.
+     */
+    static native void forwardAblated(long network, int pass, int layer, int image, int first, int count, float[] logits);
+
+    /**
      * {@link #forward} over copies {@code first .. first+count-1} of one image made on the device
      * ({@code CudnnNetwork::forward_copies}, {@code kernels/input_copies.cuh}). {@code kind}: 0 Score-CAM masks
      * ({@code values} the activation, {@code ints} C, h, w, alignCorners 0/1, {@code doubles} eps), 1 path points

@@ -10,6 +10,7 @@ import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
+import org.gradcam4j.backend.AblatedActivations;
 import org.gradcam4j.backend.ForwardPass;
 import org.gradcam4j.backend.InputCopies;
 import org.gradcam4j.backend.Network;
@@ -38,6 +39,8 @@ import org.junit.jupiter.api.Test;
  *   <li>every {@link InputCopies} recipe made on the device ({@code kernels/input_copies.cuh}) against the same
  *       recipe made on the host and uploaded: the network inputs bit-identical, the logits within
  *       {@link Tolerances#DEVICE_COPIES};</li>
+ *   <li>Ablation-CAM's ablated activations made on the device from the pass's kept activation
+ *       ({@code kernels/ablated_copies.cuh}) against host-made copies and the CPU backend;</li>
  *   <li>Ablation-CAM through the facade: the same maps as the CPU backend ({@link Tolerances#NETWORK}), and no fall
  *       back to a CPU copy of the model (the explainer logs one when it falls back).</li>
  * </ul>
@@ -82,6 +85,36 @@ class CudaMethodsGpuTest {
             // the unablated activation gives the full pass's logits
             check("forwardFrom block5_conv3, unablated", dev.forwardFrom("block5_conv3", a.activation("block5_conv3")).orElseThrow(),
                     a.logits(), Tolerances.NETWORK);
+        }
+    }
+
+    /**
+     * Ablation-CAM's ablated activations made on the device from the pass's own kept activation
+     * ({@code ForwardPass.ablatedLogits}, {@code kernels/ablated_copies.cuh}) against the same copies made on the host
+     * ({@link AblatedActivations#make}) and uploaded through {@code forwardFrom}: same device, same batch size, so
+     * within {@link Tolerances#DEVICE_COPIES}; and against the CPU backend ({@link Tolerances#NETWORK}). Row 1 of a
+     * batch of 2, a first and a last (short) range of channels, a conv and a pool layer; the pass is unchanged after.
+     */
+    @Test
+    void ablatedActivationsMadeOnTheDeviceMatchTheHost() {
+        Model model = RandomWeights.model(Architecture.vgg16(), 9);
+        Tensor x = input(2, 13);
+        try (CpuBackend cpu = new CpuBackend(); CudaBackend gpu = CudaBackend.open(0, CudaPrecision.FP32);
+             Network ref = cpu.load(model); Network dev = gpu.loadUnchecked(model, CudaPrecision.FP32);
+             ForwardPass pass = dev.forward(x, "block4_pool"); ForwardPass cpuPass = ref.forward(x, "block4_pool")) {
+            Tensor logitsBefore = pass.logits();
+            for (String layer : List.of("block5_conv3", "block4_pool")) {
+                for (int[] r : new int[][] {{1, 0, 8}, {1, 500, 512}, {0, 37, 38}}) {
+                    int img = r[0], from = r[1], to = r[2];
+                    String what = "ablated " + layer + " image " + img + " channels " + from + ".." + to;
+                    Tensor onDevice = pass.ablatedLogits(layer, img, from, to).orElseThrow();
+                    Tensor fromHost = dev.forwardFrom(layer, AblatedActivations.make(pass.activation(layer).slice(img), from, to)).orElseThrow();
+                    check(what + " (vs host copies)", onDevice, fromHost, Tolerances.DEVICE_COPIES);
+                    Tensor cpuLogits = ref.forwardFrom(layer, AblatedActivations.make(cpuPass.activation(layer).slice(img), from, to)).orElseThrow();
+                    check(what + " (vs CPU backend)", onDevice, cpuLogits, Tolerances.NETWORK);
+                }
+            }
+            check("pass logits after the ablated passes", pass.logits(), logitsBefore, 0.0);
         }
     }
 

@@ -73,6 +73,7 @@ class CudaWithoutDeviceTest {
                 () -> CudnnEngineNative.forwardSlot(0, 1, 1, 0),
                 () -> CudnnEngineNative.upload(0, 0, new float[1], null),
                 () -> CudnnEngineNative.forwardFrom(0, 0, new float[4], 1, new float[10]),
+                () -> CudnnEngineNative.forwardAblated(0, 0, 0, 0, 0, 1, new float[10]),
                 () -> CudnnEngineNative.forwardCopies(0, 1, new float[4], 0, 1, 0, new float[3], new int[0], new double[1], 0),
                 () -> CudnnEngineNative.uploadNoise(0, 1, 1, new float[4]));
         for (Executable call : calls) {
@@ -105,6 +106,8 @@ class CudaWithoutDeviceTest {
         List<Bad> calls = List.of(
                 new Bad(() -> CudnnEngineNative.forwardFrom(0, 0, new float[4], 0, new float[10]), "batch size must be positive, got 0"),
                 new Bad(() -> CudnnEngineNative.forwardFrom(0, 0, null, 1, new float[10]), "activations is null"),
+                new Bad(() -> CudnnEngineNative.forwardAblated(0, 0, 0, 0, 0, 0, new float[10]), "batch size must be positive, got 0"),
+                new Bad(() -> CudnnEngineNative.forwardAblated(0, 0, 0, 0, 0, 1, null), "logits is null"),
                 new Bad(() -> CudnnEngineNative.forwardCopies(0, 7, new float[4], 0, 1, 0, null, new int[0], new double[0], 0),
                         "unknown copy kind 7"),
                 new Bad(() -> CudnnEngineNative.forwardCopies(0, 2, new float[4], 0, 0, 0, null, new int[0], new double[0], 0),
