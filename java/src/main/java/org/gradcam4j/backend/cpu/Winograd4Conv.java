@@ -56,30 +56,51 @@ final class Winograd4Conv {
         final int kIn = in.channels, mOut = out.channels, h = size / 4, tileRows = in.batch * h;
         final int rowsPerChunk = WinogradConv.rowsPerChunk(kIn, mOut, h, tileRows, workers.threads(), chunkTiles);
         final int nChunks = (tileRows + rowsPerChunk - 1) / rowsPerChunk;
+        if (nChunks < workers.threads()) {
+            // few tiles (block4 and block5 at batch 1): one chunk whose phases are split over the threads instead
+            final int n = tileRows * h;
+            final Scratch panels = scratch.get();
+            panels.ensure(kIn, mOut, n, size);
+            WinogradConv.phased(workers, kIn, mOut, 36,
+                    (c0, c1) -> inputTransform(in, 0, tileRows, c0, c1, ensured(kIn, mOut, n, size), panels.v),
+                    xi -> gemm(u, xi, kIn, mOut, n, panels.v, panels.m),
+                    (o0, o1) -> outputTransform(out, 0, tileRows, o0, o1, ensured(kIn, mOut, n, size), panels.m, bias, relu));
+            return;
+        }
         workers.forEach(nChunks, ci -> {
             int r0 = ci * rowsPerChunk, r1 = Math.min(tileRows, r0 + rowsPerChunk), n = (r1 - r0) * h;
-            Scratch s = scratch.get();
-            s.ensure(kIn, mOut, n, size);
-            inputTransform(in, r0, r1, s);
-            for (int xi = 0; xi < 36; xi++) {
-                gemm.sgemm(false, false, mOut, n, kIn, 1f, u, xi * mOut * kIn, kIn, s.v, xi * kIn * n, n, 0f, s.m, xi * mOut * n, n);
-            }
-            outputTransform(out, r0, r1, s, bias, relu);
+            Scratch s = ensured(kIn, mOut, n, size);
+            inputTransform(in, r0, r1, 0, kIn, s, s.v);
+            for (int xi = 0; xi < 36; xi++) gemm(u, xi, kIn, mOut, n, s.v, s.m);
+            outputTransform(out, r0, r1, 0, mOut, s, s.m, bias, relu);
         });
+    }
+
+    /** This thread's scratch, grown for a chunk of n tiles. */
+    private Scratch ensured(int kIn, int mOut, int n, int size) {
+        Scratch s = scratch.get();
+        s.ensure(kIn, mOut, n, size);
+        return s;
+    }
+
+    /** M_xi (mOut x n) = U_xi (mOut x kIn) V_xi (kIn x n), in the panels v (36, kIn, n) and m (36, mOut, n). */
+    private void gemm(FloatBuffer u, int xi, int kIn, int mOut, int n, FloatBuffer v, FloatBuffer m) {
+        gemm.sgemm(false, false, mOut, n, kIn, 1f, u, xi * mOut * kIn, kIn, v, xi * kIn * n, n, 0f, m, xi * mOut * n, n);
     }
 
     /**
      * V (36, K, n) for tile rows [r0, r1) of in (K, B, P): tile row i reads padded rows 4i .. 4i+5. Per channel, (.) B
      * along x for each of the six rows of every tile row, into rt[6 t + k] (row t of the tile, column k of the
-     * transform); then, per group of channels, B^T along y as 36 single-output loops.
+     * transform); then, per group of channels, B^T along y as 36 single-output loops. Channels [cFrom, cTo) only, into
+     * the panel v (36, K, n); s holds the thread's temporaries.
      */
-    private static void inputTransform(Act in, int r0, int r1, Scratch s) {
+    private static void inputTransform(Act in, int r0, int r1, int cFrom, int cTo, Scratch s, FloatBuffer v) {
         final int kIn = in.channels, w2 = in.w2(), p = in.plane(), span = in.span(), h = in.size / 4;
         final int n = (r1 - r0) * h, g = WinogradConv.group(n, kIn);
         final float[] rows = s.rows;
         final float[][] rt = s.rt, vt = s.vt;
-        for (int c0 = 0; c0 < kIn; c0 += g) {
-            int gc = Math.min(g, kIn - c0), len = gc * n;
+        for (int c0 = cFrom; c0 < cTo; c0 += g) {
+            int gc = Math.min(g, cTo - c0), len = gc * n;
             for (int c = c0; c < c0 + gc; c++) {
                 int base = (c - c0) * n;
                 for (int r = r0; r < r1; ) {
@@ -109,7 +130,7 @@ final class Winograd4Conv {
                     v5[q] = 4f * d1[q] - 5f * d3[q] + d5[q];
                 }
             }
-            for (int xi = 0; xi < 36; xi++) s.v.put((xi * kIn + c0) * n, vt[xi], 0, len);
+            for (int xi = 0; xi < 36; xi++) v.put((xi * kIn + c0) * n, vt[xi], 0, len);
         }
     }
 
@@ -132,15 +153,16 @@ final class Winograd4Conv {
     /**
      * Y = A^T M A for tile rows [r0, r1) into out (Mo, B, P), with the epilogue of the direct path. A^T's rows:
      * m0+m1+m2+m3+m4, m1-m2+2(m3-m4), m1+m2+4(m3+m4), m1-m2+8(m3-m4)+m5; first along y (24 rows), then along x (16).
+     * Output channels [oFrom, oTo) only, from the panel m (36, Mo, n).
      */
-    private static void outputTransform(Act out, int r0, int r1, Scratch s, float[] bias, boolean relu) {
+    private static void outputTransform(Act out, int r0, int r1, int oFrom, int oTo, Scratch s, FloatBuffer m, float[] bias, boolean relu) {
         final int mOut = out.channels, w2 = out.w2(), h = out.size / 4;
         final int n = (r1 - r0) * h, g = WinogradConv.group(n, mOut);
         final float[][] mt = s.mt, st = s.st, yt = s.yt;
         final float[] yb = s.yb;
-        for (int o0 = 0; o0 < mOut; o0 += g) {
-            int gc = Math.min(g, mOut - o0), len = gc * n;
-            for (int xi = 0; xi < 36; xi++) s.m.get((xi * mOut + o0) * n, mt[xi], 0, len);
+        for (int o0 = oFrom; o0 < oTo; o0 += g) {
+            int gc = Math.min(g, oTo - o0), len = gc * n;
+            for (int xi = 0; xi < 36; xi++) m.get((xi * mOut + o0) * n, mt[xi], 0, len);
             for (int k = 0; k < 6; k++) at(mt[k], mt[6 + k], mt[12 + k], mt[18 + k], mt[24 + k], mt[30 + k],
                     st[k], st[6 + k], st[12 + k], st[18 + k], len);
             for (int r = 0; r < 4; r++) at(st[6 * r], st[6 * r + 1], st[6 * r + 2], st[6 * r + 3], st[6 * r + 4], st[6 * r + 5],

@@ -90,6 +90,7 @@ class WinogradConvTest {
             "256, 256, 28, 8",
             "512, 512, 4, 2",
             "32, 48, 56, 1",
+            "256, 512, 28, 1",
     })
     void f4MatchesDirect(int cin, int cout, int size, int batch) {
         SplittableRandom rnd = new SplittableRandom(17L * cin + 5L * cout + size + batch);
