@@ -34,6 +34,7 @@ final class OpenBlasSgemm implements Sgemm {
      */
     static String runtimeCore() {
         try {
+            Loader.load(openblas_nolapack.class);
             Pointer chosen = Loader.addressof("gotoblas");
             if (chosen == null || chosen.isNull()) return null;
             long table = new LongPointer(chosen).get(0);
