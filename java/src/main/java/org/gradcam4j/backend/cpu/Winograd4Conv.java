@@ -49,9 +49,28 @@ final class Winograd4Conv {
 
     /** out (cout, B, P) = ReLU?(conv3x3(in (cin, B, P)) + bias), as {@link LayerOps#convForward}; u from {@link #transform}. */
     void forward(Act in, Act out, FloatBuffer u, float[] bias, boolean relu) {
+        if (out.size != in.size) throw new IllegalArgumentException("Winograd F(4x4,3x3) needs equal sizes, got " + in.size + " -> " + out.size);
+        convolve(in, out, null, u, bias, relu);
+    }
+
+    /**
+     * The forward followed by 2x2 max pooling, fused: pooled (cout, B, P/4) and argmax as {@link LayerOps#maxPoolForward}
+     * writes them, from the convolution's ReLU output, which is never written out. Each 4x4 output tile holds whole
+     * pooling windows, so the pooling runs on the tile's values while the output transform still holds them, instead of
+     * writing the convolution's padded output (block1_conv2 at batch 8: 105 MB) and reading it back. Bit for bit the
+     * values of forward then maxPoolForward (the same float operations in the same order); for layers whose output no
+     * backward pass needs.
+     */
+    void forwardPooled(Act in, Act pooled, byte[] argmax, FloatBuffer u, float[] bias, boolean relu) {
+        if (pooled.size * 2 != in.size) throw new IllegalArgumentException("pooled size " + pooled.size + " for a " + in.size + " convolution");
+        convolve(in, pooled, argmax, u, bias, relu);
+    }
+
+    /** out: the convolution's output, or (argmax non-null) its max-pooled output. */
+    private void convolve(Act in, Act out, byte[] argmax, FloatBuffer u, float[] bias, boolean relu) {
         final int size = in.size;
-        if (!supports(size) || out.size != size || out.batch != in.batch) {
-            throw new IllegalArgumentException("Winograd F(4x4,3x3) needs equal sizes divisible by 4, got " + size + " -> " + out.size);
+        if (!supports(size) || out.batch != in.batch) {
+            throw new IllegalArgumentException("Winograd F(4x4,3x3) needs equal batches and sizes divisible by 4, got " + size);
         }
         final int kIn = in.channels, mOut = out.channels, h = size / 4, tileRows = in.batch * h;
         final int rowsPerChunk = WinogradConv.rowsPerChunk(kIn, mOut, h, tileRows, workers.threads(), chunkTiles);
@@ -64,7 +83,7 @@ final class Winograd4Conv {
             WinogradConv.phased(workers, kIn, mOut, 36,
                     (c0, c1) -> inputTransform(in, 0, tileRows, c0, c1, ensured(kIn, mOut, n, size), panels.v),
                     xi -> gemm(u, xi, kIn, mOut, n, panels.v, panels.m),
-                    (o0, o1) -> outputTransform(out, 0, tileRows, o0, o1, ensured(kIn, mOut, n, size), panels.m, bias, relu));
+                    (o0, o1) -> outputTransform(out, argmax, 0, tileRows, o0, o1, ensured(kIn, mOut, n, size), panels.m, bias, relu));
             return;
         }
         workers.forEach(nChunks, ci -> {
@@ -72,7 +91,7 @@ final class Winograd4Conv {
             Scratch s = ensured(kIn, mOut, n, size);
             inputTransform(in, r0, r1, 0, kIn, s, s.v);
             for (int xi = 0; xi < 36; xi++) gemm(u, xi, kIn, mOut, n, s.v, s.m);
-            outputTransform(out, r0, r1, 0, mOut, s, s.m, bias, relu);
+            outputTransform(out, argmax, r0, r1, 0, mOut, s, s.m, bias, relu);
         });
     }
 
@@ -153,10 +172,12 @@ final class Winograd4Conv {
     /**
      * Y = A^T M A for tile rows [r0, r1) into out (Mo, B, P), with the epilogue of the direct path. A^T's rows:
      * m0+m1+m2+m3+m4, m1-m2+2(m3-m4), m1+m2+4(m3+m4), m1-m2+8(m3-m4)+m5; first along y (24 rows), then along x (16).
-     * Output channels [oFrom, oTo) only, from the panel m (36, Mo, n).
+     * Output channels [oFrom, oTo) only, from the panel m (36, Mo, n). With argmax non-null, out is the pooled output
+     * ({@link #pool}).
      */
-    private static void outputTransform(Act out, int r0, int r1, int oFrom, int oTo, Scratch s, FloatBuffer m, float[] bias, boolean relu) {
-        final int mOut = out.channels, w2 = out.w2(), h = out.size / 4;
+    private static void outputTransform(Act out, byte[] argmax, int r0, int r1, int oFrom, int oTo, Scratch s, FloatBuffer m,
+                                        float[] bias, boolean relu) {
+        final int mOut = out.channels, w2 = out.w2(), h = argmax != null ? out.size / 2 : out.size / 4;
         final int n = (r1 - r0) * h, g = WinogradConv.group(n, mOut);
         final float[][] mt = s.mt, st = s.st, yt = s.yt;
         final float[] yb = s.yb;
@@ -169,6 +190,10 @@ final class Winograd4Conv {
                     yt[4 * r], yt[4 * r + 1], yt[4 * r + 2], yt[4 * r + 3], len);
             for (int o = o0; o < o0 + gc; o++) {
                 int base = (o - o0) * n;
+                if (argmax != null) {
+                    pool(out, argmax, o, base, r0, r1, yt, yb, bias[o], relu);
+                    continue;
+                }
                 for (int r = r0; r < r1; ) {
                     int b = r / h, iStart = r % h, iEnd = Math.min(h, iStart + (r1 - r));
                     int rowStart = iStart == 0 ? 0 : 4 * iStart + 1, rowEnd = iEnd == h ? w2 : 4 * iEnd + 1;
@@ -190,6 +215,53 @@ final class Winograd4Conv {
                 }
             }
         }
+    }
+
+    /**
+     * Bias, ReLU and 2x2 max pooling of output channel o's tiles (yt: the 16 values of each 4x4 tile, tile q = base + its
+     * index in the chunk) into the pooled output's rows of tile rows [r0, r1): pooled padded rows 2i+1, 2i+2 of tile row
+     * i, with the border rows at either end of an image, as one contiguous run per image like the epilogue's. The
+     * arithmetic is biasReluBorders' ({@code max(y + bias, 0)}) and the selection maxPoolForward's (strict {@code >}, the
+     * first maximum in row-major order, as PyTorch), so the values and argmax equal that pair's.
+     */
+    private static void pool(Act pooled, byte[] argmax, int o, int base, int r0, int r1, float[][] yt, float[] pb, float bias, boolean relu) {
+        final int w2 = pooled.w2(), p = pooled.plane(), os = pooled.size, h = os / 2, batch = pooled.batch;
+        for (int r = r0; r < r1; ) {
+            int b = r / h, iStart = r % h, iEnd = Math.min(h, iStart + (r1 - r));
+            int rowStart = iStart == 0 ? 0 : 2 * iStart + 1, rowEnd = iEnd == h ? w2 : 2 * iEnd + 1, runLen = (rowEnd - rowStart) * w2;
+            java.util.Arrays.fill(pb, 0, runLen, 0f);   // borders (and every value below is written)
+            for (int i = iStart; i < iEnd; i++) {
+                int q = base + (b * h + i - r0) * h;
+                for (int y2 = 0; y2 < 2; y2++) {
+                    int py = 2 * i + y2, d = (py + 1 - rowStart) * w2 + 1, ai = ((o * batch + b) * os + py) * os;
+                    float[] t0 = yt[8 * y2], t1 = yt[8 * y2 + 1], t2 = yt[8 * y2 + 2], t3 = yt[8 * y2 + 3];
+                    float[] u0 = yt[8 * y2 + 4], u1 = yt[8 * y2 + 5], u2 = yt[8 * y2 + 6], u3 = yt[8 * y2 + 7];
+                    for (int j = 0; j < h; j++) {
+                        int x = q + j;
+                        pb[d + 2 * j] = window(t0[x], t1[x], u0[x], u1[x], bias, relu, argmax, ai + 2 * j);
+                        pb[d + 2 * j + 1] = window(t2[x], t3[x], u2[x], u3[x], bias, relu, argmax, ai + 2 * j + 1);
+                    }
+                }
+            }
+            pooled.buf.put(o * pooled.span() + b * p + rowStart * w2, pb, 0, runLen);
+            r += iEnd - iStart;
+        }
+    }
+
+    /** One 2x2 window (top-left, top-right, bottom-left, bottom-right) after bias and ReLU: its maximum, and its argmax at a. */
+    private static float window(float y0, float y1, float y2, float y3, float bias, boolean relu, byte[] argmax, int a) {
+        float v0 = y0 + bias, v1 = y1 + bias, v2 = y2 + bias, v3 = y3 + bias;
+        if (relu) {
+            v0 = Math.max(v0, 0f);
+            v1 = Math.max(v1, 0f);
+            v2 = Math.max(v2, 0f);
+            v3 = Math.max(v3, 0f);
+        }
+        boolean top = v1 > v0, bottom = v3 > v2;
+        float m1 = top ? v1 : v0, m2 = bottom ? v3 : v2;
+        boolean second = m2 > m1;
+        argmax[a] = (byte) (second ? (bottom ? 3 : 2) : (top ? 1 : 0));
+        return second ? m2 : m1;
     }
 
     /** The four rows of A^T applied to six inputs, over len values. */
