@@ -94,7 +94,7 @@ final class CpuForwardPass implements ForwardPass {
             LayerSpec l = net.layers.get(i);
             boolean fused = fusesPool(i);
             long c0 = PROFILE ? ConvBenchmark.cpuNanos(CPU_TIMES) : 0, t0 = PROFILE ? System.nanoTime() : 0;
-            Act out = fused ? forwardConvPool(i, l, prev) : forwardLayer(i, l, prev);
+            Act out = fused ? forwardConvPool(i, prev) : forwardLayer(i, l, prev);
             if (PROFILE) {
                 double ms = (System.nanoTime() - t0) / 1e6, cpu = (ConvBenchmark.cpuNanos(CPU_TIMES) - c0) / 1e6;
                 String how = l.kind() != LayerKind.CONV3X3 ? "" : forwardF2(i) != null ? "winograd"
@@ -112,23 +112,23 @@ final class CpuForwardPass implements ForwardPass {
     }
 
     /**
-     * Whether layer i (an F(4x4) convolution) and the 2x2 max pooling after it run as one ({@link Winograd4Conv#forwardPooled}):
+     * Whether layer i (an F(4x4) convolution with ReLU) and the 2x2 max pooling after it run as one ({@link Winograd4Conv#forwardPooled}):
      * when the convolution's output is not kept, i.e. below the layer the pass keeps from. Forward-only passes and the CAM
      * methods' passes fuse blocks 1-4's last convolutions with their pooling; passes that keep everything (input
      * gradients) run F(2x2) there and do not fuse.
      */
     private boolean fusesPool(int i) {
-        return i < keepIndex && i + 1 < net.layers.size() && net.layers.get(i).kind() == LayerKind.CONV3X3
+        return i < keepIndex && i + 1 < net.layers.size() && net.layers.get(i).kind() == LayerKind.CONV3X3 && net.layers.get(i).relu()
                 && net.layers.get(i + 1).kind() == LayerKind.MAXPOOL2
                 && forwardF2(i) == null && net.winograd4Forward[i] != null;
     }
 
     /** Layer i's F(4x4) convolution and the pooling after it, fused: the pooling layer's output (its argmax kept as forwardLayer keeps it). */
-    private Act forwardConvPool(int i, LayerSpec conv, Act in) {
+    private Act forwardConvPool(int i, Act in) {
         LayerSpec pool = net.layers.get(i + 1);
         Act out = newAct(pool.outChannels(), batch, pool.outSize(), true, pool.name());
         byte[] am = new byte[pool.outChannels() * batch * pool.outSize() * pool.outSize()];
-        net.winograd4.forwardPooled(in, out, am, net.winograd4Forward[i], ((ConvWeights) net.weights[i]).bias, conv.relu());
+        net.winograd4.forwardPooled(in, out, am, net.winograd4Forward[i], ((ConvWeights) net.weights[i]).bias);
         if (i + 1 > keepIndex) argmax[i + 1] = am;
         return out;
     }

@@ -59,11 +59,11 @@ final class Winograd4Conv {
      * pooling windows, so the pooling runs on the tile's values while the output transform still holds them, instead of
      * writing the convolution's padded output (block1_conv2 at batch 8: 105 MB) and reading it back. Bit for bit the
      * values of forward then maxPoolForward (the same float operations in the same order); for layers whose output no
-     * backward pass needs.
+     * backward pass needs. ReLU layers only (VGG's): the pooling's selection relies on values being non-negative.
      */
-    void forwardPooled(Act in, Act pooled, byte[] argmax, FloatBuffer u, float[] bias, boolean relu) {
+    void forwardPooled(Act in, Act pooled, byte[] argmax, FloatBuffer u, float[] bias) {
         if (pooled.size * 2 != in.size) throw new IllegalArgumentException("pooled size " + pooled.size + " for a " + in.size + " convolution");
-        convolve(in, pooled, argmax, u, bias, relu);
+        convolve(in, pooled, argmax, u, bias, true);
     }
 
     /** out: the convolution's output, or (argmax non-null) its max-pooled output. */
@@ -191,7 +191,7 @@ final class Winograd4Conv {
             for (int o = o0; o < o0 + gc; o++) {
                 int base = (o - o0) * n;
                 if (argmax != null) {
-                    pool(out, argmax, o, base, r0, r1, yt, yb, bias[o], relu);
+                    pool(out, argmax, o, base, r0, r1, yt, yb, bias[o]);
                     continue;
                 }
                 for (int r = r0; r < r1; ) {
@@ -222,9 +222,9 @@ final class Winograd4Conv {
      * index in the chunk) into the pooled output's rows of tile rows [r0, r1): pooled padded rows 2i+1, 2i+2 of tile row
      * i, with the border rows at either end of an image, as one contiguous run per image like the epilogue's. The
      * arithmetic is biasReluBorders' ({@code max(y + bias, 0)}) and the selection maxPoolForward's (strict {@code >}, the
-     * first maximum in row-major order, as PyTorch), so the values and argmax equal that pair's.
+     * first maximum in row-major order, as PyTorch), so the values and argmax equal that pair's. ReLU layers only.
      */
-    private static void pool(Act pooled, byte[] argmax, int o, int base, int r0, int r1, float[][] yt, float[] pb, float bias, boolean relu) {
+    private static void pool(Act pooled, byte[] argmax, int o, int base, int r0, int r1, float[][] yt, float[] pb, float bias) {
         final int w2 = pooled.w2(), p = pooled.plane(), os = pooled.size, h = os / 2, batch = pooled.batch;
         for (int r = r0; r < r1; ) {
             int b = r / h, iStart = r % h, iEnd = Math.min(h, iStart + (r1 - r));
@@ -238,8 +238,8 @@ final class Winograd4Conv {
                     float[] u0 = yt[8 * y2 + 4], u1 = yt[8 * y2 + 5], u2 = yt[8 * y2 + 6], u3 = yt[8 * y2 + 7];
                     for (int j = 0; j < h; j++) {
                         int x = q + j;
-                        pb[d + 2 * j] = window(t0[x], t1[x], u0[x], u1[x], bias, relu, argmax, ai + 2 * j);
-                        pb[d + 2 * j + 1] = window(t2[x], t3[x], u2[x], u3[x], bias, relu, argmax, ai + 2 * j + 1);
+                        pb[d + 2 * j] = window(t0[x], t1[x], u0[x], u1[x], bias, argmax, ai + 2 * j);
+                        pb[d + 2 * j + 1] = window(t2[x], t3[x], u2[x], u3[x], bias, argmax, ai + 2 * j + 1);
                     }
                 }
             }
@@ -248,20 +248,23 @@ final class Winograd4Conv {
         }
     }
 
-    /** One 2x2 window (top-left, top-right, bottom-left, bottom-right) after bias and ReLU: its maximum, and its argmax at a. */
-    private static float window(float y0, float y1, float y2, float y3, float bias, boolean relu, byte[] argmax, int a) {
-        float v0 = y0 + bias, v1 = y1 + bias, v2 = y2 + bias, v3 = y3 + bias;
-        if (relu) {
-            v0 = Math.max(v0, 0f);
-            v1 = Math.max(v1, 0f);
-            v2 = Math.max(v2, 0f);
-            v3 = Math.max(v3, 0f);
-        }
-        boolean top = v1 > v0, bottom = v3 > v2;
-        float m1 = top ? v1 : v0, m2 = bottom ? v3 : v2;
-        boolean second = m2 > m1;
-        argmax[a] = (byte) (second ? (bottom ? 3 : 2) : (top ? 1 : 0));
-        return second ? m2 : m1;
+    /**
+     * One 2x2 window (top-left, top-right, bottom-left, bottom-right) after bias and ReLU: its maximum, and its argmax at a.
+     * After ReLU every value is +0 or positive, where a float's bits compare as ints in the same order, so the selection
+     * runs on int bits without branches: HotSpot compiles a float select ({@code x > y ? x : y}) to a branch, which
+     * mispredicts on half the windows here (measured: that form took longer than the convolution's output transform),
+     * and int max and shifts to conditional moves and arithmetic. {@code (a - b) >>> 31} is 1 exactly when b > a (no
+     * overflow between non-negative ints). The result is maxPoolForward's strict-{@code >} selection: the first maximum in
+     * row-major order. (A NaN, which only a non-finite input makes, may select differently.)
+     */
+    private static float window(float y0, float y1, float y2, float y3, float bias, byte[] argmax, int a) {
+        int b0 = Float.floatToRawIntBits(Math.max(y0 + bias, 0f)), b1 = Float.floatToRawIntBits(Math.max(y1 + bias, 0f));
+        int b2 = Float.floatToRawIntBits(Math.max(y2 + bias, 0f)), b3 = Float.floatToRawIntBits(Math.max(y3 + bias, 0f));
+        int top = (b0 - b1) >>> 31, bottom = (b2 - b3) >>> 31;   // right beats left, strictly
+        int m1 = Math.max(b0, b1), m2 = Math.max(b2, b3);
+        int second = (m1 - m2) >>> 31;                           // bottom row beats top row, strictly
+        argmax[a] = (byte) (second * (2 + bottom) + (second ^ 1) * top);
+        return Float.intBitsToFloat(Math.max(m1, m2));
     }
 
     /** The four rows of A^T applied to six inputs, over len values. */
