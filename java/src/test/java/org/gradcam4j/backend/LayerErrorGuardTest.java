@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.gradcam4j.backend.cpu.CpuBackend;
-import org.gradcam4j.model.Architecture;
 import org.gradcam4j.model.Model;
 import org.gradcam4j.tensor.Tensor;
 import org.gradcam4j.testing.Reference;
@@ -40,8 +39,14 @@ class LayerErrorGuardTest {
         try (HdfFile ref = new HdfFile(dir.resolve("ref.h5"));
              Backend backend = new CpuBackend(2);
              Network net = backend.load(model);
-             ForwardPass pass = net.forward(input(ref), Architecture.INPUT)) {
-            System.out.printf("%s, seeded weights, %s: activation relative L2 error against float64%n", arch, PHOTO.getFileName());
+             // kept from the first layer, not the input: a pass that keeps the input is an input-gradient pass, whose
+             // forwards run F(2x2) where the default runs F(4x4) (CpuForwardPass.forwardF2); keeping from block1_conv1
+             // runs the forward CAM methods and forward-only passes run (unfused: fused pooling needs the convolution's
+             // output unkept, and WinogradConvTest holds the fused pooling equal to the unfused bit for bit)
+             ForwardPass pass = net.forward(input(ref), model.architecture().layers().get(0).name());
+             ForwardPass plain = net.forward(input(ref), null)) {
+            System.out.printf("%s, seeded weights, %s: activation relative L2 error against float64 (default path, F(4x4) forwards)%n",
+                    arch, PHOTO.getFileName());
             System.out.printf("  %-14s %11s %11s %7s%n", "layer", "ours", "torch f32", "ratio");
             for (var layer : model.architecture().layers()) {
                 String name = layer.name();
@@ -52,6 +57,14 @@ class LayerErrorGuardTest {
                 System.out.printf("  %-14s %11.3e %11.3e %6.2fx%n", name, ours, torch, ratio);
                 if (!(ours <= Tolerances.LAYER_ERROR_VS_TORCH * torch)) {
                     failures.add(String.format("%s: %.3e > %.1f x PyTorch float32's %.3e", name, ours, Tolerances.LAYER_ERROR_VS_TORCH, torch));
+                }
+            }
+            // and the forward-only pass (fused F(4x4) + pooling on blocks 1-4) gives the same logits as the kept pass
+            float[] kept = pass.logits().data(), fused = plain.logits().data();
+            for (int i = 0; i < kept.length; i++) {
+                if (Float.floatToRawIntBits(kept[i]) != Float.floatToRawIntBits(fused[i])) {
+                    failures.add("forward-only logit " + i + " " + fused[i] + " differs from the kept pass's " + kept[i]);
+                    break;
                 }
             }
         }

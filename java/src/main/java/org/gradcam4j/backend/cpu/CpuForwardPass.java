@@ -19,6 +19,9 @@ import org.gradcam4j.tensor.Tensor;
 final class CpuForwardPass implements ForwardPass {
     /** {@code -Dgradcam4j.profile=true} prints per-layer forward and backward times to stderr. */
     static final boolean PROFILE = org.gradcam4j.SystemProperty.PROFILE.flag();
+    /** CPU time of every thread (the workers' included) for the profile's CPU column, which a shared machine inflates less than wall time. */
+    private static final com.sun.management.ThreadMXBean CPU_TIMES = PROFILE
+            ? (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean() : null;
     private final CpuNetwork net;
     private final int batch;
     private final int keepIndex;      // -1: the input too
@@ -89,20 +92,45 @@ final class CpuForwardPass implements ForwardPass {
         Act prev = first;
         for (int i = from; i < net.layers.size(); i++) {
             LayerSpec l = net.layers.get(i);
-            long t0 = PROFILE ? System.nanoTime() : 0;
-            Act out = forwardLayer(i, l, prev);
+            boolean fused = fusesPool(i);
+            long c0 = PROFILE ? ConvBenchmark.cpuNanos(CPU_TIMES) : 0, t0 = PROFILE ? System.nanoTime() : 0;
+            Act out = fused ? forwardConvPool(i, prev) : forwardLayer(i, l, prev);
             if (PROFILE) {
-                double ms = (System.nanoTime() - t0) / 1e6;
+                double ms = (System.nanoTime() - t0) / 1e6, cpu = (ConvBenchmark.cpuNanos(CPU_TIMES) - c0) / 1e6;
                 String how = l.kind() != LayerKind.CONV3X3 ? "" : forwardF2(i) != null ? "winograd"
-                        : net.winograd4Forward[i] != null ? "wino4x4" : "direct";
-                System.err.printf("  forward %-14s %-8s %8.2f ms %7.1f GFLOP/s%n", l.name(), how, ms, 2.0 * l.macs() * batch / ms / 1e6);
+                        : net.winograd4Forward[i] != null ? (fused ? "w4x4+pool" : "wino4x4") : "direct";
+                System.err.printf("  forward %-14s %-9s %8.2f ms %8.2f ms CPU %7.1f GFLOP/s%n", l.name(), how, ms, cpu,
+                        2.0 * l.macs() * batch / ms / 1e6);
             }
             boolean keepPrev = (i - 1 >= keepIndex && i - 1 >= 0) || (i == 0 && keepIndex == -1);
             if (!keepPrev) release(prev);
-            outputs[i] = out;
             if (i > 0 && !keepPrev) outputs[i - 1] = null;
+            if (fused) i++;   // the pooling layer ran too; the convolution's output was never made (and is not kept)
+            outputs[i] = out;
             prev = out;
         }
+    }
+
+    /**
+     * Whether layer i (an F(4x4) convolution with ReLU) and the 2x2 max pooling after it run as one ({@link Winograd4Conv#forwardPooled}):
+     * when the convolution's output is not kept, i.e. below the layer the pass keeps from. Forward-only passes and the CAM
+     * methods' passes fuse blocks 1-4's last convolutions with their pooling; passes that keep everything (input
+     * gradients) run F(2x2) there and do not fuse.
+     */
+    private boolean fusesPool(int i) {
+        return i < keepIndex && i + 1 < net.layers.size() && net.layers.get(i).kind() == LayerKind.CONV3X3 && net.layers.get(i).relu()
+                && net.layers.get(i + 1).kind() == LayerKind.MAXPOOL2
+                && forwardF2(i) == null && net.winograd4Forward[i] != null;
+    }
+
+    /** Layer i's F(4x4) convolution and the pooling after it, fused: the pooling layer's output (its argmax kept as forwardLayer keeps it). */
+    private Act forwardConvPool(int i, Act in) {
+        LayerSpec pool = net.layers.get(i + 1);
+        Act out = newAct(pool.outChannels(), batch, pool.outSize(), true, pool.name());
+        byte[] am = new byte[pool.outChannels() * batch * pool.outSize() * pool.outSize()];
+        net.winograd4.forwardPooled(in, out, am, net.winograd4Forward[i], ((ConvWeights) net.weights[i]).bias);
+        if (i + 1 > keepIndex) argmax[i + 1] = am;
+        return out;
     }
 
     /**

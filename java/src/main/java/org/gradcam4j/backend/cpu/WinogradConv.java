@@ -1,6 +1,7 @@
 package org.gradcam4j.backend.cpu;
 
 import java.nio.FloatBuffer;
+import java.util.function.IntConsumer;
 
 /**
  * 3x3 stride-1 pad-1 convolutions (forward, and backward-data) by Winograd's minimal filtering
@@ -69,19 +70,58 @@ final class WinogradConv {
         final int kIn = in.channels, mOut = out.channels, h = size / 2, tileRows = in.batch * h;
         final int rowsPerChunk = rowsPerChunk(kIn, mOut, h, tileRows, workers.threads(), chunkTiles);
         final int nChunks = (tileRows + rowsPerChunk - 1) / rowsPerChunk;
+        if (nChunks < workers.threads()) {
+            // few tiles (block5 at batch 1): one chunk whose phases are split over the threads instead
+            final int n = tileRows * h;
+            final Scratch panels = scratch.get();
+            panels.ensure(kIn, mOut, n, size);
+            phased(workers, kIn, mOut, 16,
+                    (c0, c1) -> inputTransform(in, 0, tileRows, c0, c1, ensured(kIn, mOut, n, size), panels.v),
+                    xi -> gemm(w, transposed, xi, kIn, mOut, n, panels.v, panels.m),
+                    (o0, o1) -> outputTransform(out, 0, tileRows, o0, o1, ensured(kIn, mOut, n, size), panels.m, bias, relu));
+            return;
+        }
         workers.forEach(nChunks, ci -> {
             int r0 = ci * rowsPerChunk, r1 = Math.min(tileRows, r0 + rowsPerChunk), n = (r1 - r0) * h;
-            Scratch s = scratch.get();
-            s.ensure(kIn, mOut, n, size);
-            inputTransform(in, r0, r1, s);
-            for (int xi = 0; xi < 16; xi++) {
-                // M_xi (mOut x n) = op(U) (mOut x kIn) * V_xi (kIn x n)
-                int uxi = transposed ? WinogradWeights.flip(xi / 4) * 4 + WinogradWeights.flip(xi % 4) : xi;
-                gemm.sgemm(transposed, false, mOut, n, kIn, 1f, w.u, w.offset(uxi), w.cin,
-                        s.v, xi * kIn * n, n, 0f, s.m, xi * mOut * n, n);
-            }
-            outputTransform(out, r0, r1, s, bias, relu);
+            Scratch s = ensured(kIn, mOut, n, size);
+            inputTransform(in, r0, r1, 0, kIn, s, s.v);
+            for (int xi = 0; xi < 16; xi++) gemm(w, transposed, xi, kIn, mOut, n, s.v, s.m);
+            outputTransform(out, r0, r1, 0, mOut, s, s.m, bias, relu);
         });
+    }
+
+    /** This thread's scratch, grown for a chunk of n tiles. */
+    private Scratch ensured(int kIn, int mOut, int n, int size) {
+        Scratch s = scratch.get();
+        s.ensure(kIn, mOut, n, size);
+        return s;
+    }
+
+    /** M_xi (mOut x n) = op(U) (mOut x kIn) V_xi (kIn x n), in the panels v (16, kIn, n) and m (16, mOut, n). */
+    private void gemm(WinogradWeights w, boolean transposed, int xi, int kIn, int mOut, int n, FloatBuffer v, FloatBuffer m) {
+        int uxi = transposed ? WinogradWeights.flip(xi / 4) * 4 + WinogradWeights.flip(xi % 4) : xi;
+        gemm.sgemm(transposed, false, mOut, n, kIn, 1f, w.u, w.offset(uxi), w.cin, v, xi * kIn * n, n, 0f, m, xi * mOut * n, n);
+    }
+
+    /** Work on the channels [from, to) of one chunk's transform. */
+    interface ChannelRange {
+        void run(int from, int to);
+    }
+
+    /**
+     * One chunk holding every tile, its three phases each split over the threads: the input transform by input
+     * channels, the GEMMs by transformed position xi, the output transform by output channels. For layers whose tiles
+     * are fewer than a chunk's worth per thread (VGG's block4 under F(4x4) and block5 under F(2x2) at batch 1: 49
+     * tiles), where splitting the tiles would leave each thread GEMMs too small to pay and one chunk on one thread
+     * would leave the other threads idle. The panels (the caller's) are shared; each thread uses its own temporaries.
+     * Each phase writes disjoint parts (channel rows of V, whole matrices M_xi, output channels), and each ends before
+     * the next starts.
+     */
+    static void phased(Workers workers, int kIn, int mOut, int gemms, ChannelRange input, IntConsumer gemm, ChannelRange output) {
+        int parts = workers.threads();
+        workers.forEach(parts, pi -> input.run(kIn * pi / parts, kIn * (pi + 1) / parts));
+        workers.forEach(gemms, gemm);
+        workers.forEach(parts, pi -> output.run(mOut * pi / parts, mOut * (pi + 1) / parts));
     }
 
     /** Fewest tiles worth a chunk of its own: splitting fewer over threads makes GEMMs too small to pay. */
@@ -125,15 +165,16 @@ final class WinogradConv {
      * read padded rows 2i .. 2i+3. Per channel: (.) B along x for every padded row the chunk reads (once per row:
      * rows 2i+2 and 2i+3 serve tile rows i and i+1), into ex / ox (even / odd padded rows, at the slot of the tile
      * row they open) and copies shifted by one tile row, ex2 / ox2 (rows 2i+2, 2i+3); then, per group of channels,
-     * B^T along y as 16 single-output loops.
+     * B^T along y as 16 single-output loops. Channels [cFrom, cTo) only, into the panel v (16, K, n); s holds the
+     * thread's temporaries.
      */
-    private static void inputTransform(Act in, int r0, int r1, Scratch s) {
+    private static void inputTransform(Act in, int r0, int r1, int cFrom, int cTo, Scratch s, FloatBuffer v) {
         final int kIn = in.channels, w2 = in.w2(), p = in.plane(), span = in.span(), h = in.size / 2;
         final int n = (r1 - r0) * h, g = group(n, kIn);
         final float[] rows = s.rows;
         final float[][] ex = s.ex, ox = s.ox, ex2 = s.ex2, ox2 = s.ox2, vt = s.vt;
-        for (int c0 = 0; c0 < kIn; c0 += g) {
-            int gc = Math.min(g, kIn - c0), len = gc * n;
+        for (int c0 = cFrom; c0 < cTo; c0 += g) {
+            int gc = Math.min(g, cTo - c0), len = gc * n;
             for (int c = c0; c < c0 + gc; c++) {
                 int base = (c - c0) * n;     // this channel's tiles in the group's rows
                 for (int r = r0; r < r1; ) {
@@ -161,7 +202,7 @@ final class WinogradConv {
                 sub(ex2[k], ox[k], vt[8 + k], len);
                 sub(ox[k], ox2[k], vt[12 + k], len);
             }
-            for (int xi = 0; xi < 16; xi++) s.v.put((xi * kIn + c0) * n, vt[xi], 0, len);
+            for (int xi = 0; xi < 16; xi++) v.put((xi * kIn + c0) * n, vt[xi], 0, len);
         }
     }
 
@@ -192,16 +233,17 @@ final class WinogradConv {
      * combines rows 0+1+2 and 1-2-3 of each tile's 4x4 M, then A the columns likewise, as single-output loops; then
      * per channel the scatter of each tile's 2x2 into padded rows (the one strided pass). Per output channel and
      * image, the chunk's padded rows (plus the top or bottom border row when the chunk holds the first or last tile
-     * row) form one contiguous run, which gets the same epilogue as the direct path's runs.
+     * row) form one contiguous run, which gets the same epilogue as the direct path's runs. Output channels
+     * [oFrom, oTo) only, from the panel m (16, Mo, n).
      */
-    private static void outputTransform(Act out, int r0, int r1, Scratch s, float[] bias, boolean relu) {
+    private static void outputTransform(Act out, int r0, int r1, int oFrom, int oTo, Scratch s, FloatBuffer m, float[] bias, boolean relu) {
         final int mOut = out.channels, w2 = out.w2(), h = out.size / 2;
         final int n = (r1 - r0) * h, g = group(n, mOut);
         final float[][] mt = s.mt, st = s.st, yt = s.yt;
         final float[] yb = s.yb;
-        for (int o0 = 0; o0 < mOut; o0 += g) {
-            int gc = Math.min(g, mOut - o0), len = gc * n;
-            for (int xi = 0; xi < 16; xi++) s.m.get((xi * mOut + o0) * n, mt[xi], 0, len);
+        for (int o0 = oFrom; o0 < oTo; o0 += g) {
+            int gc = Math.min(g, oTo - o0), len = gc * n;
+            for (int xi = 0; xi < 16; xi++) m.get((xi * mOut + o0) * n, mt[xi], 0, len);
             for (int k = 0; k < 4; k++) {
                 sum3(mt[k], mt[4 + k], mt[8 + k], st[k], len);
                 diff3(mt[4 + k], mt[8 + k], mt[12 + k], st[4 + k], len);

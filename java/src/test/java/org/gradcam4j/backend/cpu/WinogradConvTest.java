@@ -90,6 +90,7 @@ class WinogradConvTest {
             "256, 256, 28, 8",
             "512, 512, 4, 2",
             "32, 48, 56, 1",
+            "256, 512, 28, 1",
     })
     void f4MatchesDirect(int cin, int cout, int size, int batch) {
         SplittableRandom rnd = new SplittableRandom(17L * cin + 5L * cout + size + batch);
@@ -112,6 +113,49 @@ class WinogradConvTest {
                 check("forward " + how, got, want);
                 wc.forward(x, got, u, direct.bias, true);
                 check("forward relu " + how, got, wantRelu);
+            }
+        }
+    }
+
+    /**
+     * F(4x4) with its max pooling fused ({@link Winograd4Conv#forwardPooled}) against the unfused pair (forward, then
+     * {@link LayerOps#maxPoolForward}): the same values bit for bit, borders included, and the same argmax, after ReLU
+     * (whose zeros make ties, which must resolve to the first maximum), over the default chunking, chunks of
+     * 3 tile rows, and the one-chunk phased path (few tiles: batch 1 at 28 and below).
+     */
+    @ParameterizedTest(name = "F(4x4)+pool cin {0} cout {1} size {2} batch {3}")
+    @CsvSource({
+            "16, 8, 12, 3",
+            "64, 64, 56, 2",
+            "256, 512, 28, 1",
+            "512, 512, 4, 2",
+            "32, 48, 8, 1",
+    })
+    void f4PooledMatchesUnfused(int cin, int cout, int size, int batch) {
+        SplittableRandom rnd = new SplittableRandom(13L * cin + 3L * cout + size + batch);
+        Tensor kernel = randomKernel(cout, cin, rnd);
+        float[] bias = new float[cout];
+        for (int i = 0; i < cout; i++) bias[i] = (float) (rnd.nextDouble() - 0.5);
+        java.nio.FloatBuffer u = Winograd4Conv.transform(kernel);
+        Act x = randomAct(cin, batch, size, rnd);
+        int ps = size / 2, count = cout * batch * ps * ps;
+        try (Workers workers = new Workers(2)) {
+            LayerOps ops = new LayerOps(workers, Sgemm.best());
+            for (boolean relu : new boolean[] {true}) {
+                for (int chunkTiles : new int[] {0, 3 * (size / 4)}) {
+                    Winograd4Conv wc = new Winograd4Conv(workers, Sgemm.best(), chunkTiles);
+                    Act conv = emptyAct(cout, batch, size), want = emptyAct(cout, batch, ps), got = emptyAct(cout, batch, ps);
+                    byte[] wantArg = new byte[count], gotArg = new byte[count];
+                    wc.forward(x, conv, u, bias, relu);
+                    ops.maxPoolForward(conv, want, wantArg);
+                    for (int i = 0; i < got.buf.capacity(); i++) got.buf.put(i, Float.NaN);   // every value must be written
+                    wc.forwardPooled(x, got, gotArg, u, bias);
+                    String how = "relu " + relu + ", chunk tiles " + chunkTiles;
+                    for (int i = 0; i < want.buf.capacity(); i++) {
+                        assertEquals(Float.floatToRawIntBits(want.buf.get(i)), Float.floatToRawIntBits(got.buf.get(i)), how + ": value " + i);
+                    }
+                    org.junit.jupiter.api.Assertions.assertArrayEquals(wantArg, gotArg, how + ": argmax");
+                }
             }
         }
     }
