@@ -266,15 +266,16 @@ final class LayerOps {
                     src.get(ibase, r0, 0, iw2);
                     src.get(ibase + iw2, r1, 0, iw2);
                     for (int x = 0; x < os; x++) {
-                        // selects, not branches: the winner is data-dependent and would mispredict.
-                        // Strict > keeps the first maximum in row-major order, as PyTorch does.
+                        // Strict > keeps the first maximum in row-major order, as PyTorch does. The comparisons run
+                        // on order keys (orderKey) with int max and sign bits: HotSpot compiles a float select to a
+                        // branch, which mispredicts on about half the windows (the winner is data-dependent).
                         int i0 = 1 + 2 * x;
-                        float v0 = r0[i0], v1 = r0[i0 + 1], v2 = r1[i0], v3 = r1[i0 + 1];
-                        boolean top = v1 > v0, bottom = v3 > v2;
-                        float m1 = top ? v1 : v0, m2 = bottom ? v3 : v2;
-                        boolean second = m2 > m1;
-                        o[x + 1] = second ? m2 : m1;
-                        argmax[ai + x] = (byte) (second ? (bottom ? 3 : 2) : (top ? 1 : 0));
+                        int k0 = orderKey(r0[i0]), k1 = orderKey(r0[i0 + 1]), k2 = orderKey(r1[i0]), k3 = orderKey(r1[i0 + 1]);
+                        int top = beats(k1, k0), bottom = beats(k3, k2);
+                        int m1 = Math.max(k0, k1), m2 = Math.max(k2, k3);
+                        int second = beats(m2, m1);
+                        o[x + 1] = fromOrderKey(Math.max(m1, m2));
+                        argmax[ai + x] = (byte) (second * (2 + bottom) + (second ^ 1) * top);
                     }
                     o[0] = 0f;
                     o[ow2 - 1] = 0f;
@@ -282,6 +283,25 @@ final class LayerOps {
                 }
             }
         });
+    }
+
+    /**
+     * An int whose order is the float order of v, with -0 and +0 one key (v + 0f is +0 for either): the float's bits,
+     * the negative ones' magnitude bits flipped. {@link #fromOrderKey} gives back v (+0 for -0). A NaN, which only a
+     * non-finite input makes, orders above +infinity here where a float comparison never selects it.
+     */
+    static int orderKey(float v) {
+        int b = Float.floatToRawIntBits(v + 0f);
+        return b ^ ((b >> 31) & 0x7fffffff);
+    }
+
+    static float fromOrderKey(int k) {
+        return Float.intBitsToFloat(k ^ ((k >> 31) & 0x7fffffff));
+    }
+
+    /** 1 when key a is strictly greater than key b, else 0, without a branch (the difference taken in long: no overflow). */
+    static int beats(int a, int b) {
+        return (int) (((long) b - a) >>> 63);
     }
 
     /** dIn (C, M, P) = route dOut (C, M, P/4) to the forward argmax of image imageOf[m]; dIn is fully written. */

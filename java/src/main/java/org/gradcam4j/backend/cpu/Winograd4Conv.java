@@ -253,16 +253,15 @@ final class Winograd4Conv {
      * After ReLU every value is +0 or positive, where a float's bits compare as ints in the same order, so the selection
      * runs on int bits without branches: HotSpot compiles a float select ({@code x > y ? x : y}) to a branch, which
      * mispredicts on half the windows here (measured: that form took longer than the convolution's output transform),
-     * and int max and shifts to conditional moves and arithmetic. {@code (a - b) >>> 31} is 1 exactly when b > a (no
-     * overflow between non-negative ints). The result is maxPoolForward's strict-{@code >} selection: the first maximum in
-     * row-major order. (A NaN, which only a non-finite input makes, may select differently.)
+     * and int max and shifts to conditional moves and arithmetic ({@link LayerOps#beats}). The result is
+     * maxPoolForward's strict-{@code >} selection: the first maximum in row-major order. (A NaN, which only a non-finite input makes, may select differently.)
      */
     private static float window(float y0, float y1, float y2, float y3, float bias, byte[] argmax, int a) {
         int b0 = Float.floatToRawIntBits(Math.max(y0 + bias, 0f)), b1 = Float.floatToRawIntBits(Math.max(y1 + bias, 0f));
         int b2 = Float.floatToRawIntBits(Math.max(y2 + bias, 0f)), b3 = Float.floatToRawIntBits(Math.max(y3 + bias, 0f));
-        int top = (b0 - b1) >>> 31, bottom = (b2 - b3) >>> 31;   // right beats left, strictly
+        int top = LayerOps.beats(b1, b0), bottom = LayerOps.beats(b3, b2);   // right beats left, strictly
         int m1 = Math.max(b0, b1), m2 = Math.max(b2, b3);
-        int second = (m1 - m2) >>> 31;                           // bottom row beats top row, strictly
+        int second = LayerOps.beats(m2, m1);                                  // bottom row beats top row, strictly
         argmax[a] = (byte) (second * (2 + bottom) + (second ^ 1) * top);
         return Float.intBitsToFloat(Math.max(m1, m2));
     }
