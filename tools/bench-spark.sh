@@ -23,8 +23,8 @@
 #   tools/bench-spark.sh [--images N1[,N2]] [--weights W] [--method M] [--cores C] [--batch B] [--image FILE]
 #       [--configs cli,local,one,two] [--job-java-opts OPTS]
 #
-# --job-java-opts: JVM options of the Spark drivers and executors beyond the module flags (default: the ones
-# tools/gradcam4j-spark uses, `SparkJavaOptions --tuning`; '' for none, to measure what they change).
+# --job-java-opts: JVM options of the Spark drivers and executors beyond the module flags (default: none), to measure
+# what a JVM option changes (BENCHMARKS.md, "Spark").
 #
 # Every process it starts (drivers, CLI, master, workers, executors) is stopped when it ends, also on Ctrl-C.
 # KEEP_WORK=1 keeps its work folder (logs of the master, workers and executors) for a look afterwards.
@@ -55,7 +55,7 @@ jar="$root/spark/target/gradcam4j-spark.jar"
 jars="$root/spark/target/spark-jars"
 cp="$jar:$jars/*"
 module_opts="$(java -cp "$cp" org.gradcam4j.spark.SparkJavaOptions)"
-job_opts="${job_opts-$(java -cp "$cp" org.gradcam4j.spark.SparkJavaOptions --tuning)}"
+job_opts="${job_opts-}"
 
 work="$(mktemp -d)"
 pids=()
@@ -216,8 +216,7 @@ registered() { grep -q "Successfully registered with master" "$work/worker1.log"
 for _ in $(seq 600); do registered && break; sleep 0.2; done
 registered || { echo "bench-spark: the workers did not register" >&2; cat "$work"/*.log >&2; exit 1; }
 cluster=(-Dspark.executor.memory="$heap" -Dspark.executorEnv.SPARK_SCALA_VERSION=2.13 "-Dspark.jars=$jar")
-# the executors' options; without any, the JVM's default (ExplainJob would otherwise add SparkJavaOptions.TUNING itself)
-cluster+=("-Dspark.executor.extraJavaOptions=${job_opts:--XX:+UseCodeCacheFlushing}")
+[[ -n "$job_opts" ]] && cluster+=("-Dspark.executor.extraJavaOptions=$job_opts")
 if want one; then
   driver "spark 1 executor x $cores cores" "${cluster[@]}" -Dspark.executor.cores="$cores" -Dspark.cores.max="$cores" \
     -- --master "spark://127.0.0.1:$port"

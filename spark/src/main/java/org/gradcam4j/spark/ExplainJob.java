@@ -63,8 +63,6 @@ import picocli.CommandLine.Spec;
                 "and the same png / npz / summary.json files as `gradcam4j explain` under OUT/IMG/ (OUT on any Hadoop file system).",
                 "Options as in `gradcam4j explain`; see docs/SPARK.md."})
 public final class ExplainJob implements Callable<Integer> {
-    private static final String EXECUTOR_JAVA_OPTIONS = "spark.executor.extraJavaOptions";
-
     /** The dataset's folder name under {@code --out}. */
     public static final String PARQUET = "explanations.parquet";
 
@@ -190,12 +188,8 @@ public final class ExplainJob implements Callable<Integer> {
 
         boolean ownSession = SparkSession.getDefaultSession().isEmpty() && SparkSession.getActiveSession().isEmpty();
         SparkSession.Builder builder = SparkSession.builder().appName("gradcam4j explain");
-        org.apache.spark.SparkConf given = new org.apache.spark.SparkConf();
         if (master != null) builder.master(master);
-        else if (!given.contains("spark.master")) builder.master("local[*]");
-        // executors launched for this job get the JIT options (SparkJavaOptions.TUNING) unless the user set code-cache options
-        String executorOpts = given.get(EXECUTOR_JAVA_OPTIONS, "");
-        if (!executorOpts.contains("CodeCache")) builder.config(EXECUTOR_JAVA_OPTIONS, (executorOpts + " " + SparkJavaOptions.TUNING).strip());
+        else if (!new org.apache.spark.SparkConf().contains("spark.master")) builder.master("local[*]");
         SparkSession spark = builder.getOrCreate();
         if (ownSession) spark.sparkContext().setLogLevel("WARN");   // the job reports its own progress
         try {
