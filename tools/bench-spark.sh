@@ -16,8 +16,15 @@
 # With one size (--images N) only N / T is given. Differences between configurations are only meaningful on a quiet
 # machine: the load average at the start and the end is printed.
 #
+# CPU time (user + system) is measured too, and its marginal figure per image is the steadier measure on a shared
+# machine: the CLI's and the local job's process; on the cluster the driver's plus the executors' (children of the
+# workers, counted when the worker reaps them).
+#
 #   tools/bench-spark.sh [--images N1[,N2]] [--weights W] [--method M] [--cores C] [--batch B] [--image FILE]
-#       [--configs cli,local,one,two]
+#       [--configs cli,local,one,two] [--job-java-opts OPTS]
+#
+# --job-java-opts: JVM options of the Spark drivers and executors beyond the module flags (default: none), to measure
+# what a JVM option changes (BENCHMARKS.md, "Spark").
 #
 # Every process it starts (drivers, CLI, master, workers, executors) is stopped when it ends, also on Ctrl-C.
 # KEEP_WORK=1 keeps its work folder (logs of the master, workers and executors) for a look afterwards.
@@ -36,6 +43,7 @@ while [[ $# -gt 0 ]]; do
     --batch) batch="$2"; shift 2 ;;
     --image) image="$2"; shift 2 ;;
     --configs) configs="$2"; shift 2 ;;
+    --job-java-opts) job_opts="$2"; shift 2 ;;
     *) echo "bench-spark: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -47,6 +55,7 @@ jar="$root/spark/target/gradcam4j-spark.jar"
 jars="$root/spark/target/spark-jars"
 cp="$jar:$jars/*"
 module_opts="$(java -cp "$cp" org.gradcam4j.spark.SparkJavaOptions)"
+job_opts="${job_opts-}"
 
 work="$(mktemp -d)"
 pids=()
@@ -77,6 +86,24 @@ cli_rate=""
 times=() cpus=() works=()
 cpu_line=""
 cpu_of() { awk '{ print $1 + $2 }' "$work/cpu"; }   # user + sys seconds of the last timed command and its children
+# user + sys seconds of the reaped children (the executors) of the worker JVMs; /proc/PID/stat fields 16, 17 after
+# the command name, which is in parentheses
+reaped_cpu() {
+  local total=0 p
+  for p in "${workers[@]}"; do
+    total="$(calc "$total + $(sed 's/^.*) //' "/proc/$p/stat" | awk -v hz="$(getconf CLK_TCK)" '{ print ($14 + $15) / hz }')")"
+  done
+  echo "$total"
+}
+executors_gone() {  # waits (up to a minute) until the workers have reaped their executor JVMs
+  local p
+  for _ in $(seq 300); do
+    for p in "${workers[@]}"; do pgrep -P "$p" > /dev/null && { sleep 0.2; continue 2; }; done
+    return 0
+  done
+  echo "bench-spark: an executor JVM outlived its application" >&2
+}
+workers=()
 record() {  # name: the wall times of this configuration are in times[], one per size; works[]: the job's work rates
   local rate ratio fixed="-" walls="" work="-"
   for t in "${times[@]}"; do walls+="$(printf '%7.1f s' "$t")"; done
@@ -141,16 +168,23 @@ driver() {  # name [-Dconf...] -- [job args]
   shift
   times=()
   for n in "${sizes[@]}"; do
+    local reaped0=0
+    (( ${#workers[@]} )) && reaped0="$(reaped_cpu)"
     t0="$(now)"
     TIMEFORMAT='%U %S'
     # shellcheck disable=SC2086
-    { time java $module_opts -Xmx"$heap" -Dspark.driver.host=127.0.0.1 -Dspark.driver.bindAddress=127.0.0.1 -Dspark.ui.enabled=false \
+    { time java $module_opts $job_opts -Xmx"$heap" -Dspark.driver.host=127.0.0.1 -Dspark.driver.bindAddress=127.0.0.1 -Dspark.ui.enabled=false \
       "${props[@]}" -cp "$cp" org.gradcam4j.spark.ExplainJob --input "$work/in$n" "${common[@]}" --progress-seconds 0 \
       --task-log "$work/tasks" --out "$work/out-$n-${name//[^a-z0-9]/_}" "$@" > "$work/log" 2>&1; } 2> "$work/cpu" &
     pids+=($!)
     wait "$!" || { cat "$work/log" >&2; exit 1; }
     times+=("$(calc "$(now) - $t0")")
-    [[ "$name" == *local* ]] && cpus+=("$(cpu_of)")   # on a cluster the work is in the executors' JVMs, not counted here
+    if [[ "$name" == *local* ]]; then
+      cpus+=("$(cpu_of)")
+    else   # on a cluster the work is in the executors' JVMs: the driver's CPU and theirs, once the workers reaped them
+      executors_gone
+      cpus+=("$(calc "$(cpu_of) + $(reaped_cpu) - $reaped0")")
+    fi
     works+=("$(work_rate "$work/tasks")")
     grep -E "executor .*images/s" "$work/log" | sed "s/^/    $n images: /" >&2
   done
@@ -176,11 +210,13 @@ for w in 1 2; do
     --host 127.0.0.1 --port $((port + 1 + 2 * w)) --webui-port $((port + 2 + 2 * w)) --cores "$cores" --memory 8g \
     --work-dir "$work/w$w-work" "spark://127.0.0.1:$port" > "$work/worker$w.log" 2>&1 &
   pids+=($!)
+  workers+=($!)
 done
 registered() { grep -q "Successfully registered with master" "$work/worker1.log" && grep -q "Successfully registered with master" "$work/worker2.log"; }
 for _ in $(seq 600); do registered && break; sleep 0.2; done
 registered || { echo "bench-spark: the workers did not register" >&2; cat "$work"/*.log >&2; exit 1; }
 cluster=(-Dspark.executor.memory="$heap" -Dspark.executorEnv.SPARK_SCALA_VERSION=2.13 "-Dspark.jars=$jar")
+[[ -n "$job_opts" ]] && cluster+=("-Dspark.executor.extraJavaOptions=$job_opts")
 if want one; then
   driver "spark 1 executor x $cores cores" "${cluster[@]}" -Dspark.executor.cores="$cores" -Dspark.cores.max="$cores" \
     -- --master "spark://127.0.0.1:$port"
@@ -194,6 +230,7 @@ fi
 echo
 echo "command: $command_line"
 echo "bench-spark: ${images//,/ and } images ($(basename "$image")), --weights $weights --method $method --batch $batch, $cores cores in all, -Xmx$heap per JVM"
+echo "Spark drivers' and executors' JVM options beyond the module flags: ${job_opts:-(none)}"
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | xargs), load average at the start: $load_before, at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 if (( ${#sizes[@]} >= 2 )); then
   echo "rate: marginal images/s between the two sizes (start-up and model loads cancel); fixed: the intercept at 0 images;"
@@ -204,5 +241,5 @@ echo "work: Spark's images over the time its tasks were explaining with the mode
 printf '%-30s %s %10s %14s %6s %15s\n' "configuration" "wall at ${images//,/ and } images" "fixed" "rate" "vs CLI" "work"
 printf '%s\n' "${rows[@]}"
 if [[ -n "$cpu_line" ]]; then
-  printf '\nCPU time of the process (CLI, local mode: all the work is in it):\n%s' "$cpu_line"
+  printf '\nCPU time (user + system) of the CLI, of the local job, of a cluster job'"'"'s driver and executors:\n%s' "$cpu_line"
 fi

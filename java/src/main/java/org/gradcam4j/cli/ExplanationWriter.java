@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -72,11 +73,23 @@ public final class ExplanationWriter {
 
     /** The plain file names an existing summary.json in {@code dir} lists (none when it is missing or unreadable). */
     private static List<String> listedFiles(Path dir) {
-        List<String> names = new ArrayList<>();
         Path summary = dir.resolve(SUMMARY);
-        if (!Files.isRegularFile(summary)) return names;
+        if (!Files.isRegularFile(summary)) return new ArrayList<>();
+        try (InputStream in = Files.newInputStream(summary)) {
+            return listedFiles(in);
+        } catch (IOException e) {
+            return new ArrayList<>();   // unreadable: leave the folder's other files alone
+        }
+    }
+
+    /**
+     * The plain file names a summary.json (read from {@code summary}) lists: the files an earlier run wrote for the
+     * image. None when it is unreadable or not ours (the folder's other files are then left alone).
+     */
+    public static List<String> listedFiles(InputStream summary) {
+        List<String> names = new ArrayList<>();
         try {
-            for (JsonNode f : Json.MAPPER.readTree(summary.toFile()).path("files")) {
+            for (JsonNode f : Json.MAPPER.readTree(summary).path("files")) {
                 String name = f.asText("");
                 if (plainName(name) && !name.equals(SUMMARY)) names.add(name);
             }
@@ -84,6 +97,15 @@ public final class ExplanationWriter {
             // not ours or damaged: leave the folder's other files alone
         }
         return names;
+    }
+
+    /**
+     * The files of an earlier run of an image ({@code previous}, from its summary.json) that this run did not write
+     * ({@code written}): removed before the new summary.json is written, so that another method list or other classes
+     * leave no outputs of the earlier run beside the new ones. Only files the earlier summary listed are touched.
+     */
+    public static List<String> superseded(List<String> previous, List<String> written) {
+        return previous.stream().filter(name -> !written.contains(name)).toList();
     }
 
     /**
@@ -167,10 +189,7 @@ public final class ExplanationWriter {
             }
             if (settings.panel()) png(dir, "panel" + c + ".png", panel(view, firstMap, firstGradient), files);
         }
-        // Outputs of an earlier run of this image that this run did not rewrite (another method list or classes)
-        // would otherwise linger beside the new ones; only files that run listed are touched.
-        for (String name : previous) {
-            if (files.contains(name)) continue;
+        for (String name : superseded(previous, files)) {
             try {
                 Files.deleteIfExists(dir.resolve(name));
             } catch (IOException e) {

@@ -3,11 +3,13 @@ package org.gradcam4j.localize;
 import org.gradcam4j.InvalidInputException;
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -95,9 +97,18 @@ public final class IlsvrcScorer {
      */
     public static Scores score(BufferedReader sub, String submission, Path xmlDir, Path labels, CompetitionIds ids,
                                Set<Integer> blacklist, boolean partial) throws IOException {
-        List<Path> xmls = xmlFiles(xmlDir);
+        return score(sub, submission, GroundTruthFiles.LOCAL, xmlDir.toString(), labels.toString(), ids, blacklist, partial);
+    }
+
+    /**
+     * As {@link #score(BufferedReader, String, Path, Path, CompetitionIds, Set, boolean)}, the ground truth read
+     * through {@code files} (any file system: the Spark job reads it through Hadoop's).
+     */
+    public static Scores score(BufferedReader sub, String submission, GroundTruthFiles files, String xmlDir, String labels,
+                               CompetitionIds ids, Set<Integer> blacklist, boolean partial) throws IOException {
+        List<String> xmls = xmlFiles(files, xmlDir);
         int n = 0, localized = 0, c1 = 0, c5 = 0, l1 = 0, l5 = 0;
-        try (BufferedReader lab = Files.newBufferedReader(labels, StandardCharsets.UTF_8)) {
+        try (BufferedReader lab = new BufferedReader(new InputStreamReader(files.open(labels), StandardCharsets.UTF_8))) {
             DocumentBuilder parser = parser();
             for (String line; (line = sub.readLine()) != null; ) {
                 if (line.isBlank() && n >= xmls.size()) continue; // trailing blank lines
@@ -108,7 +119,10 @@ public final class IlsvrcScorer {
                 }
                 List<Submission.Guess> guesses = Submission.parse(line, where);
                 int label = readLabel(lab, labels, i);
-                List<GroundTruthBox> truth = readXml(parser, xmls.get(n));
+                List<GroundTruthBox> truth;
+                try (InputStream xml = files.open(xmls.get(n))) {
+                    truth = readXml(parser, xml, xmls.get(n));
+                }
                 boolean[] clsRight = new boolean[guesses.size()], locRight = new boolean[guesses.size()];
                 for (int j = 0; j < guesses.size(); j++) {
                     Submission.Guess g = guesses.get(j);
@@ -143,7 +157,7 @@ public final class IlsvrcScorer {
         return false;
     }
 
-    private static int readLabel(BufferedReader lab, Path labels, int i) throws IOException {
+    private static int readLabel(BufferedReader lab, String labels, int i) throws IOException {
         String l = lab.readLine();
         if (l == null) throw new InvalidInputException(labels + " has fewer lines than the submission (no label for image " + i + ")");
         try {
@@ -164,15 +178,11 @@ public final class IlsvrcScorer {
     }
 
     /** The {@code *.xml} files of a folder, by name. */
-    static List<Path> xmlFiles(Path dir) throws IOException {
-        if (!Files.isDirectory(dir)) throw new InvalidInputException("ground truth: " + dir + " is not a folder");
-        List<Path> out = new ArrayList<>();
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
-            for (Path p : ds) {
-                if (Files.isRegularFile(p) && p.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".xml")) out.add(p);
-            }
-        }
-        out.sort((a, b) -> a.getFileName().toString().compareTo(b.getFileName().toString()));
+    static List<String> xmlFiles(GroundTruthFiles files, String dir) throws IOException {
+        if (!files.isFolder(dir)) throw new InvalidInputException("ground truth: " + dir + " is not a folder");
+        List<String> out = new ArrayList<>();
+        for (String p : files.files(dir)) if (GroundTruthFiles.fileName(p).toLowerCase(Locale.ROOT).endsWith(".xml")) out.add(p);
+        out.sort(Comparator.comparing(GroundTruthFiles::fileName));
         if (out.isEmpty()) throw new InvalidInputException("ground truth: no .xml files in " + dir);
         return out;
     }
@@ -204,9 +214,16 @@ public final class IlsvrcScorer {
      * @throws IllegalArgumentException naming the file, for anything malformed
      */
     public static List<GroundTruthBox> readXml(DocumentBuilder parser, Path xml) throws IOException {
+        try (InputStream in = Files.newInputStream(xml)) {
+            return readXml(parser, in, xml.toString());
+        }
+    }
+
+    /** As {@link #readXml(DocumentBuilder, Path)}, from a stream; {@code xml} names the file in messages. */
+    public static List<GroundTruthBox> readXml(DocumentBuilder parser, InputStream in, String xml) throws IOException {
         Document doc;
         try {
-            doc = parser.parse(xml.toFile());
+            doc = parser.parse(in);
         } catch (SAXException e) {
             throw new InvalidInputException("ground truth " + xml + " is not well-formed XML: " + e.getMessage());
         }
@@ -254,9 +271,14 @@ public final class IlsvrcScorer {
 
     /** 1-based image numbers, one per line (blank lines ignored). */
     public static Set<Integer> readBlacklist(Path file) throws IOException {
+        return readBlacklist(GroundTruthFiles.LOCAL, file.toString());
+    }
+
+    /** As {@link #readBlacklist(Path)}, read through {@code files}. */
+    public static Set<Integer> readBlacklist(GroundTruthFiles files, String file) throws IOException {
         Set<Integer> out = new HashSet<>();
         int lineNo = 0;
-        try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(files.open(file), StandardCharsets.UTF_8))) {
             for (String l; (l = r.readLine()) != null; ) {
                 lineNo++;
                 if (l.isBlank()) continue;

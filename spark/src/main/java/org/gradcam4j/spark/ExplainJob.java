@@ -207,6 +207,8 @@ public final class ExplainJob implements Callable<Integer> {
         FileSystem outFs = outPath.getFileSystem(hadoop);
         outPath = outFs.makeQualified(outPath);
         SideFiles sideFiles = plan.save().isEmpty() ? null : new SideFiles(outPath.toString());
+        HadoopFiles truthFiles = new HadoopFiles(hadoop);
+        groundTruth.check(truthFiles);   // before any work: a missing ground-truth file fails here
 
         // 1. the model, on the driver: a bad weights file, class, layer or method fails here, once
         Model model = ExecutorModels.model(explain, hadoop);
@@ -303,7 +305,7 @@ public final class ExplainJob implements Callable<Integer> {
                     stdout.println("submission: " + w.file());
                     if (!groundTruth.given()) continue;
                     IlsvrcScorer.Scores sc = groundTruth.score(new BufferedReader(new StringReader(w.text())), w.file().toString(),
-                            submissionIds.table());
+                            submissionIds.table(), truthFiles);
                     scores.put(w.method(), sc);
                     stdout.print(sc.table());
                 }

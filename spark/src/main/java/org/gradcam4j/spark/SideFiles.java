@@ -1,6 +1,7 @@
 package org.gradcam4j.spark;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
@@ -24,7 +25,9 @@ import org.gradcam4j.image.LoadedImage;
  * On {@code file:} the CLI's writer writes there directly (each file atomically, by temporary file and rename). On any
  * other file system (HDFS, S3A...) the writer fills a local staging folder of the task, and each file is then copied
  * to {@code OUT/<name>/.<file>.<task attempt>.tmp} and promoted to its name by a rename, summary.json last (it lists
- * the others, so a summary that exists means its image is complete). Any attempt of a task writes the same bytes, so
+ * the others, so a summary that exists means its image is complete). Before that, the files an earlier run's
+ * summary.json listed and this run did not write are removed, as the CLI's writer does in a local folder (another
+ * method list or other classes leave nothing of the earlier run behind). Any attempt of a task writes the same bytes, so
  * a retried or speculative attempt replaces a file with an identical one; the temporaries of an attempt killed
  * mid-copy are removed by {@link #removeTemporaries} at the end of the job.
  */
@@ -69,16 +72,28 @@ final class SideFiles implements Serializable {
                 return;
             }
             java.nio.file.Path dir = staging.resolve(name);
-            List<String> files = new ArrayList<>(writer.write(dir, source, image, r));
-            if (Files.isRegularFile(dir.resolve(ExplanationWriter.SUMMARY))) files.add(ExplanationWriter.SUMMARY);
-            Path target = new Path(out, name);
+            List<String> files = writer.write(dir, source, image, r);
+            Path target = new Path(out, name), summary = new Path(target, ExplanationWriter.SUMMARY);
             try {
-                fs.delete(new Path(target, ExplanationWriter.SUMMARY), false);   // until the new one is in, the image is not complete
+                List<String> previous = listed(summary);
+                fs.delete(summary, false);   // until the new one is in, the image is not complete
                 for (String f : files) promote(dir.resolve(f), target, f);
+                // as the CLI's writer does in a local folder: the earlier run's files that this one did not rewrite go
+                for (String f : ExplanationWriter.superseded(previous, files)) fs.delete(new Path(target, f), false);
+                if (Files.isRegularFile(dir.resolve(ExplanationWriter.SUMMARY))) promote(dir.resolve(ExplanationWriter.SUMMARY), target, ExplanationWriter.SUMMARY);
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot write the side files of " + name + " to " + target + ": " + e.getMessage(), e);
             } finally {
                 deleteTree(dir);
+            }
+        }
+
+        /** The files an earlier run's summary.json lists (none when there is none). */
+        private List<String> listed(Path summary) throws IOException {
+            try (InputStream in = fs.open(summary)) {
+                return ExplanationWriter.listedFiles(in);
+            } catch (java.io.FileNotFoundException e) {
+                return List.of();
             }
         }
 

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.URI;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.Path;
@@ -14,12 +15,13 @@ import org.apache.hadoop.util.Progressable;
 /**
  * A Hadoop file system that java.nio cannot reach: the local disk under the made-up scheme {@code elsewhere:}
  * ({@code elsewhere:///tmp/x} is the file {@code /tmp/x}). Registered for a test with
- * {@code fs.elsewhere.impl}; it records every file created through it, so a test can tell that a file was written
- * through Hadoop's API and not by java.nio.
+ * {@code fs.elsewhere.impl}; it records every file created or opened for reading through it, so a test can tell that
+ * a file was written or read through Hadoop's API and not by java.nio.
  */
 public class ElsewhereFileSystem extends RawLocalFileSystem {
     static final String SCHEME = "elsewhere";
     static final Set<String> CREATED = ConcurrentHashMap.newKeySet();
+    static final Set<String> OPENED = ConcurrentHashMap.newKeySet();
 
     @Override public URI getUri() { return URI.create(SCHEME + ":///"); }
 
@@ -43,6 +45,12 @@ public class ElsewhereFileSystem extends RawLocalFileSystem {
         FileStatus[] all = super.listStatus(f);
         for (int i = 0; i < all.length; i++) all[i] = plain(all[i]);
         return all;
+    }
+
+    @Override
+    public FSDataInputStream open(Path f, int bufferSize) throws IOException {
+        OPENED.add(f.toUri().getPath());
+        return super.open(f, bufferSize);
     }
 
     @Override

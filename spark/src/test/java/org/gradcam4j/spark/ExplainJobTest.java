@@ -372,6 +372,25 @@ class ExplainJobTest {
         assertNotNull(sc, "scores per map method: " + s[0].scores());
         assertEquals(new org.gradcam4j.localize.IlsvrcScorer.Scores(6, 5, 2, 1, 3, 1), sc);
 
+        // the same ground truth on a file system java.nio cannot reach: read through Hadoop's API, the same scores
+        spark.sparkContext().hadoopConfiguration().set("fs." + ElsewhereFileSystem.SCHEME + ".impl", ElsewhereFileSystem.class.getName());
+        ElsewhereFileSystem.OPENED.clear();
+        List<String> elsewhere = new java.util.ArrayList<>(common);
+        elsewhere.addAll(List.of("--resume", "--ground-truth", elsewhere(xml), "--labels", elsewhere(labelFile), "--blacklist",
+                elsewhere(blacklist)));
+        assertEquals(Main.EXIT_OK, ExplainJob.run(s, elsewhere.toArray(String[]::new)));
+        assertEquals(sc, s[0].scores().get("gradcam"));
+        Set<String> read = new HashSet<>(ElsewhereFileSystem.OPENED);
+        assertTrue(read.contains(labelFile.toAbsolutePath().toString()) && read.contains(blacklist.toAbsolutePath().toString()), read.toString());
+        for (int i = 1; i <= 6; i++) {
+            String x = xml.resolve(String.format("val_%08d.xml", i)).toAbsolutePath().toString();
+            assertTrue(read.contains(x), x + " was not read through Hadoop's API: " + read);
+        }
+        StringWriter missing = new StringWriter();
+        elsewhere.set(elsewhere.indexOf("--ground-truth") + 1, elsewhere(tmp.resolve("no-such-xml")));
+        assertEquals(Main.EXIT_USAGE, runWithErr(missing, elsewhere.toArray(String[]::new)));
+        assertTrue(missing.toString().contains("--ground-truth " + elsewhere(tmp.resolve("no-such-xml")) + " is not a folder"), missing.toString());
+
         // ground truth without --localize, or half of it, is a usage error
         StringWriter err = new StringWriter();
         assertEquals(Main.EXIT_USAGE, runWithErr(err, "--input", valid.toString(), "--weights", "demo", "--out", tmp.resolve("x").toString(),
@@ -381,6 +400,57 @@ class ExplainJobTest {
         assertEquals(Main.EXIT_USAGE, runWithErr(err, "--input", valid.toString(), "--weights", "demo", "--out", tmp.resolve("x").toString(),
                 "--localize", "--ground-truth", xml.toString()));
         assertTrue(err.toString().contains("--labels"), err.toString());
+    }
+
+    /** A local file or folder as a URI of the test-only {@code elsewhere:} file system ({@link ElsewhereFileSystem}). */
+    private static String elsewhere(Path p) {
+        return ElsewhereFileSystem.SCHEME + "://" + p.toAbsolutePath();
+    }
+
+    /**
+     * A rerun with another method list into the same --out leaves only the new run's files in each image's folder,
+     * on a local --out (the CLI's writer) and on a file system java.nio cannot reach (side files through Hadoop's
+     * API) alike. The reference is `gradcam4j explain` itself, run the same two ways into a local folder: it removes the
+     * files its earlier run's summary.json listed and the new run did not write.
+     */
+    @Test
+    void rerunWithOtherMethodsLeavesOnlyTheNewRunsFiles() throws Exception {
+        spark.sparkContext().hadoopConfiguration().set("fs." + ElsewhereFileSystem.SCHEME + ".impl", ElsewhereFileSystem.class.getName());
+        Path in = LocalSpark.samples(tmp.resolve("rerun-in"));
+        Path cli = tmp.resolve("rerun-cli"), local = tmp.resolve("rerun-job"), far = tmp.resolve("rerun-elsewhere");
+        for (String methods : List.of("gradcam,vanilla", "gradcampp")) {
+            List<String> common = List.of("--weights", "demo", "--method", methods, "--top-k", "2", "--save", "npz,json", "--batch", "2");
+            List<String> cliArgs = new java.util.ArrayList<>(List.of("explain", in.toString(), "-q", "--out", cli.toString()));
+            cliArgs.addAll(common);
+            assertEquals(Main.EXIT_OK, Main.run(new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter()),
+                    cliArgs.toArray(String[]::new)));
+            for (String out : List.of(local.toString(), elsewhere(far))) {
+                List<String> jobArgs = new java.util.ArrayList<>(List.of("--input", in.toString(), "--progress-seconds", "0", "--out", out));
+                jobArgs.addAll(common);
+                assertEquals(Main.EXIT_OK, ExplainJob.run(jobArgs.toArray(String[]::new)), out);
+            }
+            Map<String, Set<String>> expected = imageFiles(cli);
+            assertEquals(6, expected.size());
+            for (Set<String> files : expected.values()) {   // the CLI's own files: 2 classes x the methods, and summary.json
+                assertEquals(2 * methods.split(",").length + 1, files.size(), files.toString());
+                for (String f : files) assertTrue(f.equals("summary.json") || List.of(methods.split(",")).contains(f.substring(0, f.indexOf("-c"))), f);
+            }
+            assertEquals(expected, imageFiles(local), methods + ", local --out");
+            assertEquals(expected, imageFiles(far), methods + ", --out through Hadoop's API");
+        }
+    }
+
+    /** Per image folder under {@code out} (the Parquet dataset left out), the names of its files. */
+    private static Map<String, Set<String>> imageFiles(Path out) throws java.io.IOException {
+        Map<String, Set<String>> m = new java.util.TreeMap<>();
+        try (Stream<Path> dirs = Files.list(out)) {
+            for (Path d : dirs.filter(Files::isDirectory).filter(d -> !d.getFileName().toString().endsWith(".parquet")).toList()) {
+                try (Stream<Path> f = Files.list(d)) {
+                    m.put(d.getFileName().toString(), new java.util.TreeSet<>(f.map(p -> p.getFileName().toString()).toList()));
+                }
+            }
+        }
+        return m;
     }
 
     /** A guess {class, xmin, ymin, xmax, ymax} as an object twice as wide to the right, plus {@code extra} pixels. */
