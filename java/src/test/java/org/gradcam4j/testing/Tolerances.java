@@ -24,6 +24,15 @@ public final class Tolerances {
     public static final double NETWORK = 1e-4;
 
     /**
+     * One float32 dot product (a GEMM or GEMV entry) against the same sum in double, per value, as
+     * {@code |got - want| <= bound * (1 + sum |terms|)}: float32 accumulation of n terms of random sign errs by about
+     * sqrt(n) * 6e-8 of the terms' magnitude sum (n = 2048 in InputMajorFcTest: 2.7e-6; the worst case n * 6e-8 is
+     * not approached by blocked sums); 1e-5 sits above that, while a wrong layout or transpose (another weight under
+     * an input) errs by order 1.
+     */
+    public static final double DOT_PRODUCT = 1e-5;
+
+    /**
      * Tensors that cross a max-pool argmax near-tie in float32 (input gradients and guided products of the full-size
      * networks): PyTorch's own float32 result differs from its float64 one by more than 1e-5 there (the test asks the
      * reference for that error), and a flipped argmax moves a few gradient values wholesale; 1e-2 still catches a
