@@ -12,7 +12,8 @@ public final class Tolerances {
      * Pure formulas on the same float32 inputs (CAM weights and maps, SmoothGrad / IG accumulation, Eigen-CAM
      * projections): both sides accumulate in double, so results differ by the final float32 rounding (~6e-8) and a
      * float32 resize in another operation order (a few 1e-7). Two orders of margin; a formula slip moves results
-     * by percent.
+     * by percent. Also the same network's logits with its fc layers summed in another order (a Keras file's kernels
+     * read in Keras's order, MappedModelFileTest: measured 2.4e-7).
      */
     public static final double FORMULA = 1e-5;
 

@@ -21,16 +21,12 @@ final class WinogradWeights {
 
     private static final double[][] G = {{1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0, 0, 1}};
 
-    /** @param kernel (cout, cin, 3, 3) canonical: transformed straight into the direct buffer, output channels in parallel */
+    /** @param kernel (cout, cin, 3, 3) canonical: transformed straight into the direct buffer ({@link #transform(Tensor, double[][], FloatBuffer)}) */
     WinogradWeights(Tensor kernel) {
         this.cout = kernel.dim(0);
         this.cin = kernel.dim(1);
-        FloatBuffer out = Buffers.allocate(16L * cout * cin, "Winograd conv weights");
-        java.util.stream.IntStream.range(0, cout).parallel().forEach(o -> {
-            float[] rows = transformOutput(kernel, o, G);
-            for (int xi = 0; xi < 16; xi++) out.put((xi * cout + o) * cin, rows, xi * cin, cin);
-        });
-        this.u = out;
+        this.u = Buffers.allocate(16L * cout * cin, "Winograd conv weights");
+        transform(kernel, G, u);
     }
 
     /**
@@ -52,13 +48,73 @@ final class WinogradWeights {
      * with position a t + b at {@code ((a t + b) cout + o) cin + c}; in double, rounded once. Output channels in parallel.
      */
     static float[] transform(Tensor kernel, double[][] g) {
+        float[] u = new float[g.length * g.length * kernel.dim(0) * kernel.dim(1)];
+        transform(kernel, g, FloatBuffer.wrap(u));
+        return u;
+    }
+
+    /**
+     * As {@link #transform(Tensor, double[][])}, into {@code u} (from position 0). A kernel held in Keras's order
+     * ({@code (kh, kw, cin, cout)}, a view of a mapped Keras file: {@link Tensor#stored()}) is transformed from where it
+     * lies ({@link #transformStored}); any other, output channels in parallel. Both compute every value with the same
+     * double arithmetic in the same order, so the results are the same bits.
+     */
+    static void transform(Tensor kernel, double[][] g, FloatBuffer u) {
         int cout = kernel.dim(0), cin = kernel.dim(1), tt = g.length * g.length;
-        float[] u = new float[tt * cout * cin];
+        org.gradcam4j.tensor.KerasDenseOrder order = kernel.storedOrder();
+        FloatBuffer stored = kernel.stored();
+        if (order != null && stored != null && order.size() == 3 && order.channels() == cin && order.out() == cout) {
+            transformStored(stored, cout, cin, g, u);
+            return;
+        }
         java.util.stream.IntStream.range(0, cout).parallel().forEach(o -> {
             float[] rows = transformOutput(kernel, o, g);
-            for (int xi = 0; xi < tt; xi++) System.arraycopy(rows, xi * cin, u, (xi * cout + o) * cin, cin);
+            for (int xi = 0; xi < tt; xi++) u.put((xi * cout + o) * cin, rows, xi * cin, cin);
         });
-        return u;
+    }
+
+    /** Input channels per block of {@link #transformStored}, and output channels per tile. */
+    private static final int C_BLOCK = 16, O_TILE = 64;
+
+    /**
+     * {@code U = G g G^T} from a kernel stored {@code (kh, kw, cin, cout)} (Keras's order) into (t t, cout, cin), without
+     * reordering the kernel first: blocks of {@link #C_BLOCK} input channels in parallel; within a block, tiles of
+     * {@link #O_TILE} output channels, each reading its nine taps as contiguous runs of the stored rows, computing every
+     * (o, c) pair as {@link #transformOutput} does (vectorised over o), and writing {@code U} as runs of the block's
+     * input channels (a cache line at 16).
+     */
+    private static void transformStored(FloatBuffer k, int cout, int cin, double[][] g, FloatBuffer u) {
+        int t = g.length, tt = t * t, blocks = (cin + C_BLOCK - 1) / C_BLOCK;
+        java.util.stream.IntStream.range(0, blocks).parallel().forEach(blk -> {
+            int c0 = blk * C_BLOCK, cb = Math.min(C_BLOCK, cin - c0);
+            float[] taps = new float[9 * O_TILE];
+            double[] gg = new double[3 * t * O_TILE];   // (G g) at (a, j) for each o of the tile
+            float[] tile = new float[tt * O_TILE * C_BLOCK];   // (xi, o, c - c0)
+            for (int o0 = 0; o0 < cout; o0 += O_TILE) {
+                int ot = Math.min(O_TILE, cout - o0);
+                for (int c = c0; c < c0 + cb; c++) {
+                    for (int tap = 0; tap < 9; tap++) k.get((tap * cin + c) * cout + o0, taps, tap * O_TILE, ot);
+                    for (int a = 0; a < t; a++) {
+                        double g0 = g[a][0], g1 = g[a][1], g2 = g[a][2];
+                        for (int j = 0; j < 3; j++) {
+                            int r = (a * 3 + j) * O_TILE, k0 = j * O_TILE, k1 = (3 + j) * O_TILE, k2 = (6 + j) * O_TILE;
+                            for (int o = 0; o < ot; o++) gg[r + o] = g0 * taps[k0 + o] + g1 * taps[k1 + o] + g2 * taps[k2 + o];
+                        }
+                    }
+                    for (int a = 0; a < t; a++) {
+                        int r0 = a * 3 * O_TILE, r1 = r0 + O_TILE, r2 = r1 + O_TILE;
+                        for (int b = 0; b < t; b++) {
+                            double h0 = g[b][0], h1 = g[b][1], h2 = g[b][2];
+                            int at = (a * t + b) * O_TILE * C_BLOCK + (c - c0);
+                            for (int o = 0; o < ot; o++) tile[at + o * C_BLOCK] = (float) (gg[r0 + o] * h0 + gg[r1 + o] * h1 + gg[r2 + o] * h2);
+                        }
+                    }
+                }
+                for (int xi = 0; xi < tt; xi++) {
+                    for (int o = 0; o < ot; o++) u.put((xi * cout + o0 + o) * cin + c0, tile, (xi * O_TILE + o) * C_BLOCK, cb);
+                }
+            }
+        });
     }
 
     /** Output channel {@code o}'s transformed kernels as (t t, cin): row a t + b holds U_(a,b)[o, :]. */
