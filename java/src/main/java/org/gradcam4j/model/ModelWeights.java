@@ -112,9 +112,7 @@ public final class ModelWeights {
                 off = 0;
             }
             int n = end - b;
-            int max = 0;
-            for (int i = 0; i < n; i++) max = Math.max(max, Float.floatToRawIntBits(a[off + i]) & 0x7fffffff);
-            if (max < 0x7f800000) continue;
+            if (maxMagnitudeBits(a, off, n) < 0x7f800000) continue;
             for (int i = 0; i < n; i++) {
                 if (Float.isFinite(a[off + i])) continue;
                 if (inOrder) return b + i;
@@ -123,6 +121,17 @@ public final class ModelWeights {
             }
         }
         return least;
+    }
+
+    /**
+     * The largest of {@code a[off, off + n)}'s bits without the sign. A method of its own, called once a block: the JIT
+     * compiles it early and vectorises it whatever becomes of the caller (measured: with the launcher's class-data
+     * sharing archive, the caller as one method once ran interpreted, 58 s for VGG16's check instead of 0.3 s).
+     */
+    private static int maxMagnitudeBits(float[] a, int off, int n) {
+        int max = 0;
+        for (int i = 0; i < n; i++) max = Math.max(max, Float.floatToRawIntBits(a[off + i]) & 0x7fffffff);
+        return max;
     }
 
     private void checkShape(String origin, String layer, String key, int[] expected) {
