@@ -322,13 +322,8 @@ public final class KerasWeights {
                 throw new WeightsException(file.toString(), "wrong shape for " + spec.name() + " kernel: " + Arrays.toString(s)
                         + ", expected (kh, kw, cin, cout) = " + Arrays.toString(expected) + hint);
             }
-            // as the dense kernels below: (kh, kw, cin, cout) is KerasDenseOrder over a 3 x 3 "map" of cin channels, so
-            // a mappable kernel stays where it lies and the CPU backend's Winograd transforms read it there
-            java.nio.FloatBuffer mapped = org.gradcam4j.SystemProperty.MAP_WEIGHTS.flag() ? Hdf5Files.mappedFloat32(kl.kernel()) : null;
-            if (mapped != null) {
-                Tensor view = Tensor.view(mapped, new KerasDenseOrder(spec.inChannels(), 3, spec.outChannels()));
-                return () -> view.reshape(spec.outChannels(), spec.inChannels(), 3, 3);
-            }
+            // read and reordered on the heap (59 MB for VGG16): transforming the mapped Keras layout straight into the
+            // Winograd layouts measured slower in all (docs/SPEED.md, "Model loading")
             float[] raw = Hdf5Files.floats(file, kl.kernel());
             return () -> convKernelToCanonical(raw, 3, 3, spec.inChannels(), spec.outChannels());
         }

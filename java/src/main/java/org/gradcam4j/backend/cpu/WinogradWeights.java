@@ -53,88 +53,13 @@ final class WinogradWeights {
         return u;
     }
 
-    /**
-     * As {@link #transform(Tensor, double[][])}, into {@code u} (from position 0). A kernel held in Keras's order
-     * ({@code (kh, kw, cin, cout)}, a view of a mapped Keras file: {@link Tensor#stored()}) is transformed from where it
-     * lies ({@link #transformStored}); any other, output channels in parallel. Both compute every value with the same
-     * double arithmetic in the same order, so the results are the same bits.
-     */
+    /** As {@link #transform(Tensor, double[][])}, into {@code u} (from position 0): output channels in parallel. */
     static void transform(Tensor kernel, double[][] g, FloatBuffer u) {
         int cout = kernel.dim(0), cin = kernel.dim(1), tt = g.length * g.length;
-        org.gradcam4j.tensor.KerasDenseOrder order = kernel.storedOrder();
-        FloatBuffer stored = kernel.stored();
-        if (order != null && stored != null && order.size() == 3 && order.channels() == cin && order.out() == cout) {
-            transformStored(stored, cout, cin, g, u);
-            return;
-        }
         java.util.stream.IntStream.range(0, cout).parallel().forEach(o -> {
             float[] rows = transformOutput(kernel, o, g);
             for (int xi = 0; xi < tt; xi++) u.put((xi * cout + o) * cin, rows, xi * cin, cin);
         });
-    }
-
-    /** Input channels per block of {@link #transformStored}, and output channels per tile. */
-    private static final int C_BLOCK = 16, O_TILE = 64;
-
-    /**
-     * {@code U = G g G^T} from a kernel stored {@code (kh, kw, cin, cout)} (Keras's order) into (t t, cout, cin), without
-     * reordering the kernel first: blocks of {@link #C_BLOCK} input channels in parallel; within a block, tiles of
-     * {@link #O_TILE} output channels, each reading its nine taps as contiguous runs of the stored rows, computing every
-     * (o, c) pair as {@link #transformOutput} does (vectorised over o), and writing {@code U} as runs of the block's
-     * input channels (a cache line at 16). The loops are small methods called once per (input channel, tile), so that
-     * the JIT compiles them early: the whole transform runs once per process, at load.
-     */
-    private static void transformStored(FloatBuffer k, int cout, int cin, double[][] g, FloatBuffer u) {
-        int t = g.length, tt = t * t, blocks = (cin + C_BLOCK - 1) / C_BLOCK;
-        java.util.stream.IntStream.range(0, blocks).parallel().forEach(blk -> {
-            int c0 = blk * C_BLOCK, cb = Math.min(C_BLOCK, cin - c0);
-            float[] row = new float[O_TILE];
-            double[] taps = new double[9 * O_TILE];   // (tap, o - o0), widened once: the loops below are all double
-            double[] gg = new double[3 * t * O_TILE];   // (G g) at (a, j), a row of the tile's outputs each
-            double[] tile = new double[tt * C_BLOCK * O_TILE];   // (xi, c - c0, o - o0), rounded to float when written
-            float[] run = new float[C_BLOCK];
-            for (int o0 = 0; o0 < cout; o0 += O_TILE) {
-                int ot = Math.min(O_TILE, cout - o0);
-                for (int c = c0; c < c0 + cb; c++) {
-                    for (int tap = 0; tap < 9; tap++) {
-                        k.get((tap * cin + c) * cout + o0, row, 0, ot);
-                        for (int o = 0; o < ot; o++) taps[tap * O_TILE + o] = row[o];
-                    }
-                    leftProducts(taps, g, gg, ot);
-                    rightProducts(gg, g, tile, (c - c0) * O_TILE, ot);
-                }
-                for (int xi = 0; xi < tt; xi++) {
-                    for (int o = 0; o < ot; o++) {
-                        for (int j = 0; j < cb; j++) run[j] = (float) tile[(xi * C_BLOCK + j) * O_TILE + o];
-                        u.put((xi * cout + o0 + o) * cin + c0, run, 0, cb);
-                    }
-                }
-            }
-        });
-    }
-
-    /** {@code gg(a, j)[o] = sum_i G[a][i] g[o](i, j)} for the tile's outputs, taps {@code (tap, o)} with tap = 3 i + j. */
-    private static void leftProducts(double[] taps, double[][] g, double[] gg, int ot) {
-        for (int a = 0; a < g.length; a++) {
-            double g0 = g[a][0], g1 = g[a][1], g2 = g[a][2];
-            for (int j = 0; j < 3; j++) {
-                int r = (a * 3 + j) * O_TILE, k0 = j * O_TILE, k1 = (3 + j) * O_TILE, k2 = (6 + j) * O_TILE;
-                for (int o = 0; o < ot; o++) gg[r + o] = g0 * taps[k0 + o] + g1 * taps[k1 + o] + g2 * taps[k2 + o];
-            }
-        }
-    }
-
-    /** {@code U(a, b)[o] = sum_j gg(a, j)[o] G[b][j]} into {@code tile} at (a t + b, at + o). */
-    private static void rightProducts(double[] gg, double[][] g, double[] tile, int at, int ot) {
-        int t = g.length;
-        for (int a = 0; a < t; a++) {
-            int r0 = a * 3 * O_TILE, r1 = r0 + O_TILE, r2 = r1 + O_TILE;
-            for (int b = 0; b < t; b++) {
-                double h0 = g[b][0], h1 = g[b][1], h2 = g[b][2];
-                int dst = (a * t + b) * C_BLOCK * O_TILE + at;
-                for (int o = 0; o < ot; o++) tile[dst + o] = gg[r0 + o] * h0 + gg[r1 + o] * h1 + gg[r2 + o] * h2;
-            }
-        }
     }
 
     /** Output channel {@code o}'s transformed kernels as (t t, cin): row a t + b holds U_(a,b)[o, :]. */
