@@ -124,9 +124,9 @@ public final class ModelWeights {
     }
 
     /**
-     * The largest of {@code a[off, off + n)}'s bits without the sign. A method of its own, called once a block: the JIT
-     * compiles it early and vectorises it whatever becomes of the caller (measured: with the launcher's class-data
-     * sharing archive, the caller as one method once ran interpreted, 58 s for VGG16's check instead of 0.3 s).
+     * The largest of {@code a[off, off + n)}'s bits without the sign. A method of its own, called once a block, so that
+     * the JIT compiles it early whatever becomes of the caller (once, with one class-data sharing archive, the caller
+     * was never compiled and VGG16's check took 58 s; BENCHMARKS.md, "Model loading").
      */
     private static int maxMagnitudeBits(float[] a, int off, int n) {
         int max = 0;
