@@ -90,31 +90,48 @@ public final class ModelWeights {
     }
 
     /**
-     * The first index in {@code [from, to)} holding NaN or +-Inf, or -1. Scans blocks with an integer max over the bits
-     * without the sign (a non-finite float has all exponent bits set: its magnitude bits are >= 0x7f800000), a loop
-     * the JIT vectorises, and looks for the index only inside a block that has one. A view is read block by block
-     * into a small array, so its values stay where they are.
+     * The least (row-major) index of a NaN or +-Inf among the values stored at {@code [from, to)}, or -1. Scans blocks
+     * with an integer max over the bits without the sign (a non-finite float has all exponent bits set: its magnitude
+     * bits are >= 0x7f800000), a loop the JIT vectorises, and looks for the index only inside a block that has one. A
+     * view is read block by block into a small array in the order its values lie ({@link Tensor#readStored}: a Keras
+     * dense kernel is not reordered for this), so its values stay where they are.
      */
     private static int firstNonFinite(Tensor t, int from, int to) {
         final int block = 4096;
         float[] d = t.onHeap() ? t.data() : null;
         float[] buf = d != null ? null : new float[block];
+        boolean inOrder = t.storedOrder() == null || d != null;   // then the first one found is the least index
+        int least = -1;
         for (int b = from; b < to; b += block) {
             int end = Math.min(to, b + block);
             float[] a = d;
             int off = b;
             if (a == null) {
-                t.read(b, buf, 0, end - b);
+                t.readStored(b, buf, 0, end - b);
                 a = buf;
                 off = 0;
             }
             int n = end - b;
-            int max = 0;
-            for (int i = 0; i < n; i++) max = Math.max(max, Float.floatToRawIntBits(a[off + i]) & 0x7fffffff);
-            if (max < 0x7f800000) continue;
-            for (int i = 0; i < n; i++) if (!Float.isFinite(a[off + i])) return b + i;
+            if (maxMagnitudeBits(a, off, n) < 0x7f800000) continue;
+            for (int i = 0; i < n; i++) {
+                if (Float.isFinite(a[off + i])) continue;
+                if (inOrder) return b + i;
+                int at = t.canonicalIndex(b + i);
+                if (least < 0 || at < least) least = at;
+            }
         }
-        return -1;
+        return least;
+    }
+
+    /**
+     * The largest of {@code a[off, off + n)}'s bits without the sign. A method of its own, called once a block, so that
+     * the JIT compiles it early whatever becomes of the caller (once, with one class-data sharing archive, the caller
+     * was never compiled and VGG16's check took 58 s; BENCHMARKS.md, "Model loading").
+     */
+    private static int maxMagnitudeBits(float[] a, int off, int n) {
+        int max = 0;
+        for (int i = 0; i < n; i++) max = Math.max(max, Float.floatToRawIntBits(a[off + i]) & 0x7fffffff);
+        return max;
     }
 
     private void checkShape(String origin, String layer, String key, int[] expected) {

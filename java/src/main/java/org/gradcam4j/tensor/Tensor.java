@@ -11,6 +11,9 @@ import java.util.Arrays;
  * <p>A tensor may also be a {@linkplain #view view} of values outside the heap (a model file's parameter mapped
  * from the page cache, a layout conversion's direct buffer): those values are copied into a heap array only when
  * something asks for {@link #data()}, once. A backend that can use them where they are asks {@link #direct()}.
+ * A view may also hold its values in another order than the one it shows ({@link KerasDenseOrder}: a Keras file's
+ * dense kernel, mapped): every accessor shows the tensor's own row-major order, and {@link #stored()} hands the
+ * values as they lie to a backend that reads that order.
  */
 public final class Tensor {
     private final int[] shape;
@@ -19,6 +22,8 @@ public final class Tensor {
     private final float[] data;
     /** A view's values outside the heap (position 0, capacity = size), else null. */
     private final FloatBuffer outside;
+    /** The order {@link #outside} holds the values in when it is not this tensor's row-major order, else null. */
+    private final KerasDenseOrder order;
     /** A view's values copied to the heap by the first {@link #data()}, else null. */
     private volatile float[] copied;
 
@@ -32,9 +37,10 @@ public final class Tensor {
         this.size = data.length;
         this.data = data;
         this.outside = null;
+        this.order = null;
     }
 
-    private Tensor(FloatBuffer values, int[] shape) {
+    private Tensor(FloatBuffer values, KerasDenseOrder order, int[] shape) {
         long n = count(shape);
         if (n != values.remaining()) {
             throw new IllegalArgumentException("tensor view has " + values.remaining() + " values but shape "
@@ -44,6 +50,7 @@ public final class Tensor {
         this.size = (int) n;
         this.outside = values.slice();
         this.data = null;
+        this.order = order;
     }
 
     /**
@@ -52,7 +59,16 @@ public final class Tensor {
      * not rewritten in place, or a buffer nothing else writes).
      */
     public static Tensor view(FloatBuffer values, int... shape) {
-        return new Tensor(values, shape);
+        return new Tensor(values, null, shape);
+    }
+
+    /**
+     * A tensor of shape {@link KerasDenseOrder#shape()} over {@code values} stored in {@code order}, without copying or
+     * reordering them (same contract as {@link #view(FloatBuffer, int...)}). Reads show the canonical order; a first
+     * {@link #data()} reorders onto the heap.
+     */
+    public static Tensor view(FloatBuffer values, KerasDenseOrder order) {
+        return new Tensor(values, order, order.shape());
     }
 
     /**
@@ -62,23 +78,63 @@ public final class Tensor {
      * the buffer is no longer offered.
      */
     public FloatBuffer direct() {
+        return order == null ? outsideDirect() : null;
+    }
+
+    /**
+     * The order a view holds its values in when it is not the tensor's own ({@link #view(FloatBuffer, KerasDenseOrder)}),
+     * else null.
+     */
+    public KerasDenseOrder storedOrder() { return order; }
+
+    /**
+     * For a view in a {@link #storedOrder()}, the direct buffer holding its values in that order (position 0, a
+     * duplicate), on the same terms as {@link #direct()}; else null.
+     */
+    public FloatBuffer stored() {
+        return order != null ? outsideDirect() : null;
+    }
+
+    private FloatBuffer outsideDirect() {
         return outside != null && outside.isDirect() && outside.order() == java.nio.ByteOrder.nativeOrder() && copied == null
                 ? outside.duplicate() : null;
+    }
+
+    /**
+     * Copies values {@code [from, from + n)} of the order they are stored in ({@link #storedOrder()}; for other
+     * tensors their own order) into {@code dst} at {@code at}: for scans that visit every value and do not care in
+     * which order (the finite-value check), without reordering. {@link #canonicalIndex} says where a value sits.
+     */
+    public void readStored(int from, float[] dst, int at, int n) {
+        if (order == null || heap() != null) read(from, dst, at, n);
+        else outside.get(from, dst, at, n);
+    }
+
+    /** The index in this tensor's row-major order of the value {@link #readStored} gives at {@code storedIndex}. */
+    public int canonicalIndex(int storedIndex) {
+        return order == null || heap() != null ? storedIndex : order.canonicalIndex(storedIndex);
     }
 
     /** Copies values {@code [from, from + n)} into {@code dst} at {@code at}, without materialising a view on the heap. */
     public void read(int from, float[] dst, int at, int n) {
         float[] d = heap();
         if (d != null) System.arraycopy(d, from, dst, at, n);
-        else outside.get(from, dst, at, n);
+        else if (order == null) outside.get(from, dst, at, n);
+        else for (int i = 0; i < n; i++) dst[at + i] = outside.get(order.storedIndex(from + i));
     }
 
     /** A new heap array holding the values (a view stays a view). */
     public float[] toArray() {
         float[] d = heap();
         if (d != null) return d.clone();
+        return outsideToArray();
+    }
+
+    /** A view's values in this tensor's order, in a new array. */
+    private float[] outsideToArray() {
         float[] out = new float[size];
-        outside.get(0, out, 0, size);
+        if (order == null) outside.get(0, out, 0, size);
+        else order.toCanonical(outside.duplicate(), FloatBuffer.wrap(out));
         return out;
     }
 
@@ -117,11 +173,7 @@ public final class Tensor {
         float[] c = copied;
         if (c != null) return c;
         synchronized (this) {
-            if (copied == null) {
-                float[] d = new float[size];
-                outside.get(0, d, 0, size);
-                copied = d;
-            }
+            if (copied == null) copied = outsideToArray();
             return copied;
         }
     }
@@ -146,14 +198,14 @@ public final class Tensor {
     /** The same values with another shape; a view that was never materialised stays a view. */
     public Tensor reshape(int... newShape) {
         float[] d = heap();
-        return d == null ? new Tensor(outside.duplicate(), newShape) : new Tensor(d, newShape);
+        return d == null ? new Tensor(outside.duplicate(), order, newShape) : new Tensor(d, newShape);
     }
 
     public Tensor copy() { return new Tensor(toArray(), shape); }
 
     public float get(int... idx) {
         float[] d = heap();
-        return d != null ? d[offset(idx)] : outside.get(offset(idx));
+        return d != null ? d[offset(idx)] : outside.get(order == null ? offset(idx) : order.storedIndex(offset(idx)));
     }
 
     public int offset(int... idx) {

@@ -20,6 +20,7 @@ import org.gradcam4j.model.LayerSpec;
 import org.gradcam4j.model.Model;
 import org.gradcam4j.model.ModelWeights;
 import org.gradcam4j.model.Preprocessing;
+import org.gradcam4j.tensor.KerasDenseOrder;
 import org.gradcam4j.tensor.Tensor;
 
 /**
@@ -321,6 +322,8 @@ public final class KerasWeights {
                 throw new WeightsException(file.toString(), "wrong shape for " + spec.name() + " kernel: " + Arrays.toString(s)
                         + ", expected (kh, kw, cin, cout) = " + Arrays.toString(expected) + hint);
             }
+            // read and reordered on the heap (59 MB for VGG16): transforming the mapped Keras layout straight into the
+            // Winograd layouts measured slower in all (docs/SPEED.md, "Model loading")
             float[] raw = Hdf5Files.floats(file, kl.kernel());
             return () -> convKernelToCanonical(raw, 3, 3, spec.inChannels(), spec.outChannels());
         }
@@ -330,10 +333,14 @@ public final class KerasWeights {
             throw new WeightsException(file.toString(), "wrong shape for " + spec.name() + " kernel: " + Arrays.toString(s)
                     + ", expected (in, out) = " + Arrays.toString(expected));
         }
-        // read where it lies (mapped) when it can be; converted straight into the direct buffer the CPU backend's GEMMs
-        // read, so that the largest tensors (VGG16's fc1: 411 MB) are copied once on the way from the file to the backend
+        // an unfiltered contiguous float32 dataset stays where it lies (mapped), in Keras's order: a view that shows the
+        // canonical layout, which the CPU backend's GEMMs read as it is stored (VGG16's dense kernels, 494 MB, are
+        // neither copied nor reordered; docs/SPEED.md, "Model loading"). Anything else (chunked, compressed, float64,
+        // -Dgradcam4j.mapWeights=false) is read and reordered once, into the direct buffer the GEMMs then read.
+        KerasDenseOrder order = new KerasDenseOrder(spec.inChannels(), spec.inSize(), spec.outChannels());
         java.nio.FloatBuffer mapped = org.gradcam4j.SystemProperty.MAP_WEIGHTS.flag() ? Hdf5Files.mappedFloat32(kl.kernel()) : null;
-        java.nio.FloatBuffer raw = mapped != null ? mapped : java.nio.FloatBuffer.wrap(Hdf5Files.floats(file, kl.kernel()));
+        if (mapped != null) return () -> Tensor.view(mapped, order);
+        java.nio.FloatBuffer raw = java.nio.FloatBuffer.wrap(Hdf5Files.floats(file, kl.kernel()));
         return () -> denseKernelToCanonical(raw, spec.inChannels(), spec.inSize(), spec.outChannels());
     }
 
@@ -411,46 +418,18 @@ public final class KerasWeights {
     }
 
     /**
-     * As {@link #denseKernelToCanonical(float[], int, int, int)}, from values anywhere (a mapped file) into a direct
-     * buffer in the platform's byte order, returned as a {@linkplain Tensor#view view}: the CPU backend uses it as it is
-     * and nothing is copied to the heap unless asked. Bands of 64 outputs run in parallel; each gathers its rows from the
-     * source 64 values at a time and writes its 64 canonical rows in one bulk copy each, so the direct buffer is written
-     * sequentially and the source read once.
+     * As {@link #denseKernelToCanonical(float[], int, int, int)}, from values anywhere into a direct buffer in the
+     * platform's byte order ({@link KerasDenseOrder#toCanonical}), returned as a {@linkplain Tensor#view view}: the CPU
+     * backend uses it as it is and nothing is copied to the heap unless asked.
      */
     public static Tensor denseKernelToCanonical(java.nio.FloatBuffer keras, int channels, int size, int out) {
-        int in = channels * size * size;
-        if (keras.remaining() != (long) in * out) {
-            throw new IllegalArgumentException("kernel has " + keras.remaining() + " values, expected " + (long) in * out);
-        }
-        java.nio.FloatBuffer src = keras.slice();
-        java.nio.FloatBuffer res = java.nio.ByteBuffer.allocateDirect(Math.multiplyExact(in, out) * 4)
+        KerasDenseOrder order = new KerasDenseOrder(channels, size, out);
+        long n = (long) order.in() * out;
+        if (keras.remaining() != n) throw new IllegalArgumentException("kernel has " + keras.remaining() + " values, expected " + n);
+        java.nio.FloatBuffer res = java.nio.ByteBuffer.allocateDirect(Math.multiplyExact(order.in(), out) * 4)
                 .order(java.nio.ByteOrder.nativeOrder()).asFloatBuffer();
-        // a band of 64 outputs by a block of about 256 canonical columns (whole channels) at a time: its values are
-        // gathered from the source rows 64 at a time into a tile that stays in cache, transposed there, and written to
-        // the buffer as 64 runs of contiguous columns (scattering them straight into the 400 MB result missed the cache
-        // on nearly every write)
-        final int tile = 64;
-        int area = size * size, bands = (out + tile - 1) / tile, perBlock = Math.max(1, 256 / area);
-        int workers = Math.max(1, Math.min(bands, Runtime.getRuntime().availableProcessors()));
-        java.util.stream.IntStream.range(0, workers).parallel().forEach(worker -> {
-            float[] gathered = new float[perBlock * area * tile], transposed = new float[perBlock * area * tile];
-            for (int band = worker; band < bands; band += workers) {
-                int o0 = band * tile;
-                int width = Math.min(out, o0 + tile) - o0;
-                for (int c0 = 0; c0 < channels; c0 += perBlock) {
-                    int cols = Math.min(perBlock, channels - c0) * area;
-                    for (int k = 0; k < cols; k++) {   // canonical column c0 * area + k: channel c, position hw
-                        int c = c0 + k / area, hw = k % area;
-                        src.get((hw * channels + c) * out + o0, gathered, k * width, width);
-                    }
-                    for (int j = 0; j < width; j++) {
-                        for (int k = 0; k < cols; k++) transposed[j * cols + k] = gathered[k * width + j];
-                    }
-                    for (int j = 0; j < width; j++) res.put((o0 + j) * in + c0 * area, transposed, j * cols, cols);
-                }
-            }
-        });
-        return Tensor.view(res, out, in);
+        order.toCanonical(keras, res);
+        return Tensor.view(res, out, order.in());
     }
 
     /** Inverse of {@link #denseKernelToCanonical}: canonical {@code (out, in)} to Keras {@code (in, out)}. */

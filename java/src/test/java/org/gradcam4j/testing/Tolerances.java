@@ -12,7 +12,8 @@ public final class Tolerances {
      * Pure formulas on the same float32 inputs (CAM weights and maps, SmoothGrad / IG accumulation, Eigen-CAM
      * projections): both sides accumulate in double, so results differ by the final float32 rounding (~6e-8) and a
      * float32 resize in another operation order (a few 1e-7). Two orders of margin; a formula slip moves results
-     * by percent.
+     * by percent. Also the same network's logits with its fc layers summed in another order (a Keras file's kernels
+     * read in Keras's order, MappedModelFileTest: measured 2.4e-7).
      */
     public static final double FORMULA = 1e-5;
 
@@ -24,6 +25,15 @@ public final class Tolerances {
      * over an hour there): measured 1.2e-5 (weights) and 4.0e-7 (map).
      */
     public static final double NETWORK = 1e-4;
+
+    /**
+     * One float32 dot product (a GEMM or GEMV entry) against the same sum in double, per value, as
+     * {@code |got - want| <= bound * (1 + sum |terms|)}: float32 accumulation of n terms of random sign errs by about
+     * sqrt(n) * 6e-8 of the terms' magnitude sum (n = 2048 in InputMajorFcTest: 2.7e-6; the worst case n * 6e-8 is
+     * not approached by blocked sums); 1e-5 sits above that, while a wrong layout or transpose (another weight under
+     * an input) errs by order 1.
+     */
+    public static final double DOT_PRODUCT = 1e-5;
 
     /**
      * Tensors that cross a max-pool argmax near-tie in float32 (input gradients and guided products of the full-size

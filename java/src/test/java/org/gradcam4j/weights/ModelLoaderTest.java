@@ -172,6 +172,19 @@ class ModelLoaderTest {
     }
 
     @Test
+    void nanInMappedKerasDenseKernelIsReportedAtItsCanonicalIndex() {
+        // narrow16's fc1 in Keras's order: (in = (h, w, c) over 2 x 2 x 16, out = 32). Stored first: in 0, out 31, which
+        // is canonical (o = 31, c = 0, h = 0, w = 0) = 31 * 64; stored last: in 63 = (h 1, w 1, c 15), out 0, canonical
+        // (0, 15, 1, 1) = 15 * 4 + 3 = 63, the least canonical index, which the message names.
+        float[][] fc1 = new float[64][32];
+        fc1[0][31] = Float.NaN;
+        fc1[63][0] = Float.NaN;
+        Path f = dir.resolve("nan-fc1.h5");
+        KerasTestFile.of(TestNets.randomModel(TestNets.narrow16(), 37)).kernel("fc1", fc1).write(f);
+        assertLoadFails(f, null, "fc1/kernel contains NaN (first at flat index 63)");
+    }
+
+    @Test
     void infInCanonicalFile() {
         Map<String, Tensor> p = new LinkedHashMap<>(TestNets.randomModel(TestNets.narrow16(), 38).weights().all());
         Tensor b = p.get("block1_conv1/bias").copy();

@@ -33,11 +33,6 @@ final class Buffers {
         }
     }
 
-    /** A direct buffer holding a copy of {@code data}, copied in parallel slices (VGG's fc1 is 400 MB). */
-    static FloatBuffer copyOf(float[] data, String what) {
-        return copyOf(new Tensor(data, data.length), what);
-    }
-
     /**
      * The tensor's values as a direct buffer the GEMMs can read: the tensor's own buffer when it is a view of direct
      * memory at a float-aligned address (a model file's parameter mapped from the page cache, a layout conversion's

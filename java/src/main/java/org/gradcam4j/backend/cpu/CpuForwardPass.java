@@ -180,7 +180,7 @@ final class CpuForwardPass implements ForwardPass {
                 boolean tmp = in.spatial;
                 if (tmp) {
                     x = net.buffers.take((long) batch * l.inVolume(), "flatten");
-                    ops.flatten(in, x);
+                    ops.flatten(in, x, ((FcWeights) net.weights[i]).inputMajor);
                 } else {
                     x = in.buf;
                 }
@@ -311,7 +311,7 @@ final class CpuForwardPass implements ForwardPass {
                     FloatBuffer flat = net.buffers.take((long) m * w.in, "flatten gradient");
                     ops.fcBackwardData(dz.buf, m, w, flat);
                     Act dIn = newAct(l.inChannels(), m, l.inSize(), true, l.name() + " input gradient");
-                    ops.unflatten(flat, dIn);
+                    ops.unflatten(flat, dIn, w.inputMajor);
                     net.buffers.give(flat);
                     return dIn;
                 }

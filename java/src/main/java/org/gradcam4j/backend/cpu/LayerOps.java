@@ -357,33 +357,46 @@ final class LayerOps {
     // ---------------------------------------------------------------- fully connected
 
     /** Flattens a spatial tensor (C, B, P) into (B, C*S*S) in (c, h, w) order. */
-    void flatten(Act in, FloatBuffer out) {
-        int s = in.size, f = in.channels * s * s;
+    void flatten(Act in, FloatBuffer out) { flatten(in, out, false); }
+
+    /**
+     * A spatial tensor into rows (B, C*S*S): each row in {@code (c, h, w)} order, or with {@code hwc} in {@code (h, w, c)}
+     * order (Keras's flatten, which an {@link FcWeights#inputMajor} kernel expects).
+     */
+    void flatten(Act in, FloatBuffer out, boolean hwc) {
+        int s = in.size, ch = in.channels, f = ch * s * s;
         workers.forEach(in.batch, b -> {
-            for (int c = 0; c < in.channels; c++) {
+            for (int c = 0; c < ch; c++) {
                 for (int y = 0; y < s; y++) {
-                    for (int x = 0; x < s; x++) out.put(b * f + (c * s + y) * s + x, in.buf.get(in.at(c, b, y, x)));
+                    for (int x = 0; x < s; x++) out.put(b * f + flatIndex(c, y, x, ch, s, hwc), in.buf.get(in.at(c, b, y, x)));
                 }
             }
         });
     }
 
-    /** Inverse of {@link #flatten}: (M, C*S*S) into a spatial tensor with zero borders. */
-    void unflatten(FloatBuffer in, Act out) {
-        int s = out.size, f = out.channels * s * s;
+    private static int flatIndex(int c, int y, int x, int channels, int s, boolean hwc) {
+        return hwc ? (y * s + x) * channels + c : (c * s + y) * s + x;
+    }
+
+    /** Inverse of {@link #flatten(Act, FloatBuffer, boolean)}: (M, C*S*S) into a spatial tensor with zero borders. */
+    void unflatten(FloatBuffer in, Act out, boolean hwc) {
+        int s = out.size, ch = out.channels, f = ch * s * s;
         FloatBuffer d = out.buf;
         long n = Act.floats(out.channels, out.batch, s, true);
         for (int i = 0; i < n; i++) d.put(i, 0f);
         workers.forEach(out.batch, b -> {
-            for (int c = 0; c < out.channels; c++) {
+            for (int c = 0; c < ch; c++) {
                 for (int y = 0; y < s; y++) {
-                    for (int x = 0; x < s; x++) d.put(out.at(c, b, y, x), in.get(b * f + (c * s + y) * s + x));
+                    for (int x = 0; x < s; x++) d.put(out.at(c, b, y, x), in.get(b * f + flatIndex(c, y, x, ch, s, hwc)));
                 }
             }
         });
     }
 
-    /** y (B, out) = ReLU?(x (B, in) W^T + b), W (out, in). */
+    /**
+     * y (B, out) = ReLU?(x (B, in) W^T + b), W (out, in); or for an {@link FcWeights#inputMajor} kernel K = W^T (in, out),
+     * y = x K with x flattened as K's inputs are.
+     */
     void fcForward(FloatBuffer x, int batch, FcWeights w, boolean relu, FloatBuffer y) {
         int out = w.out, in = w.in;
         int parts = Math.min(workers.threads(), Math.max(1, out / 64));
@@ -391,8 +404,14 @@ final class LayerOps {
         workers.forEach(parts, pi -> {
             int o0 = pi * per, o1 = Math.min(out, o0 + per);
             if (o1 <= o0) return;
-            if (batch == 1) gemm.sgemv(false, o1 - o0, in, 1f, w.kernel, o0 * in, in, x, 0, 0f, y, o0); // one image: GEMV
-            else gemm.sgemm(false, true, batch, o1 - o0, in, 1f, x, 0, in, w.kernel, o0 * in, in, 0f, y, o0, out);
+            if (w.inputMajor) {   // columns o0..o1 of K (in, out)
+                if (batch == 1) gemm.sgemv(true, in, o1 - o0, 1f, w.kernel, o0, out, x, 0, 0f, y, o0);
+                else gemm.sgemm(false, false, batch, o1 - o0, in, 1f, x, 0, in, w.kernel, o0, out, 0f, y, o0, out);
+            } else if (batch == 1) {
+                gemm.sgemv(false, o1 - o0, in, 1f, w.kernel, o0 * in, in, x, 0, 0f, y, o0); // one image: GEMV
+            } else {
+                gemm.sgemm(false, true, batch, o1 - o0, in, 1f, x, 0, in, w.kernel, o0 * in, in, 0f, y, o0, out);
+            }
             for (int b = 0; b < batch; b++) {
                 for (int o = o0; o < o1; o++) {
                     float v = y.get(b * out + o) + (w.bias == null ? 0f : w.bias[o]);
@@ -406,7 +425,7 @@ final class LayerOps {
     /** Up to this many seed rows, fc backward-data streams the weights once instead of calling GEMM. */
     static final int FC_STREAM_ROWS = 32;
 
-    /** dx (M, in) = dy (M, out) W. */
+    /** dx (M, in) = dy (M, out) W; for an {@link FcWeights#inputMajor} kernel K = W^T, dy K^T, in K's input order. */
     void fcBackwardData(FloatBuffer dy, int m, FcWeights w, FloatBuffer dx) {
         int out = w.out, in = w.in;
         if (m <= FC_STREAM_ROWS) {
@@ -417,7 +436,9 @@ final class LayerOps {
         int per = ((in + parts - 1) / parts + 15) & ~15;
         workers.forEach(parts, pi -> {
             int i0 = pi * per, i1 = Math.min(in, i0 + per);
-            if (i1 > i0) gemm.sgemm(false, false, m, i1 - i0, out, 1f, dy, 0, out, w.kernel, i0, in, 0f, dx, i0, in);
+            if (i1 <= i0) return;
+            if (w.inputMajor) gemm.sgemm(false, true, m, i1 - i0, out, 1f, dy, 0, out, w.kernel, i0 * out, out, 0f, dx, i0, in);
+            else gemm.sgemm(false, false, m, i1 - i0, out, 1f, dy, 0, out, w.kernel, i0, in, 0f, dx, i0, in);
         });
     }
 
@@ -435,7 +456,9 @@ final class LayerOps {
             int per = ((in + parts - 1) / parts + 15) & ~15;
             workers.forEach(parts, pi -> {
                 int i0 = pi * per, i1 = Math.min(in, i0 + per);
-                if (i1 > i0) gemm.sgemv(true, out, i1 - i0, 1f, w.kernel, i0, in, dy, 0, 0f, dx, i0);
+                if (i1 <= i0) return;
+                if (w.inputMajor) gemm.sgemv(false, i1 - i0, out, 1f, w.kernel, i0 * out, out, dy, 0, 0f, dx, i0);
+                else gemm.sgemv(true, out, i1 - i0, 1f, w.kernel, i0, in, dy, 0, 0f, dx, i0);
             });
             return;
         }
@@ -444,7 +467,9 @@ final class LayerOps {
         int per = ((in + parts - 1) / parts + 15) & ~15;
         workers.forEach(parts, pi -> {
             int i0 = pi * per, i1 = Math.min(in, i0 + per);
-            if (i1 > i0) gemm.sgemm(true, true, i1 - i0, m, out, 1f, w.kernel, i0, in, dy, 0, out, 0f, dxT, i0 * m, m);
+            if (i1 <= i0) return;
+            if (w.inputMajor) gemm.sgemm(false, true, i1 - i0, m, out, 1f, w.kernel, i0 * out, out, dy, 0, out, 0f, dxT, i0 * m, m);
+            else gemm.sgemm(true, true, i1 - i0, m, out, 1f, w.kernel, i0, in, dy, 0, out, 0f, dxT, i0 * m, m);
         });
         float[] t = new float[in * m];
         dxT.get(0, t, 0, in * m);

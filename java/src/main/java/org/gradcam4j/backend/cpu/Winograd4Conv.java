@@ -44,7 +44,9 @@ final class Winograd4Conv {
 
     /** {@code U = G g G^T} of every (output, input) channel pair of a (cout, cin, 3, 3) kernel, as (36, cout, cin). */
     static FloatBuffer transform(Tensor kernel) {
-        return Buffers.copyOf(WinogradWeights.transform(kernel, G), "Winograd F(4x4) conv weights");
+        FloatBuffer u = Buffers.allocate(36L * kernel.dim(0) * kernel.dim(1), "Winograd F(4x4) conv weights");
+        WinogradWeights.transform(kernel, G, u);
+        return u;
     }
 
     /** out (cout, B, P) = ReLU?(conv3x3(in (cin, B, P)) + bias), as {@link LayerOps#convForward}; u from {@link #transform}. */

@@ -21,16 +21,12 @@ final class WinogradWeights {
 
     private static final double[][] G = {{1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0, 0, 1}};
 
-    /** @param kernel (cout, cin, 3, 3) canonical: transformed straight into the direct buffer, output channels in parallel */
+    /** @param kernel (cout, cin, 3, 3) canonical: transformed straight into the direct buffer ({@link #transform(Tensor, double[][], FloatBuffer)}) */
     WinogradWeights(Tensor kernel) {
         this.cout = kernel.dim(0);
         this.cin = kernel.dim(1);
-        FloatBuffer out = Buffers.allocate(16L * cout * cin, "Winograd conv weights");
-        java.util.stream.IntStream.range(0, cout).parallel().forEach(o -> {
-            float[] rows = transformOutput(kernel, o, G);
-            for (int xi = 0; xi < 16; xi++) out.put((xi * cout + o) * cin, rows, xi * cin, cin);
-        });
-        this.u = out;
+        this.u = Buffers.allocate(16L * cout * cin, "Winograd conv weights");
+        transform(kernel, G, u);
     }
 
     /**
@@ -52,13 +48,18 @@ final class WinogradWeights {
      * with position a t + b at {@code ((a t + b) cout + o) cin + c}; in double, rounded once. Output channels in parallel.
      */
     static float[] transform(Tensor kernel, double[][] g) {
+        float[] u = new float[g.length * g.length * kernel.dim(0) * kernel.dim(1)];
+        transform(kernel, g, FloatBuffer.wrap(u));
+        return u;
+    }
+
+    /** As {@link #transform(Tensor, double[][])}, into {@code u} (from position 0): output channels in parallel. */
+    static void transform(Tensor kernel, double[][] g, FloatBuffer u) {
         int cout = kernel.dim(0), cin = kernel.dim(1), tt = g.length * g.length;
-        float[] u = new float[tt * cout * cin];
         java.util.stream.IntStream.range(0, cout).parallel().forEach(o -> {
             float[] rows = transformOutput(kernel, o, g);
-            for (int xi = 0; xi < tt; xi++) System.arraycopy(rows, xi * cin, u, (xi * cout + o) * cin, cin);
+            for (int xi = 0; xi < tt; xi++) u.put((xi * cout + o) * cin, rows, xi * cin, cin);
         });
-        return u;
     }
 
     /** Output channel {@code o}'s transformed kernels as (t t, cin): row a t + b holds U_(a,b)[o, :]. */
