@@ -144,7 +144,7 @@ final class CpuForwardPass implements ForwardPass {
      */
     private WinogradWeights forwardF2(int i) {
         if (net.winogradForward[i] != null) return net.winogradForward[i];
-        return keepIndex == -1 && net.winograd4Forward[i] != null ? net.winogradBackward[i] : null;
+        return keepIndex == -1 && net.winograd4Forward[i] != null ? net.winogradBackward(i) : null;
     }
 
     private Act forwardLayer(int i, LayerSpec l, Act in) {
@@ -286,8 +286,9 @@ final class CpuForwardPass implements ForwardPass {
         switch (l.kind()) {
             case CONV3X3 -> {
                 Act dIn = newAct(l.inChannels(), m, l.inSize(), true, l.name() + " input gradient");
-                if (net.winogradBackward[i] != null) {
-                    net.winograd.backwardData(dz, dIn, net.winogradBackward[i]);
+                WinogradWeights u = net.winogradBackward(i);
+                if (u != null) {
+                    net.winograd.backwardData(dz, dIn, u);
                 } else if (l.inChannels() < LayerOps.IM2COL_BELOW) {
                     ops.convBackwardDataSmallCin(dz, dIn, (ConvWeights) net.weights[i]);
                 } else {

@@ -20,7 +20,15 @@ final class CpuNetwork implements Network {
     final List<LayerSpec> layers;
     final Object[] weights;  // ConvWeights / FcWeights / null per layer
     /** Per conv layer, the Winograd-domain kernel where that direction runs Winograd, else null (direct). */
-    final WinogradWeights[] winogradForward, winogradBackward;
+    final WinogradWeights[] winogradForward;
+    /** F(2x2) layouts of the backward-data convolutions; see {@link #winogradBackward(int)}. Guarded by this. */
+    private final WinogradWeights[] winogradBackward;
+    /**
+     * The kernel of a layer whose F(2x2) layout only a pass reaching its input needs (its forward runs F(4x4)) and no
+     * model file stored: the layout is made at the first such pass instead of at load (a Keras file's blocks 1-4, which
+     * a CAM method never needs). Guarded by this; null once made.
+     */
+    private final Tensor[] winogradBackwardLater;
     /** Per conv layer, the F(4x4, 3x3) kernel ({@link Winograd4Conv#transform}) where the forward runs it, else null. */
     final java.nio.FloatBuffer[] winograd4Forward;
     final Winograd4Conv winograd4;
@@ -42,6 +50,7 @@ final class CpuNetwork implements Network {
         this.weights = new Object[layers.size()];
         this.winogradForward = new WinogradWeights[layers.size()];
         this.winogradBackward = new WinogradWeights[layers.size()];
+        this.winogradBackwardLater = new Tensor[layers.size()];
         this.winograd4Forward = new java.nio.FloatBuffer[layers.size()];
         // the layers are rearranged independently, on all cores (part of what a user waits for at start-up)
         java.util.stream.IntStream.range(0, layers.size()).parallel().forEach(i -> {
@@ -67,16 +76,32 @@ final class CpuNetwork implements Network {
             boolean fwd4 = algorithm.winograd4Forward(l.inChannels(), l.outChannels(), l.inSize());
             boolean fwd = !fwd4 && algorithm.winogradForward(l.inChannels(), l.outChannels(), l.inSize());
             boolean bwd = algorithm.winogradBackwardData(l.inChannels(), l.outChannels(), l.inSize());
-            WinogradWeights u = !(fwd || bwd) ? null : storedWinograd != null
+            boolean later = fwd4 && bwd && storedWinograd == null;
+            WinogradWeights u = !(fwd || bwd) || later ? null : storedWinograd != null
                     ? new WinogradWeights(l.outChannels(), l.inChannels(), storedWinograd) : new WinogradWeights(kernel);
             winogradForward[i] = fwd ? u : null;
-            winogradBackward[i] = bwd ? u : null;
+            synchronized (this) {
+                winogradBackward[i] = bwd ? u : null;
+                winogradBackwardLater[i] = later ? kernel : null;
+            }
             winograd4Forward[i] = !fwd4 ? null : storedWinograd4 != null
                     ? Buffers.ready(storedWinograd4, "Winograd F(4x4) conv weights") : Winograd4Conv.transform(kernel);
             weights[i] = new ConvWeights(kernel, bias, !((fwd || fwd4) && bwd));
         } else if (l.kind() == LayerKind.FC) {
             weights[i] = new FcWeights(kernel, bias);
         }
+    }
+
+    /**
+     * The F(2x2, 3x3) layout layer {@code i}'s backward-data convolution runs on (also the forward of a pass reaching
+     * the input where F(4x4) would run), or null (direct); made here the first time when load left it for later.
+     */
+    synchronized WinogradWeights winogradBackward(int i) {
+        if (winogradBackward[i] == null && winogradBackwardLater[i] != null) {
+            winogradBackward[i] = new WinogradWeights(winogradBackwardLater[i]);
+            winogradBackwardLater[i] = null;
+        }
+        return winogradBackward[i];
     }
 
     /** Training: replaces one layer's prepared weights. Not for use while another thread runs a pass. */

@@ -45,10 +45,10 @@ class ZeroCopyWeightsTest {
                     assertEquals(address(m.weights().kernel(l.name()).direct()), address(k), l.name());
                     assertTrue(!((FcWeights) heap.weights[i]).kernel.isReadOnly(), l.name());
                 } else if (l.kind() == LayerKind.CONV3X3) {
-                    WinogradWeights u = net.winogradBackward[i];
+                    WinogradWeights u = net.winogradBackward(i);
                     assertNotNull(u, l.name());
                     assertTrue(u.u.isReadOnly(), l.name() + ": the stored layout was not used in place");
-                    assertNotEquals(true, heap.winogradBackward[i].u.isReadOnly(), l.name());
+                    assertNotEquals(true, heap.winogradBackward(i).u.isReadOnly(), l.name());
                 }
             }
         }
