@@ -8,6 +8,10 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.apache.spark.sql.Row;
 import org.gradcam4j.cli.ExplainOptions;
 import org.gradcam4j.explain.ClassExplanation;
@@ -20,10 +24,12 @@ import org.gradcam4j.localize.HeatmapBoxes;
 import org.gradcam4j.model.Model;
 
 /**
- * A partition's input rows streamed through the executor's shared {@link Explainer} in batches of {@code --batch}:
- * the output rows of a batch are handed out before the next batch is decoded, so a task holds one batch of images at
- * a time. An image that cannot be decoded becomes the subclass's error output and the batch goes on. Shared by the
- * job ({@link ExplainPartition}) and {@link GradCamTransformer}.
+ * A partition's input rows streamed through the executor's shared {@link Explainer} in batches of {@code --batch}.
+ * The next batch's rows are taken from the input on the task's thread and decoded on a helper thread of the task
+ * while this batch is explained (as the CLI's pipeline decodes ahead; {@code -Dgradcam4j.pipeline=false} decodes on
+ * the task's thread, one batch after another), so a task holds at most two batches of images. An image that cannot
+ * be decoded becomes the subclass's error output, in input order, and the batch goes on. Shared by the job
+ * ({@link ExplainPartition}) and {@link GradCamTransformer}.
  */
 abstract class ImageBatches implements Iterator<Row> {
     private final Iterator<Row> input;
@@ -36,6 +42,12 @@ abstract class ImageBatches implements Iterator<Row> {
     protected ExecutorModels.Placement placement;
     /** When the model and explainer were ready for this task (ms since the epoch; 0 until then). */
     protected long readyMillis;
+    /** The thread decoding the next batch (null when decoding on the task's thread); its batch in {@link #ahead}. */
+    private ExecutorService decoder;
+    private Future<List<Decoded>> ahead;
+
+    /** An input row and its image, or why it could not be decoded. */
+    private record Decoded(Row row, LoadedImage image, String error) {}
 
     ImageBatches(Iterator<Row> input) { this.input = input; }
 
@@ -60,9 +72,10 @@ abstract class ImageBatches implements Iterator<Row> {
 
     @Override
     public boolean hasNext() {
-        while (ready.isEmpty() && input.hasNext()) nextBatch();
+        while (ready.isEmpty() && (ahead != null || input.hasNext())) nextBatch();
         if (ready.isEmpty() && !finished) {
             finished = true;
+            stopDecoder();
             done();
         }
         return !ready.isEmpty();
@@ -85,6 +98,13 @@ abstract class ImageBatches implements Iterator<Row> {
         where = new OutputRows.Placement(explainer.backend().name().equals("cuda") ? placement.device() : "cpu", address);
         opened = true;
         opened(model);
+        if (!"false".equalsIgnoreCase(org.gradcam4j.SystemProperty.PIPELINE.value())) {
+            decoder = Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "gradcam4j-decode-ahead");
+                t.setDaemon(true);
+                return t;
+            });
+        }
         readyMillis = System.currentTimeMillis();
     }
 
@@ -93,22 +113,71 @@ abstract class ImageBatches implements Iterator<Row> {
 
     private void nextBatch() {
         open();
+        try {
+            List<Decoded> current = ahead != null ? await(ahead) : decode(take());
+            ahead = null;
+            if (decoder != null && input.hasNext()) {
+                List<Row> next = take();   // the input is read on the task's thread only
+                ahead = decoder.submit(() -> decode(next));
+            }
+            List<Row> rows = new ArrayList<>();
+            List<LoadedImage> batch = new ArrayList<>();
+            for (Decoded d : current) {
+                if (d.image() == null) {
+                    failed(d.row(), d.error(), ready);
+                } else {
+                    rows.add(d.row());
+                    batch.add(d.image());
+                }
+            }
+            if (batch.isEmpty()) return;
+            List<ImageExplanation> results = explainer.explain(batch, plan.request());
+            for (int i = 0; i < batch.size(); i++) {
+                explained(rows.get(i), batch.get(i), results.get(i), boxes(results.get(i)), ready);
+            }
+        } catch (RuntimeException | Error e) {
+            stopDecoder();
+            throw e;
+        }
+    }
+
+    /** The next {@code --batch} input rows. */
+    private List<Row> take() {
         List<Row> rows = new ArrayList<>();
-        List<LoadedImage> batch = new ArrayList<>();
-        while (batch.size() < plan.explainer().maxBatch() && input.hasNext()) {
-            Row r = input.next();
+        while (rows.size() < plan.explainer().maxBatch() && input.hasNext()) rows.add(input.next());
+        return rows;
+    }
+
+    private List<Decoded> decode(List<Row> rows) {
+        List<Decoded> out = new ArrayList<>(rows.size());
+        for (Row r : rows) {
             try {
-                batch.add(decode(r));
-                rows.add(r);
+                out.add(new Decoded(r, decode(r), null));
             } catch (ImageException e) {
-                failed(r, e.getMessage(), ready);
+                out.add(new Decoded(r, null, e.getMessage()));
             }
         }
-        if (batch.isEmpty()) return;
-        List<ImageExplanation> results = explainer.explain(batch, plan.request());
-        for (int i = 0; i < batch.size(); i++) {
-            explained(rows.get(i), batch.get(i), results.get(i), boxes(results.get(i)), ready);
+        return out;
+    }
+
+    private static List<Decoded> await(Future<List<Decoded>> f) {
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while the next batch was decoded", e);
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof RuntimeException re) throw re;
+            if (c instanceof Error err) throw err;
+            throw new IllegalStateException(c);
         }
+    }
+
+    private void stopDecoder() {
+        if (decoder != null) decoder.shutdownNow();
+        decoder = null;
+        ahead = null;
     }
 
     private Map<MapResult, List<HeatmapBoxes.PixelBox>> boxes(ImageExplanation r) {
