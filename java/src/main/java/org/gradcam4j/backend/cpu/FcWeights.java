@@ -34,4 +34,13 @@ final class FcWeights {
                 : Buffers.ready(kernel, "fc weights");
         this.bias = bias == null ? null : bias.toArray();
     }
+
+    /** The stored kernel's leading dimension (row length): {@code in}, or {@code out} in Keras's order. */
+    int ld() { return inputMajor ? out : in; }
+
+    /** Where W[o][i] (W the canonical {@code (out, in)} matrix) lies in {@link #kernel}. */
+    int at(int o, int i) { return inputMajor ? i * out + o : o * in + i; }
+
+    /** The BLAS transpose flag that reads W as op(W) ({@code transposeW}: W^T) from the stored kernel. */
+    boolean op(boolean transposeW) { return transposeW != inputMajor; }
 }

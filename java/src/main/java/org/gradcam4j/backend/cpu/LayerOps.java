@@ -404,14 +404,8 @@ final class LayerOps {
         workers.forEach(parts, pi -> {
             int o0 = pi * per, o1 = Math.min(out, o0 + per);
             if (o1 <= o0) return;
-            if (w.inputMajor) {   // columns o0..o1 of K (in, out)
-                if (batch == 1) gemm.sgemv(true, in, o1 - o0, 1f, w.kernel, o0, out, x, 0, 0f, y, o0);
-                else gemm.sgemm(false, false, batch, o1 - o0, in, 1f, x, 0, in, w.kernel, o0, out, 0f, y, o0, out);
-            } else if (batch == 1) {
-                gemm.sgemv(false, o1 - o0, in, 1f, w.kernel, o0 * in, in, x, 0, 0f, y, o0); // one image: GEMV
-            } else {
-                gemm.sgemm(false, true, batch, o1 - o0, in, 1f, x, 0, in, w.kernel, o0 * in, in, 0f, y, o0, out);
-            }
+            if (batch == 1) gemvW(w, false, o0, o1 - o0, 0, in, x, y, o0); // one image: GEMV
+            else gemm.sgemm(false, w.op(true), batch, o1 - o0, in, 1f, x, 0, in, w.kernel, w.at(o0, 0), w.ld(), 0f, y, o0, out);
             for (int b = 0; b < batch; b++) {
                 for (int o = o0; o < o1; o++) {
                     float v = y.get(b * out + o) + (w.bias == null ? 0f : w.bias[o]);
@@ -420,6 +414,15 @@ final class LayerOps {
                 }
             }
         });
+    }
+
+    /**
+     * y[yOff..] = op(W[o0 .. o0+no, i0 .. i0+ni]) x ({@code transposeW}: W^T) for a kernel in either stored layout:
+     * BLAS's GEMV takes the stored block's own rows and columns, which Keras's order swaps.
+     */
+    private void gemvW(FcWeights w, boolean transposeW, int o0, int no, int i0, int ni, FloatBuffer x, FloatBuffer y, int yOff) {
+        if (w.inputMajor) gemm.sgemv(!transposeW, ni, no, 1f, w.kernel, w.at(o0, i0), w.ld(), x, 0, 0f, y, yOff);
+        else gemm.sgemv(transposeW, no, ni, 1f, w.kernel, w.at(o0, i0), w.ld(), x, 0, 0f, y, yOff);
     }
 
     /** Up to this many seed rows, fc backward-data streams the weights once instead of calling GEMM. */
@@ -436,9 +439,7 @@ final class LayerOps {
         int per = ((in + parts - 1) / parts + 15) & ~15;
         workers.forEach(parts, pi -> {
             int i0 = pi * per, i1 = Math.min(in, i0 + per);
-            if (i1 <= i0) return;
-            if (w.inputMajor) gemm.sgemm(false, true, m, i1 - i0, out, 1f, dy, 0, out, w.kernel, i0 * out, out, 0f, dx, i0, in);
-            else gemm.sgemm(false, false, m, i1 - i0, out, 1f, dy, 0, out, w.kernel, i0, in, 0f, dx, i0, in);
+            if (i1 > i0) gemm.sgemm(false, w.op(false), m, i1 - i0, out, 1f, dy, 0, out, w.kernel, w.at(0, i0), w.ld(), 0f, dx, i0, in);
         });
     }
 
@@ -456,9 +457,7 @@ final class LayerOps {
             int per = ((in + parts - 1) / parts + 15) & ~15;
             workers.forEach(parts, pi -> {
                 int i0 = pi * per, i1 = Math.min(in, i0 + per);
-                if (i1 <= i0) return;
-                if (w.inputMajor) gemm.sgemv(false, i1 - i0, out, 1f, w.kernel, i0 * out, out, dy, 0, 0f, dx, i0);
-                else gemm.sgemv(true, out, i1 - i0, 1f, w.kernel, i0, in, dy, 0, 0f, dx, i0);
+                if (i1 > i0) gemvW(w, true, 0, out, i0, i1 - i0, dy, dx, i0);
             });
             return;
         }
@@ -467,9 +466,7 @@ final class LayerOps {
         int per = ((in + parts - 1) / parts + 15) & ~15;
         workers.forEach(parts, pi -> {
             int i0 = pi * per, i1 = Math.min(in, i0 + per);
-            if (i1 <= i0) return;
-            if (w.inputMajor) gemm.sgemm(false, true, i1 - i0, m, out, 1f, w.kernel, i0 * out, out, dy, 0, out, 0f, dxT, i0 * m, m);
-            else gemm.sgemm(true, true, i1 - i0, m, out, 1f, w.kernel, i0, in, dy, 0, out, 0f, dxT, i0 * m, m);
+            if (i1 > i0) gemm.sgemm(w.op(true), true, i1 - i0, m, out, 1f, w.kernel, w.at(0, i0), w.ld(), dy, 0, out, 0f, dxT, i0 * m, m);
         });
         float[] t = new float[in * m];
         dxT.get(0, t, 0, in * m);
