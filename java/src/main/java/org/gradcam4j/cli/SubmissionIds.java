@@ -1,9 +1,9 @@
 package org.gradcam4j.cli;
 
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.Locale;
 import org.gradcam4j.localize.CompetitionIds;
+import org.gradcam4j.localize.GroundTruthFiles;
 import org.gradcam4j.model.ClassLabels;
 import picocli.CommandLine.Option;
 
@@ -18,7 +18,7 @@ public final class SubmissionIds {
     String ids;
 
     @Option(names = "--map-clsloc", paramLabel = "FILE", description = "wnid to competition id table (default: the bundled data/map_clsloc.txt)")
-    Path mapClsloc;
+    String mapClsloc;
 
     /** Whether competition ids are asked for (checks the value; a usage error is InvalidInputException). */
     public boolean competition() {
@@ -29,19 +29,27 @@ public final class SubmissionIds {
         };
     }
 
-    /** The wnid to competition id table: {@code --map-clsloc}, or the bundled map_clsloc.txt. */
-    public CompetitionIds table() throws IOException {
-        return mapClsloc == null ? CompetitionIds.bundled() : CompetitionIds.read(mapClsloc);
+    /**
+     * The wnid to competition id table: {@code --map-clsloc} read through {@code files} (the local file system for the
+     * CLI, Hadoop's for the Spark job), or the bundled map_clsloc.txt.
+     */
+    public CompetitionIds table(GroundTruthFiles files) throws IOException {
+        return mapClsloc == null ? CompetitionIds.bundled() : CompetitionIds.read(files, mapClsloc);
     }
 
-    /** Model class index to the id written: competition id, or index + 1. */
+    /** Model class index to the id written: competition id, or index + 1 ({@code --map-clsloc} a local file). */
     public int[] classIds(ClassLabels labels) throws IOException {
+        return classIds(labels, GroundTruthFiles.LOCAL);
+    }
+
+    /** Model class index to the id written: competition id, or index + 1; {@code --map-clsloc} read through {@code files}. */
+    public int[] classIds(ClassLabels labels, GroundTruthFiles files) throws IOException {
         int[] out = new int[labels.size()];
         if (!competition()) {
             for (int i = 0; i < out.length; i++) out[i] = i + 1;
             return out;
         }
-        CompetitionIds table = table();
+        CompetitionIds table = table(files);
         for (int i = 0; i < out.length; i++) {
             out[i] = table.idOf(labels.id(i));
             if (out[i] < 0) {

@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
@@ -38,8 +37,17 @@ public final class CompetitionIds {
 
     /** A map_clsloc.txt file. */
     public static CompetitionIds read(Path file) throws IOException {
-        try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            return parse(r, file.toString());
+        return read(GroundTruthFiles.LOCAL, file.toString());
+    }
+
+    /**
+     * A map_clsloc.txt file opened through {@code files} (the Spark job reads it through Hadoop's file system, like
+     * its ground truth). A file that does not exist is an {@link InvalidInputException} naming it.
+     */
+    public static CompetitionIds read(GroundTruthFiles files, String file) throws IOException {
+        if (!files.isFile(file)) throw new InvalidInputException("--map-clsloc " + file + ": no such file");
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(files.open(file), StandardCharsets.UTF_8))) {
+            return parse(r, file);
         }
     }
 

@@ -159,6 +159,22 @@ public final class ExplainJob implements Callable<Integer> {
         return job;
     }
 
+    /** The explain options of a job's command line, parsed once per JVM (every task of an executor asks). */
+    private static final Map<List<String>, ExplainOptions> EXECUTOR_OPTIONS = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * The explain options of {@code args} with {@code --localize}'s boxes turned on, parsed once per JVM and shared by
+     * the executor's tasks (read only). Parsing builds picocli's model of the options by reflection, which per task cost
+     * more than a batch's bookkeeping and kept the JIT compiling it.
+     */
+    static ExplainOptions executorOptions(List<String> args) {
+        return EXECUTOR_OPTIONS.computeIfAbsent(List.copyOf(args), a -> {
+            ExplainJob job = parse(a);
+            job.plan();   // --localize turns boxes on
+            return job.explain;
+        });
+    }
+
     /** The explain plan, with {@code --localize} turning boxes on. */
     ExplainOptions.Plan plan() {
         if (localize) explain.requireBoxes();
@@ -213,7 +229,7 @@ public final class ExplainJob implements Callable<Integer> {
         // 1. the model, on the driver: a bad weights file, class, layer or method fails here, once
         Model model = ExecutorModels.model(explain, hadoop);
         plan = plan.forModel(model);
-        int[] classIds = localize ? submissionIds.classIds(model.labels()) : null;
+        int[] classIds = localize ? submissionIds.classIds(model.labels(), truthFiles) : null;
         try (Explainer check = Explainer.of(model, org.gradcam4j.explain.Backends.cpu(1), plan.explainer().withDevice(Device.CPU))) {
             check.explain(List.of(), plan.request());
         }
@@ -305,7 +321,7 @@ public final class ExplainJob implements Callable<Integer> {
                     stdout.println("submission: " + w.file());
                     if (!groundTruth.given()) continue;
                     IlsvrcScorer.Scores sc = groundTruth.score(new BufferedReader(new StringReader(w.text())), w.file().toString(),
-                            submissionIds.table(), truthFiles);
+                            submissionIds.table(truthFiles), truthFiles);
                     scores.put(w.method(), sc);
                     stdout.print(sc.table());
                 }
@@ -388,11 +404,26 @@ public final class ExplainJob implements Callable<Integer> {
      */
     private static void partitionFor(SparkSession spark, int images, int perTask, int parallelism) {
         long maxBytes = 128L << 20;
-        int partitions = Math.max(parallelism, (images + perTask - 1) / perTask);
+        int partitions = partitions(images, perTask, parallelism);
         int perPartition = Math.max(1, (images + partitions - 1) / partitions);
         spark.conf().set("spark.sql.files.maxPartitionBytes", maxBytes);
         spark.conf().set("spark.sql.files.openCostInBytes", maxBytes / perPartition);
         spark.conf().set("spark.sql.files.minPartitionNum", partitions);
+        // the scan lists its explicit file paths in a Spark job when there are more than 32 of them, by default in one
+        // task per path (a 1,000-image chunk: 1,000 tasks, 6 s on two cores); one task per core lists them as well
+        spark.conf().set("spark.sql.sources.parallelPartitionDiscovery.parallelism", Math.max(1, parallelism));
+    }
+
+    /**
+     * How many tasks a scan of {@code images} is split into: about {@code perTask} images each, as many as the images
+     * allow up to a whole number of waves of {@code parallelism} tasks (so the last wave does not leave cores idle
+     * while one task finishes), and never more than the images.
+     */
+    static int partitions(int images, int perTask, int parallelism) {
+        int p = Math.max(1, parallelism);
+        int tasks = Math.max(p, (images + perTask - 1) / perTask);
+        tasks = (tasks + p - 1) / p * p;
+        return Math.max(1, Math.min(tasks, images));
     }
 
     /** A path as a literal for Hadoop's glob expansion (binaryFile's load expands globs). */

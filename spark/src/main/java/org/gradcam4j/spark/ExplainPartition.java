@@ -76,11 +76,7 @@ final class ExplainPartition implements MapPartitionsFunction<Row, Row> {
         Batches(Iterator<Row> input) { super(input); }
 
         @Override
-        protected ExplainOptions options() {
-            ExplainJob job = ExplainJob.parse(args);
-            job.plan();   // --localize turns boxes on
-            return job.explain;
-        }
+        protected ExplainOptions options() { return ExplainJob.executorOptions(args); }
 
         @Override
         protected Model model(ExplainOptions o) { return ExecutorModels.model(o, hadoop.value().value()); }

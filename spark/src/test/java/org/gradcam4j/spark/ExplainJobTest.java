@@ -372,16 +372,20 @@ class ExplainJobTest {
         assertNotNull(sc, "scores per map method: " + s[0].scores());
         assertEquals(new org.gradcam4j.localize.IlsvrcScorer.Scores(6, 5, 2, 1, 3, 1), sc);
 
-        // the same ground truth on a file system java.nio cannot reach: read through Hadoop's API, the same scores
+        // the same ground truth and map-clsloc table on a file system java.nio cannot reach: read through Hadoop's API,
+        // the same submission and scores
         spark.sparkContext().hadoopConfiguration().set("fs." + ElsewhereFileSystem.SCHEME + ".impl", ElsewhereFileSystem.class.getName());
         ElsewhereFileSystem.OPENED.clear();
         List<String> elsewhere = new java.util.ArrayList<>(common);
+        elsewhere.set(elsewhere.indexOf("--map-clsloc") + 1, elsewhere(mapFile));
         elsewhere.addAll(List.of("--resume", "--ground-truth", elsewhere(xml), "--labels", elsewhere(labelFile), "--blacklist",
                 elsewhere(blacklist)));
         assertEquals(Main.EXIT_OK, ExplainJob.run(s, elsewhere.toArray(String[]::new)));
         assertEquals(sc, s[0].scores().get("gradcam"));
+        assertEquals(lines, Files.readAllLines(out.resolve("submission.txt")));
         Set<String> read = new HashSet<>(ElsewhereFileSystem.OPENED);
         assertTrue(read.contains(labelFile.toAbsolutePath().toString()) && read.contains(blacklist.toAbsolutePath().toString()), read.toString());
+        assertTrue(read.contains(mapFile.toAbsolutePath().toString()), "--map-clsloc was not read through Hadoop's API: " + read);
         for (int i = 1; i <= 6; i++) {
             String x = xml.resolve(String.format("val_%08d.xml", i)).toAbsolutePath().toString();
             assertTrue(read.contains(x), x + " was not read through Hadoop's API: " + read);
@@ -390,6 +394,12 @@ class ExplainJobTest {
         elsewhere.set(elsewhere.indexOf("--ground-truth") + 1, elsewhere(tmp.resolve("no-such-xml")));
         assertEquals(Main.EXIT_USAGE, runWithErr(missing, elsewhere.toArray(String[]::new)));
         assertTrue(missing.toString().contains("--ground-truth " + elsewhere(tmp.resolve("no-such-xml")) + " is not a folder"), missing.toString());
+        StringWriter noMap = new StringWriter();
+        List<String> badMap = new java.util.ArrayList<>(common);
+        badMap.set(badMap.indexOf("--map-clsloc") + 1, elsewhere(tmp.resolve("no-such-map.txt")));
+        badMap.add("--resume");
+        assertEquals(Main.EXIT_USAGE, runWithErr(noMap, badMap.toArray(String[]::new)));
+        assertTrue(noMap.toString().contains("--map-clsloc " + elsewhere(tmp.resolve("no-such-map.txt")) + ": no such file"), noMap.toString());
 
         // ground truth without --localize, or half of it, is a usage error
         StringWriter err = new StringWriter();
