@@ -447,10 +447,11 @@ public final class ExplainJob implements Callable<Integer> {
                 throw new org.gradcam4j.InvalidInputException("--input " + input + ": no such file or folder");
             }
             for (FileStatus st : matches) folder |= st.isDirectory();
-            List<Row> rows = spark.read().format("binaryFile").option("recursiveFileLookup", "true").load(input)
-                    .select("path").collectAsList();
-            for (Row r : rows) {
-                String path = r.getString(0);
+            // the scan's file listing, without a job over every file: its URIs turned into the strings of binaryFile's
+            // path column (a Hadoop Path's form: "a b.png", not "a%20b.png")
+            String[] files = spark.read().format("binaryFile").option("recursiveFileLookup", "true").load(input).inputFiles();
+            for (String file : files) {
+                String path = new org.apache.hadoop.fs.Path(java.net.URI.create(file)).toString();
                 if (path.startsWith(outPrefix)) continue;
                 if (folder && !InputFiles.isImageName(Path.of(new org.apache.hadoop.fs.Path(path).getName()))) continue;
                 all.add(path);

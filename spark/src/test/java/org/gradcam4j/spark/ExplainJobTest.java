@@ -124,6 +124,43 @@ class ExplainJobTest {
         assertEquals(6 * 2 * 4 + 1, rows.size(), "one row per image, class and method, and the error row");
     }
 
+    /**
+     * The job lists a folder as binaryFile does (recursive; hidden files and non-images left out) and keeps the path
+     * column's form for names that a URI escapes (a space, %, #, non-ASCII): every image gets its row, no error, and the
+     * CLI's output folder name.
+     */
+    @Test
+    void awkwardFileNamesAreListedAndNamedAsTheCliNamesThem() throws Exception {
+        Path in = Files.createDirectories(tmp.resolve("awkward").resolve("in"));
+        Path sample = LocalSpark.samples(tmp.resolve("awkward").resolve("one"));
+        Path png;
+        try (Stream<Path> s = Files.list(sample)) {
+            png = s.filter(p -> p.toString().endsWith(".png")).sorted().findFirst().orElseThrow();
+        }
+        List<String> names = List.of("a b%20c.png", "sub/\u00e9 x#1.png", "sub/deeper/plain.png");
+        for (String n : names) Files.copy(png, Files.createDirectories(in.resolve(n).getParent()).resolve(in.resolve(n).getFileName()));
+        Files.copy(png, in.resolve("_hidden.png"));
+        Files.copy(png, in.resolve(".dot.png"));
+        Files.writeString(in.resolve("notes.txt"), "not an image");
+        Path cli = tmp.resolve("awkward").resolve("cli"), job = tmp.resolve("awkward").resolve("job");
+        assertEquals(Main.EXIT_OK, Main.run(new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter()), "explain", in.toString(),
+                "--weights", "demo", "--method", "gradcam", "--save", "json", "-q", "--out", cli.toString()));
+        assertEquals(Main.EXIT_OK, ExplainJob.run("--input", in.toString(), "--weights", "demo", "--method", "gradcam", "--save", "json",
+                "--progress-seconds", "0", "--out", job.toString()));
+        Map<String, String> nameOf = new HashMap<>();
+        for (Row r : rows(job)) {
+            assertNull(r.getAs("error"), r.toString());
+            nameOf.put(r.getAs("path"), r.getAs("name"));
+        }
+        assertEquals(names.size(), nameOf.size(), nameOf.toString());
+        for (String n : names) {
+            String path = new org.apache.hadoop.fs.Path(in.resolve(n).toUri()).toString();
+            assertTrue(nameOf.containsKey(path), path + " has no row: " + nameOf.keySet());
+            assertTrue(Files.isRegularFile(cli.resolve(nameOf.get(path)).resolve("summary.json")), "the CLI names " + n + " otherwise: " + nameOf);
+            assertTrue(Files.isRegularFile(job.resolve(nameOf.get(path)).resolve("summary.json")), nameOf.get(path));
+        }
+    }
+
     @Test
     void sideFilesAreTheCliFiles() throws Exception {
         ObjectMapper json = new ObjectMapper();
