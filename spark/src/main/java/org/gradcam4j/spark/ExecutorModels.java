@@ -5,8 +5,11 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.SparkEnv;
@@ -29,6 +32,8 @@ final class ExecutorModels {
     private static final Logger LOG = LoggerFactory.getLogger(ExecutorModels.class);
 
     private static final Map<String, Model> MODELS = new ConcurrentHashMap<>();
+    /** Explain options parsed from a command line, by who parsed it and the arguments. */
+    private static final Map<List<String>, ExplainOptions> OPTIONS = new ConcurrentHashMap<>();
     private static final Map<String, Explainer> EXPLAINERS = new ConcurrentHashMap<>();
     /** What the device policy chose per GPU address (or "none"): device name and, for an auto fallback, the reason. */
     private static final Map<String, Placement> PLACEMENTS = new ConcurrentHashMap<>();
@@ -36,6 +41,19 @@ final class ExecutorModels {
     record Placement(String device, String fallback) {}
 
     private ExecutorModels() {}
+
+    /**
+     * The explain options of a command line ({@code args}, as the job or the transformer passes them to its tasks),
+     * parsed once per JVM by {@code parse} and shared, read only, by the executor's tasks: parsing builds picocli's
+     * model of the options by reflection, which per task cost more than a batch's bookkeeping and kept the JIT
+     * compiling it. {@code who} keeps different parsers of one argument list apart.
+     */
+    static ExplainOptions options(String who, List<String> args, Function<List<String>, ExplainOptions> parse) {
+        List<String> key = new ArrayList<>(args.size() + 1);
+        key.add(who);
+        key.addAll(args);
+        return OPTIONS.computeIfAbsent(key, k -> parse.apply(args));
+    }
 
     /**
      * The model that {@code --weights} names. A file is read through Hadoop's file system (local, HDFS, S3A...) into a

@@ -159,20 +159,11 @@ public final class ExplainJob implements Callable<Integer> {
         return job;
     }
 
-    /** The explain options of a job's command line, parsed once per JVM (every task of an executor asks). */
-    private static final Map<List<String>, ExplainOptions> EXECUTOR_OPTIONS = new java.util.concurrent.ConcurrentHashMap<>();
-
-    /**
-     * The explain options of {@code args} with {@code --localize}'s boxes turned on, parsed once per JVM and shared by
-     * the executor's tasks (read only). Parsing builds picocli's model of the options by reflection, which per task cost
-     * more than a batch's bookkeeping and kept the JIT compiling it.
-     */
-    static ExplainOptions executorOptions(List<String> args) {
-        return EXECUTOR_OPTIONS.computeIfAbsent(List.copyOf(args), a -> {
-            ExplainJob job = parse(a);
-            job.plan();   // --localize turns boxes on
-            return job.explain;
-        });
+    /** The explain options of the job's command line with {@code --localize}'s boxes turned on (on the executors). */
+    static ExplainOptions explainOptions(List<String> args) {
+        ExplainJob job = parse(args);
+        job.plan();   // --localize turns boxes on
+        return job.explain;
     }
 
     /** The explain plan, with {@code --localize} turning boxes on. */
@@ -451,9 +442,10 @@ public final class ExplainJob implements Callable<Integer> {
             // path column (a Hadoop Path's form: "a b.png", not "a%20b.png")
             String[] files = spark.read().format("binaryFile").option("recursiveFileLookup", "true").load(input).inputFiles();
             for (String file : files) {
-                String path = new org.apache.hadoop.fs.Path(java.net.URI.create(file)).toString();
+                org.apache.hadoop.fs.Path f = new org.apache.hadoop.fs.Path(java.net.URI.create(file));
+                String path = f.toString();
                 if (path.startsWith(outPrefix)) continue;
-                if (folder && !InputFiles.isImageName(Path.of(new org.apache.hadoop.fs.Path(path).getName()))) continue;
+                if (folder && !InputFiles.isImageName(Path.of(f.getName()))) continue;
                 all.add(path);
             }
         }

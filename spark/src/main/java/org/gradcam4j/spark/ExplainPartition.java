@@ -76,7 +76,7 @@ final class ExplainPartition implements MapPartitionsFunction<Row, Row> {
         Batches(Iterator<Row> input) { super(input); }
 
         @Override
-        protected ExplainOptions options() { return ExplainJob.executorOptions(args); }
+        protected ExplainOptions options() { return ExecutorModels.options("job", args, ExplainJob::explainOptions); }
 
         @Override
         protected Model model(ExplainOptions o) { return ExecutorModels.model(o, hadoop.value().value()); }

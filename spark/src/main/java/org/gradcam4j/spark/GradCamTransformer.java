@@ -135,13 +135,6 @@ public final class GradCamTransformer extends Transformer {
         return o.explain;
     }
 
-    /** {@link #parse} once per JVM per argument list: the executor's tasks share the (read-only) options. */
-    private static final java.util.Map<List<String>, ExplainOptions> PARSED = new java.util.concurrent.ConcurrentHashMap<>();
-
-    static ExplainOptions parsedOnce(List<String> args) {
-        return PARSED.computeIfAbsent(List.copyOf(args), GradCamTransformer::parse);
-    }
-
     @Override
     public StructType transformSchema(StructType schema) {
         String in = getOrDefault(inputCol);
@@ -204,7 +197,7 @@ public final class GradCamTransformer extends Transformer {
             ImageLoader loader = new ImageLoader();
             return new ImageBatches(input) {
                 @Override
-                protected ExplainOptions options() { return parsedOnce(args); }
+                protected ExplainOptions options() { return ExecutorModels.options("transformer", args, GradCamTransformer::parse); }
 
                 @Override
                 protected Model model(ExplainOptions o) { return ExecutorModels.model(o, hadoop.value().value()); }
